@@ -1,0 +1,31 @@
+"""Guichet: one directory of a city's social services, for every phone.
+
+``create_app`` is the only entry point; importing this package does no work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings → extensions → blueprints → CLI."""
+    from gateway import cli, health, i18n
+    from gateway.config import environment, load_settings
+    from gateway.db import db
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_settings(environment(), overrides, app.instance_path))
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        import os
+
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    i18n.init_app(app)
+    app.register_blueprint(health.blueprint)
+    cli.init_app(app)
+    return app

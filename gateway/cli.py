@@ -1,0 +1,166 @@
+"""The ``guichet`` command: the Flask CLI of the app, with the project's own commands.
+
+Every command that writes does it in one transaction and, on bad input, prints one line that
+names the file, the record and the field, then exits non-zero with nothing written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, NoAppException, routes_command, shell_command
+from sqlalchemy import func, select
+
+from gateway import migrations
+from gateway.db import db
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+DEMO_SERVICES = CONTENT_DIR / "demo" / "services.json"
+
+
+def fail(message: str) -> None:
+    """Stop the command with a one-line error and exit status 1."""
+    raise click.ClickException(message)
+
+
+@click.group("db", help="Database schema (Alembic migrations).")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Apply migrations up to REVISION (default: the latest).")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    migrations.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+@db_group.command("downgrade", help="Revert migrations down to REVISION.")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    migrations.downgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+def load_hsds_file(path: Path) -> list[dict]:
+    from gateway.directory.hsds import InterchangeError, read_hsds_file
+
+    try:
+        return read_hsds_file(path)
+    except InterchangeError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() raises
+
+
+def import_hsds_path(path: Path) -> str:
+    """Import one HSDS file in one transaction; return the summary line."""
+    from gateway.directory.hsds import InterchangeError, import_services
+
+    records = load_hsds_file(path)
+    session = db.session
+    try:
+        report = import_services(session, records, source=str(path))
+        session.commit()
+    except InterchangeError as exc:
+        session.rollback()
+        fail(str(exc))
+    return f"{path}: {report.created} created, {report.updated} updated"
+
+
+@click.group("import", help="Bring directory data in.")
+def import_group() -> None:
+    pass
+
+
+@import_group.command("hsds", help="Import a JSON list of HSDS 3.0 services (creates or updates).")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+def import_hsds(path: Path) -> None:
+    click.echo(import_hsds_path(path))
+
+
+@click.group("export", help="Take directory data out.")
+def export_group() -> None:
+    pass
+
+
+@export_group.command("hsds", help="Write every listed service as a JSON list of HSDS 3.0 services.")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+def export_hsds(path: Path) -> None:
+    from gateway.directory.hsds import export_services
+
+    records = export_services(db.session)
+    try:
+        path.write_text(json.dumps(records, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    except OSError as exc:
+        fail(f"{path}: cannot write: {exc.strerror}")
+    click.echo(f"{path}: {len(records)} services exported")
+
+
+@click.command("demo", help="Migrate, then load the demo city if the directory is empty.")
+def demo() -> None:
+    from gateway.models import Service
+
+    migrations.upgrade(current_app.config["DATABASE_URL"])
+    count = db.session.scalar(select(func.count(Service.id))) or 0
+    if count:
+        click.echo(f"directory already has {count} services; demo city not loaded")
+        return
+    click.echo(import_hsds_path(DEMO_SERVICES))
+
+
+@click.command("run", help="Serve Guichet locally (the embedded default; production uses gunicorn).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def run(host: str, port: int) -> None:
+    from gateway import create_app
+
+    # The local server is not production, so it may start without a SECRET_KEY.
+    app = create_app({"DEBUG": True})
+    click.echo(f"Guichet on http://{host}:{port}/  (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@click.command("worker", help="Run an RQ worker for background jobs (needs REDIS_URL).")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(queues: tuple[str, ...], burst: bool) -> None:
+    from gateway.jobs import DEFAULT_QUEUE, run_worker
+
+    if not current_app.config["REDIS_URL"]:
+        fail("REDIS_URL is not set: without it jobs run in-process and no worker is needed")
+    run_worker(current_app._get_current_object(), queues or (DEFAULT_QUEUE,), burst=burst)  # type: ignore[attr-defined]
+
+
+def init_app(app: Flask) -> None:
+    for command in (db_group, import_group, export_group, demo, worker):
+        app.cli.add_command(command)
+
+
+def _create_cli_app() -> Flask:
+    from gateway import create_app
+    from gateway.config import ConfigError
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise NoAppException(str(exc)) from exc
+
+
+cli = FlaskGroup(
+    name="guichet",
+    create_app=_create_cli_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    help="Guichet: one directory of social services, for every phone.",
+)
+cli.add_command(run)
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
+def main() -> None:
+    cli.main(prog_name="guichet")

@@ -1,0 +1,121 @@
+"""Settings, read from the environment once per app.
+
+The app factory calls :func:`load_settings` with the process environment and the caller's
+overrides; nothing else in the code reads ``os.environ``. Tests pass the same names in
+``overrides`` so that a test never depends on the shell it was started from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+SUPPORTED_LOCALES = ("fr", "en", "ar", "es", "pt", "uk")
+RTL_LOCALES = frozenset({"ar"})
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def normalize_database_url(url: str) -> str:
+    """Make the URLs hosting platforms hand out run on psycopg 3.
+
+    Heroku-style ``postgres://`` and plain ``postgresql://`` would otherwise pick psycopg2,
+    which we do not ship.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _as_locales(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    locales = tuple(value)
+    unknown = [code for code in locales if code not in SUPPORTED_LOCALES]
+    if unknown:
+        raise ConfigError(
+            f"LOCALES: unsupported locale(s) {', '.join(unknown)}; "
+            f"choose among {', '.join(SUPPORTED_LOCALES)}"
+        )
+    return locales
+
+
+# name -> (default, converter). A default of None means "unset".
+_SETTINGS: dict[str, tuple[Any, Any]] = {
+    "DATABASE_URL": (None, str),
+    "REDIS_URL": (None, str),
+    "SECRET_KEY": (None, str),
+    "PHONE_HASH_KEY": (None, str),
+    "TWILIO_ACCOUNT_SID": (None, str),
+    "TWILIO_AUTH_TOKEN": (None, str),
+    "TWILIO_FROM_NUMBER": (None, str),
+    "TWILIO_API_BASE_URL": (None, str),
+    "PUBLIC_BASE_URL": (None, str),
+    "HELPLINE_NUMBER": ("+33261910000", str),
+    "DEFAULT_LOCALE": ("fr", str),
+    "LOCALES": (SUPPORTED_LOCALES, _as_locales),
+    "TIMEZONE": ("Europe/Paris", str),
+    "CITY_NAME": ("Val-de-Lisle", str),
+    "RETENTION_DAYS": (30, int),
+    "TESTING": (False, _as_bool),
+    "DEBUG": (False, _as_bool),
+}
+
+
+def load_settings(
+    environ: Mapping[str, str], overrides: Mapping[str, Any] | None, instance_path: str
+) -> dict[str, Any]:
+    """Return the app's settings: defaults, then the environment, then ``overrides``."""
+    settings: dict[str, Any] = {}
+    for name, (default, convert) in _SETTINGS.items():
+        raw: Any = default
+        if name in environ and environ[name] != "":
+            raw = environ[name]
+        if overrides and name in overrides:
+            raw = overrides[name]
+        settings[name] = convert(raw) if raw is not None else None
+    if overrides:
+        settings.update({k: v for k, v in overrides.items() if k not in _SETTINGS})
+
+    if settings["DATABASE_URL"] is None:
+        db_file = Path(instance_path) / "guichet.sqlite3"
+        settings["DATABASE_URL"] = f"sqlite:///{db_file}"
+    settings["DATABASE_URL"] = normalize_database_url(settings["DATABASE_URL"])
+
+    if settings["DEFAULT_LOCALE"] not in settings["LOCALES"]:
+        raise ConfigError(
+            f"DEFAULT_LOCALE={settings['DEFAULT_LOCALE']} is not in LOCALES "
+            f"({', '.join(settings['LOCALES'])})"
+        )
+
+    production = not (settings["DEBUG"] or settings["TESTING"])
+    if not settings["SECRET_KEY"]:
+        if production:
+            raise ConfigError(
+                "SECRET_KEY is not set. In production Guichet needs a long random SECRET_KEY "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+                "or DEBUG=1 on a developer's machine."
+            )
+        settings["SECRET_KEY"] = "dev-only-not-secret"
+    if not settings["PHONE_HASH_KEY"]:
+        settings["PHONE_HASH_KEY"] = settings["SECRET_KEY"]
+
+    settings["BABEL_DEFAULT_LOCALE"] = settings["DEFAULT_LOCALE"]
+    settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
+    return settings
+
+
+def environment() -> Mapping[str, str]:
+    """The process environment; the single place that reads it."""
+    return os.environ

@@ -1,0 +1,1 @@
+"""The directory: reading it (queries), changing it (operations), hours, and HSDS interchange."""

@@ -1,0 +1,43 @@
+"""All models, imported here so that Alembic and ``Base.metadata`` see every table."""
+
+from gateway.models.directory import (
+    CATEGORY_SLUGS,
+    SUMMARY_MAX_CHARS,
+    TEXT_FIELDS,
+    AccessCondition,
+    Category,
+    Closure,
+    ClosureReason,
+    DirectoryVersion,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceCategory,
+    ServiceLocation,
+    ServiceStatus,
+    ServiceText,
+    TextStatus,
+)
+
+__all__ = [
+    "CATEGORY_SLUGS",
+    "SUMMARY_MAX_CHARS",
+    "TEXT_FIELDS",
+    "AccessCondition",
+    "Category",
+    "Closure",
+    "ClosureReason",
+    "DirectoryVersion",
+    "Location",
+    "Organization",
+    "Phone",
+    "Schedule",
+    "Service",
+    "ServiceCategory",
+    "ServiceLocation",
+    "ServiceStatus",
+    "ServiceText",
+    "TextStatus",
+]

@@ -1,0 +1,208 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL), the app, factories.
+
+Every test that asks for ``app`` runs once per database backend. Each backend has two
+schemas migrated once per session: an empty directory and the demo city. A test runs inside
+a transaction that is rolled back, so tests never see each other's writes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from gateway import create_app
+from gateway.config import normalize_database_url
+from gateway.db import db
+from gateway.migrations import upgrade
+
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+BACKENDS = ("sqlite", "postgresql")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pg_base_url() -> str:
+    return normalize_database_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG_URL)
+
+
+def _fresh_pg_schema(schema: str) -> str:
+    """Drop and recreate ``schema``; return a URL whose connections use it."""
+    base = pg_base_url()
+    engine = create_engine(base)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # the suite needs PostgreSQL: fail loudly, never skip
+        raise RuntimeError(
+            f"PostgreSQL is not reachable at {make_url(base).render_as_string()}: {exc}. "
+            "Start it (see .ci/run) or set TEST_DATABASE_URL."
+        ) from exc
+    finally:
+        engine.dispose()
+    return make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def fresh_database_url(backend: str, name: str, tmp_dir: Path) -> str:
+    """A migrated, empty database of ``backend`` named ``name``."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_dir / (name + '.sqlite3')}"
+    else:
+        url = _fresh_pg_schema(f"guichet_{name}")
+    upgrade(url)
+    return url
+
+
+def settings_for(database_url: str, **extra: Any) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "PHONE_HASH_KEY": "test-phone-key",
+        "REDIS_URL": None,
+        "PUBLIC_BASE_URL": None,
+    }
+    settings.update(extra)
+    return settings
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def empty_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return fresh_database_url(backend, "empty", tmp_path_factory.mktemp(backend))
+
+
+@pytest.fixture(scope="session")
+def demo_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    from gateway.cli import DEMO_SERVICES, import_hsds_path
+
+    url = fresh_database_url(backend, "demo", tmp_path_factory.mktemp(backend))
+    app = create_app(settings_for(url))
+    with app.app_context():
+        import_hsds_path(DEMO_SERVICES)
+    db_engine_dispose(app)
+    return url
+
+
+def db_engine_dispose(app: Flask) -> None:
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _rolled_back_app(database_url: str, **extra: Any) -> Iterator[Flask]:
+    """An app whose every session joins one outer transaction, rolled back at the end."""
+    app = create_app(settings_for(database_url, **extra))
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        db.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+        try:
+            yield app
+        finally:
+            outer.rollback()
+            connection.close()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(empty_database_url: str) -> Iterator[Flask]:
+    """The app on an empty, migrated directory (the fixed categories only)."""
+    yield from _rolled_back_app(empty_database_url)
+
+
+@pytest.fixture
+def demo_app(demo_database_url: str) -> Iterator[Flask]:
+    """The app on the demo city."""
+    yield from _rolled_back_app(demo_database_url)
+
+
+@pytest.fixture
+def session(app: Flask):  # type: ignore[no-untyped-def]
+    return db.session
+
+
+@pytest.fixture
+def client(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def make_service(app: Flask) -> Callable[..., Any]:
+    """Factory: a listed service with French texts, one place, and optional hours.
+
+    ``hours`` is a list of ``(weekday, "HH:MM", "HH:MM")``; ``texts`` maps locale to a dict
+    of text fields; anything else is set on the service.
+    """
+    from gateway.directory.operations import bump_directory_version
+    from gateway.models import (
+        Category,
+        Location,
+        Organization,
+        Schedule,
+        Service,
+        ServiceLocation,
+        ServiceText,
+    )
+
+    counter = iter(range(1, 10_000))
+
+    def factory(
+        name: str = "Service",
+        categories: tuple[str, ...] = ("food",),
+        hours: list[tuple[int, str, str]] | None = None,
+        texts: dict[str, dict[str, str]] | None = None,
+        postcode: str = "45100",
+        district: str = "Centre-ville",
+        latitude: float | None = 47.9,
+        longitude: float | None = 1.9,
+        organization: Organization | None = None,
+        **fields: Any,
+    ) -> Service:
+        n = next(counter)
+        session = db.session
+        if organization is None:
+            organization = Organization(name=f"Organisation {n}", description="")
+            session.add(organization)
+        service = Service(organization=organization, access_conditions=[], languages=["fr"])
+        for key, value in fields.items():
+            setattr(service, key, value)
+        all_texts = {"fr": {"name": name, "summary": f"{name}, résumé."}}
+        for locale, values in (texts or {}).items():
+            all_texts.setdefault(locale, {}).update(values)
+        service.texts = [ServiceText(locale=loc, **vals) for loc, vals in all_texts.items()]
+        service.categories = [
+            session.query(Category).filter_by(slug=slug).one() for slug in categories
+        ]
+        location = Location(
+            name=f"Lieu {n}",
+            address=f"{n} rue de la Paix",
+            postcode=postcode,
+            city="Val-de-Lisle",
+            district=district,
+            latitude=latitude,
+            longitude=longitude,
+        )
+        service.locations = [ServiceLocation(location=location)]
+        service.schedules = [
+            Schedule(weekday=d, opens_at=time.fromisoformat(o), closes_at=time.fromisoformat(c))
+            for d, o, c in (hours or [])
+        ]
+        session.add(service)
+        bump_directory_version(session)
+        session.flush()
+        return service
+
+    return factory
