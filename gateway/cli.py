@@ -86,7 +86,9 @@ def export_group() -> None:
     pass
 
 
-@export_group.command("hsds", help="Write every listed service as a JSON list of HSDS 3.0 services.")
+@export_group.command(
+    "hsds", help="Write every listed service as a JSON list of HSDS 3.0 services."
+)
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 def export_hsds(path: Path) -> None:
     from gateway.directory.hsds import export_services
@@ -111,7 +113,9 @@ def demo() -> None:
     click.echo(import_hsds_path(DEMO_SERVICES))
 
 
-@click.command("run", help="Serve Guichet locally (the embedded default; production uses gunicorn).")
+@click.command(
+    "run", help="Serve Guichet locally (the embedded default; production uses gunicorn)."
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int) -> None:

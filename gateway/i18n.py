@@ -88,16 +88,14 @@ def init_app(app: Flask) -> None:
 
 @dataclass(frozen=True)
 class Localized:
-    """A content text and the locale it is really in; ``fallback`` when that is not the one asked."""
+    """A content text and the locale it is in; ``fallback`` when not the one asked for."""
 
     text: str
     locale: str
     fallback: bool
 
 
-def pick_text(
-    texts: Mapping[str, str], locale: str, chain_end: str = ORIGINAL_LOCALE
-) -> Localized:
+def pick_text(texts: Mapping[str, str], locale: str, chain_end: str = ORIGINAL_LOCALE) -> Localized:
     """The best text for ``locale`` among per-locale ``texts``, falling back to French."""
     for candidate in (locale, chain_end):
         value = texts.get(candidate)

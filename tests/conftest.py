@@ -47,8 +47,10 @@ def _fresh_pg_schema(schema: str) -> str:
         ) from exc
     finally:
         engine.dispose()
-    return make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False
+    return (
+        make_url(base)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
     )
 
 

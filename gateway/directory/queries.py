@@ -103,9 +103,9 @@ class Area:
     def contains(self, location: Location) -> bool:
         if self.postcode and location.postcode == self.postcode:
             return True
-        return bool(self.district) and location.district.casefold() == (
-            self.district or ""
-        ).casefold()
+        return (
+            bool(self.district) and location.district.casefold() == (self.district or "").casefold()
+        )
 
 
 def find_area(session: Session, postcode: str | None = None, district: str | None = None) -> Area:

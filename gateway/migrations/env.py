@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+import gateway.models  # noqa: F401  (registers every table on Base.metadata)
 from gateway.db import Base, make_engine
-from gateway.models import directory  # noqa: F401  (registers every table on Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata

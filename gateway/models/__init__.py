@@ -1,5 +1,12 @@
 """All models, imported here so that Alembic and ``Base.metadata`` see every table."""
 
+from gateway.models.contacts import (
+    Contact,
+    ConversationState,
+    Feedback,
+    FeedbackStatus,
+    SearchQuery,
+)
 from gateway.models.directory import (
     CATEGORY_SLUGS,
     SUMMARY_MAX_CHARS,
@@ -20,8 +27,18 @@ from gateway.models.directory import (
     ServiceText,
     TextStatus,
 )
+from gateway.models.messages import Direction, Message, MessageKind, MessageStatus
 
 __all__ = [
+    "Contact",
+    "ConversationState",
+    "Direction",
+    "Feedback",
+    "FeedbackStatus",
+    "Message",
+    "MessageKind",
+    "MessageStatus",
+    "SearchQuery",
     "CATEGORY_SLUGS",
     "SUMMARY_MAX_CHARS",
     "TEXT_FIELDS",

@@ -1,0 +1,74 @@
+"""Every message in and out, stored before it is answered or sent.
+
+Inbound rows are written first thing in a webhook, so nothing a resident sends is lost.
+Outbound rows are written before their job is queued; the job takes the row's id. Bodies are
+purged after ``RETENTION_DAYS``; ``to_number`` is cleared once a message reached a final state.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, SmallInteger, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.db import Base
+from gateway.models.directory import _enum
+
+
+class Direction(enum.StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class MessageKind(enum.StrEnum):
+    MESSAGE = "message"  # an inbound message from a resident
+    REPLY = "reply"  # the answer returned in the webhook response
+    HANDOFF = "handoff"  # details sent by SMS from the voice menu
+    ALERT = "alert"
+    CONFIRMATION = "confirmation"
+
+
+class MessageStatus(enum.StrEnum):
+    RECEIVED = "received"
+    ANSWERED = "answered"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    REFUSED = "refused"  # never sent: opted out, over a cap, or a permanent provider refusal
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    direction: Mapped[Direction] = mapped_column(_enum(Direction, "direction"))
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind, "message_kind"))
+    channel: Mapped[str] = mapped_column(String(16), default="sms")
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    # Twilio's MessageSid: inbound, to answer a retried webhook once; outbound, for callbacks.
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    to_number: Mapped[str | None] = mapped_column(String(32))
+    body: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    encoding: Mapped[str | None] = mapped_column(String(8))
+    segments: Mapped[int | None] = mapped_column(SmallInteger)
+    status: Mapped[MessageStatus] = mapped_column(_enum(MessageStatus, "message_status"))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
