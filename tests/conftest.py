@@ -132,6 +132,14 @@ def demo_app(demo_database_url: str) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def plain_app(tmp_path: Path) -> Iterator[Flask]:
+    """An app for code that needs a context (Babel, config) but no database."""
+    app = create_app(settings_for(f"sqlite:///{tmp_path / 'unused.sqlite3'}"))
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
 def session(app: Flask):  # type: ignore[no-untyped-def]
     return db.session
 
