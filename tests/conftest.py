@@ -187,6 +187,7 @@ def make_service(app: Flask) -> Callable[..., Any]:
             organization = Organization(name=f"Organisation {n}", description="")
             session.add(organization)
         service = Service(organization=organization, access_conditions=[], languages=["fr"])
+        session.add(service)
         for key, value in fields.items():
             setattr(service, key, value)
         all_texts = {"fr": {"name": name, "summary": f"{name}, résumé."}}
@@ -210,7 +211,6 @@ def make_service(app: Flask) -> Callable[..., Any]:
             Schedule(weekday=d, opens_at=time.fromisoformat(o), closes_at=time.fromisoformat(c))
             for d, o, c in (hours or [])
         ]
-        session.add(service)
         bump_directory_version(session)
         session.flush()
         return service

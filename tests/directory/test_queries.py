@@ -1,0 +1,92 @@
+"""Reading the directory as channels do: cards in a locale, a category's services in order."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from gateway.directory.queries import (
+    category_counts,
+    find_area,
+    get_service,
+    listed_services,
+    service_card,
+    services_of_category,
+)
+from gateway.models import ServiceStatus
+
+TZ = "Europe/Paris"
+MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo(TZ))
+
+
+def test_card_in_the_asked_locale(make_service) -> None:
+    service = make_service("Repas chaud", texts={"en": {"name": "Hot meal", "summary": "Free."}})
+    card = service_card(service, "en", MONDAY_10H, TZ)
+    assert (card.name.text, card.name.fallback) == ("Hot meal", False)
+    assert card.summary.text == "Free."
+    assert not card.any_fallback
+
+
+def test_card_falls_back_to_french_and_says_so(make_service) -> None:
+    service = make_service("Repas chaud")
+    card = service_card(service, "uk", MONDAY_10H, TZ)
+    assert card.name.text == "Repas chaud"
+    assert card.name.locale == "fr"
+    assert card.any_fallback
+
+
+def test_category_lists_open_now_first_then_soonest(make_service) -> None:
+    make_service("Fermé le lundi", hours=[(1, "09:00", "12:00")])
+    make_service("Ouvert maintenant", hours=[(0, "09:00", "12:00")])
+    make_service("Ouvre cet après-midi", hours=[(0, "14:00", "16:00")])
+    make_service("Autre catégorie", categories=("health",), hours=[(0, "09:00", "12:00")])
+    names = [c.name.text for c in services_of_category_now("food")]
+    assert names == ["Ouvert maintenant", "Ouvre cet après-midi", "Fermé le lundi"]
+
+
+def services_of_category_now(slug: str, area=None):  # type: ignore[no-untyped-def]
+    from gateway.db import db
+
+    return services_of_category(db.session, slug, "fr", MONDAY_10H, TZ, area)
+
+
+def test_area_puts_services_there_first_then_nearest(make_service, session) -> None:
+    hours = [(0, "09:00", "12:00")]
+    make_service("Loin", hours=hours, postcode="45160", district="Le Port", latitude=47.95)
+    make_service("Ici", hours=[(2, "09:00", "12:00")], postcode="45130", district="Les Tilleuls",
+                 latitude=47.90)  # fmt: skip
+    make_service("Proche", hours=hours, postcode="45100", district="Centre-ville", latitude=47.905)
+    area = find_area(session, postcode="45130")
+    assert area.latitude is not None
+    names = [c.name.text for c in services_of_category_now("food", area)]
+    assert names == ["Ici", "Proche", "Loin"]
+    assert find_area(session, district="les tilleuls").latitude == area.latitude
+
+
+def test_inactive_and_archived_services_are_not_listed(make_service, session) -> None:
+    make_service("Actif")
+    make_service("Fermé pour travaux", status=ServiceStatus.TEMPORARILY_CLOSED)
+    make_service("Plus actif", status=ServiceStatus.INACTIVE)
+    make_service("Archivé", archived_at=datetime(2026, 1, 1, tzinfo=UTC))
+    names = {service_card(s, "fr", MONDAY_10H, TZ).name.text for s in listed_services(session)}
+    assert names == {"Actif", "Fermé pour travaux"}
+    counts = category_counts(session)
+    assert counts["food"] == 2
+    assert counts["emergency"] == 0
+    assert len(counts) == 16
+
+
+def test_temporarily_closed_comes_after_open_ones(make_service) -> None:
+    make_service("Fermé", status=ServiceStatus.TEMPORARILY_CLOSED, hours=[(0, "09:00", "12:00")])
+    make_service("Ouvert demain", hours=[(1, "09:00", "12:00")])
+    names = [c.name.text for c in services_of_category_now("food")]
+    assert names == ["Ouvert demain", "Fermé"]
+    assert not services_of_category_now("food")[1].hours.open_now
+
+
+def test_get_service_loads_everything_a_card_needs(make_service, session) -> None:
+    service_id = make_service("Repas", hours=[(0, "09:00", "12:00")]).id
+    session.expunge_all()
+    service = get_service(session, service_id)
+    card = service_card(service, "fr", MONDAY_10H, TZ)
+    assert card.hours.open_now
+    assert card.location.postcode == "45100"
+    assert get_service(session, "no-such-id") is None
