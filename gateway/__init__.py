@@ -24,6 +24,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
         os.makedirs(app.instance_path, exist_ok=True)
 
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(health.blueprint)

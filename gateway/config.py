@@ -62,6 +62,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "TWILIO_FROM_NUMBER": (None, str),
     "TWILIO_API_BASE_URL": (None, str),
     "PUBLIC_BASE_URL": (None, str),
+    "TRUSTED_PROXIES": (0, int),
     "HELPLINE_NUMBER": ("+33261910000", str),
     "DEFAULT_LOCALE": ("fr", str),
     "LOCALES": (SUPPORTED_LOCALES, _as_locales),
