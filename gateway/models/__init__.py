@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and ``Base.metadata`` see every table."""
 
+from gateway.models.admin import AuditEntry, LoginAttempt, User, UserOrganization, UserRole
 from gateway.models.contacts import (
     Contact,
     ConversationState,
@@ -30,6 +31,11 @@ from gateway.models.directory import (
 from gateway.models.messages import Direction, Message, MessageKind, MessageStatus
 
 __all__ = [
+    "AuditEntry",
+    "LoginAttempt",
+    "User",
+    "UserOrganization",
+    "UserRole",
     "Contact",
     "ConversationState",
     "Direction",
