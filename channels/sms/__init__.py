@@ -1,0 +1,1 @@
+"""The SMS channel on Twilio: encoding and packing of replies (``encoding``)."""

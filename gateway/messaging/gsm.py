@@ -1,0 +1,160 @@
+"""How an SMS body is encoded and how many segments it costs (GSM 03.38 / 3GPP TS 23.038).
+
+A message travels as GSM-7 when every character is in the default alphabet or its extension
+table (the latter cost two septets: an escape and the character), else as UCS-2. One UCS-2
+character turns a 160-character message into three segments, so :func:`fold` first replaces
+characters GSM-7 lacks by a faithful equivalent (ê→e, ’→', «»→", …→...), keeping those it has
+(é è à ù É Ç…). Text that still needs UCS-2 (Arabic, Ukrainian, emoji) is sent as written.
+
+This lives in the core, not in ``channels/sms``, because outbound rows store their encoding
+and segment count and the daily cap counts segments; the SMS channel imports it to pack replies.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+Encoding = Literal["GSM-7", "UCS-2"]
+
+# The default alphabet in code order 0x00-0x7F; 0x1B is the escape to the extension table,
+# not a character of its own.
+GSM_BASIC_TABLE = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ"
+    " !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_BASIC = frozenset(GSM_BASIC_TABLE) - {"\x1b"}
+GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
+
+SINGLE_LIMIT: dict[Encoding, int] = {"GSM-7": 160, "UCS-2": 70}
+# A concatenated message spends 6 octets per part on its header (7 septets, 3 UCS-2 units).
+PART_LIMIT: dict[Encoding, int] = {"GSM-7": 153, "UCS-2": 67}
+
+_FOLDS = {
+    "œ": "oe",
+    "Œ": "OE",
+    "ı": "i",
+    "ł": "l",
+    "Ł": "L",
+    "đ": "d",
+    "Đ": "D",
+    "’": "'",
+    "‘": "'",
+    "‚": "'",
+    "‛": "'",
+    "′": "'",
+    "‹": "'",
+    "›": "'",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "‟": '"',
+    "″": '"',
+    "‐": "-",
+    "‑": "-",
+    "‒": "-",
+    "–": "-",
+    "—": "-",
+    "―": "-",
+    "−": "-",
+    "•": "-",
+    "…": "...",
+    "\t": " ",
+    "\u00a0": " ",  # no-break space
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u2004": " ",
+    "\u2005": " ",
+    "\u2006": " ",
+    "\u2007": " ",  # figure space
+    "\u2008": " ",
+    "\u2009": " ",  # thin space
+    "\u200a": " ",  # hair space
+    "\u202f": " ",  # narrow no-break space (French typography: « a », 10 h)
+    "\u00ad": "",  # soft hyphen
+    "\u200b": "",  # zero-width space
+    "\ufeff": "",  # byte-order mark
+}
+
+
+@dataclass(frozen=True)
+class SmsText:
+    """A body as it will be sent: the text, its encoding, its segments and length in units.
+
+    ``units`` are septets for GSM-7 (extension characters count two) and UTF-16 code units for
+    UCS-2 (an emoji outside the BMP counts two).
+    """
+
+    text: str
+    encoding: Encoding
+    segments: int
+    units: int
+
+
+def _fold_char(char: str) -> str:
+    if char in GSM_BASIC or char in GSM_EXTENSION:
+        return char
+    if char in _FOLDS:
+        return _FOLDS[char]
+    # A Latin letter with accents GSM-7 lacks (ê, â, ç, ã, ó, À…) reads fine without them.
+    decomposed = unicodedata.normalize("NFD", char)
+    base, marks = decomposed[0], decomposed[1:]
+    if marks and base.isascii() and base in GSM_BASIC and all(map(unicodedata.combining, marks)):
+        return base
+    return char
+
+
+# French guillemets hold their spaces inside (« Noël »); straight quotes hug the word ("Noel").
+_GUILLEMETS = re.compile("«[ \u00a0\u202f]*|[ \u00a0\u202f]*»")
+
+
+def fold(text: str) -> str:
+    """Replace characters outside GSM 03.38 that have a faithful GSM equivalent."""
+    text = _GUILLEMETS.sub('"', unicodedata.normalize("NFC", text))
+    return "".join(_fold_char(char) for char in text)
+
+
+def is_gsm(text: str) -> bool:
+    return all(char in GSM_BASIC or char in GSM_EXTENSION for char in text)
+
+
+def unit_cost(char: str, encoding: Encoding) -> int:
+    """Units ``char`` takes: 2 for a GSM extension character or a UTF-16 surrogate pair."""
+    if encoding == "GSM-7":
+        return 2 if char in GSM_EXTENSION else 1
+    return 2 if ord(char) > 0xFFFF else 1
+
+
+def split_segments(text: str, encoding: Encoding) -> list[str]:
+    """The parts a phone receives; an escape pair or surrogate pair never straddles two."""
+    costs = [unit_cost(char, encoding) for char in text]
+    if sum(costs) <= SINGLE_LIMIT[encoding]:
+        return [text] if text else []
+    limit = PART_LIMIT[encoding]
+    parts: list[str] = []
+    start = used = 0
+    for index, cost in enumerate(costs):
+        if used + cost > limit:
+            parts.append(text[start:index])
+            start, used = index, 0
+        used += cost
+    parts.append(text[start:])
+    return parts
+
+
+def encode_for_sms(text: str) -> SmsText:
+    """Fold ``text`` into GSM-7 when possible; otherwise keep it as written, in UCS-2.
+
+    An empty text costs no segment.
+    """
+    body = fold(text)
+    encoding: Encoding = "GSM-7"
+    if not is_gsm(body):
+        # Folding buys nothing once UCS-2 is needed, and the original reads better.
+        body, encoding = unicodedata.normalize("NFC", text), "UCS-2"
+    units = sum(unit_cost(char, encoding) for char in body)
+    return SmsText(body, encoding, len(split_segments(body, encoding)), units)
