@@ -1,0 +1,316 @@
+"""The in-memory search index: what a query means, and which services it points to.
+
+Built from plain :class:`~gateway.search.records.ServiceRecord` values and a
+:class:`~gateway.search.vocabulary.Vocabulary`, it answers in two steps: :meth:`analyse`
+reads the query (language, area, categories through the vocabulary, words to look for), then
+:meth:`score` gives each relevant service a relevance. Ordering is :mod:`gateway.search.rank`.
+
+Relevance adds up: a category the query maps to is worth :data:`CATEGORY_POINTS`; each query
+word found in a service's own texts adds up to :data:`FIELD_WEIGHTS` (name, summary,
+description), scaled by how rare the word is and how exactly it matched.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from gateway.search.language import LanguageGuesser
+from gateway.search.normalize import words
+from gateway.search.opening import OpeningTimes
+from gateway.search.records import INDEXED_FIELDS, ServiceRecord
+from gateway.search.typo import TypoIndex, edit_distance, max_edits
+from gateway.search.vocabulary import Entry, Vocabulary
+
+CATEGORY_POINTS = 10.0
+NAME, SUMMARY, DESCRIPTION = 0, 1, 2
+FIELD_WEIGHTS = (3.0, 1.0, 0.5)
+FIELD_LABELS = ("name", "word", "word")
+_FIELD_CODES = {"name": NAME, "summary": SUMMARY, "description": DESCRIPTION}
+# How much a match counts by its number of edits.
+FUZZY_FACTORS = (1.0, 0.8, 0.6)
+# Words a vocabulary line adds ("+douche") count a little less than words typed.
+BOOST_FACTOR = 0.8
+# Hits far below the best are noise (a stray word in a description), not answers.
+MIN_SHARE_OF_BEST = 0.25
+
+_POSTCODE = re.compile(r"^\d{5}$")
+_DISTRICT_ARTICLES = frozenset({"le", "la", "les", "l"})
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
+
+
+@dataclass(frozen=True)
+class CategoryMatch:
+    category: str
+    confidence: float  # 1.0 for an exact phrase, less through typos
+    position: int  # of the query word where it matched, for "best first"
+    phrase: str  # the vocabulary phrase, as written
+
+
+@dataclass(frozen=True)
+class Term:
+    """A query word to look for in services' texts, with the known words it may mean."""
+
+    word: str
+    candidates: tuple[tuple[str, float], ...]  # (indexed word, match factor)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str
+    locale: str | None  # detected
+    categories: tuple[CategoryMatch, ...]  # best first, one per category
+    postcode: str | None
+    district: str | None  # as the directory spells it
+    terms: tuple[Term, ...]
+    kept_words: tuple[str, ...]  # the normalised query, numbers that may identify left out
+
+    @property
+    def names_area(self) -> bool:
+        return self.postcode is not None or self.district is not None
+
+
+class SearchIndex:
+    def __init__(self, records: Iterable[ServiceRecord], vocabulary: Vocabulary) -> None:
+        self.records: tuple[ServiceRecord, ...] = tuple(sorted(records, key=lambda r: r.id))
+        self.sort_names = tuple(_sort_name(record) for record in self.records)
+        self._stopwords = vocabulary.stopwords
+        self._all_stopwords = frozenset().union(*vocabulary.stopwords.values())
+        self._guesser = LanguageGuesser(vocabulary.known_words())
+        self._build_vocabulary(vocabulary.entries)
+        self._build_texts()
+        self._build_places()
+        self.openings = OpeningTimes(self.records)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build_vocabulary(self, entries: Sequence[Entry]) -> None:
+        self._single: dict[str, list[Entry]] = {}
+        self._phrases: dict[str, list[Entry]] = {}
+        for entry in entries:
+            table = self._single if len(entry.words) == 1 else self._phrases
+            table.setdefault(entry.words[0], []).append(entry)
+        self._vocabulary_words = TypoIndex(word for entry in entries for word in entry.words)
+
+    def _build_texts(self) -> None:
+        """Word -> (service positions, best field) as compact sorted arrays, and categories."""
+        postings: dict[str, tuple[array[int], array[int]]] = {}
+        members: dict[str, array[int]] = {}
+        for position, record in enumerate(self.records):
+            best: dict[str, int] = {}
+            fields = [(NAME, record.organization)] + [
+                (_FIELD_CODES[field], value)
+                for texts in record.texts.values()
+                for field, value in texts.items()
+                if field in INDEXED_FIELDS
+            ]
+            for code, value in fields:
+                for word in words(value):
+                    if word not in self._all_stopwords and best.get(word, DESCRIPTION + 1) > code:
+                        best[word] = code
+            for word, code in best.items():
+                entry = postings.get(word)
+                if entry is None:
+                    entry = postings[word] = (array("I"), array("B"))
+                entry[0].append(position)
+                entry[1].append(code)
+            for category in record.categories:
+                members.setdefault(category, array("I")).append(position)
+        self._postings = postings
+        self._members = members
+        self._text_words = TypoIndex(postings)
+        count = len(self.records)
+        self._idf = {
+            word: math.log((count + 1) / len(ids)) / math.log(count + 1) if count else 0.0
+            for word, (ids, _codes) in postings.items()
+        }
+
+    def _build_places(self) -> None:
+        self._postcodes = tuple(frozenset(p.postcode for p in r.places) for r in self.records)
+        self._districts = tuple(
+            frozenset(p.district.casefold() for p in r.places) for r in self.records
+        )
+        districts: dict[tuple[str, ...], str] = {}
+        for record in self.records:
+            for place in record.places:
+                core = _district_words(place.district)
+                if core:
+                    districts.setdefault(core, place.district)
+        # Longest first, so "Saint-Martin-Nord" wins over "Saint-Martin".
+        self._district_names = sorted(districts.items(), key=lambda item: (-len(item[0]), item))
+
+    # -- reading a query --------------------------------------------------------------------
+
+    def detect_language(self, text: str) -> str | None:
+        return self._guesser.guess(text, words(text))
+
+    def analyse(self, text: str, locale: str | None = None) -> Analysis:
+        typed = words(text)
+        detected = self._guesser.guess(text, typed)
+        stopwords = self._stopwords_for(locale, detected)
+        used = [False] * len(typed)
+        postcode = next((w for w in typed if _POSTCODE.match(w)), None)
+        for position, word in enumerate(typed):
+            if word == postcode:
+                used[position] = True
+        district = self._find_district(typed, used)
+        matches = self._match_vocabulary(typed, used, stopwords)
+        looked_for = dict.fromkeys(
+            word
+            for position, word in enumerate(typed)
+            if not used[position] and word not in stopwords
+        )
+        terms = [self._term(word, 1.0) for word in looked_for]
+        boosts = dict.fromkeys(boost for match in matches for boost in match[1].boosts)
+        terms.extend(self._term(boost, BOOST_FACTOR) for boost in boosts if boost not in looked_for)
+        # Numbers other than a postcode or a known one ("115") may be a phone number: dropped.
+        kept = [
+            word
+            for word in typed
+            if not word.isdigit() or word == postcode or word in self._vocabulary_words
+        ]
+        return Analysis(
+            text=text,
+            locale=detected,
+            categories=_best_categories(matches),
+            postcode=postcode,
+            district=district,
+            terms=tuple(term for term in terms if term.candidates),
+            kept_words=tuple(kept),
+        )
+
+    def _stopwords_for(self, locale: str | None, detected: str | None) -> frozenset[str]:
+        """The stopwords of the languages in play; all of them when neither is known."""
+        chosen = {code for code in (locale, detected) if code in self._stopwords}
+        if not chosen:
+            return self._all_stopwords
+        return frozenset().union(*(self._stopwords[code] for code in sorted(chosen)))
+
+    def _find_district(self, typed: list[str], used: list[bool]) -> str | None:
+        expanded = [_ABBREVIATIONS.get(word, word) for word in typed]
+        for core, name in self._district_names:
+            for start in range(len(expanded) - len(core) + 1):
+                span = range(start, start + len(core))
+                if any(used[i] for i in span):
+                    continue
+                if all(_close(expanded[i], word) for i, word in zip(span, core, strict=True)):
+                    for i in span:
+                        used[i] = True
+                    # "Les Tilleuls": the article before the name belongs to it too.
+                    if start > 0 and typed[start - 1] in _DISTRICT_ARTICLES:
+                        used[start - 1] = True
+                    return name
+        return None
+
+    def _match_vocabulary(
+        self, typed: list[str], used: list[bool], stopwords: frozenset[str]
+    ) -> list[tuple[int, Entry, float]]:
+        """Vocabulary entries found in the query: (position, entry, confidence)."""
+        candidates = [
+            {} if used[i] else dict(self._vocabulary_words.lookup(word))
+            for i, word in enumerate(typed)
+        ]
+        matches: list[tuple[int, Entry, float]] = []
+        for start, known in enumerate(candidates):
+            for first, distance in known.items():
+                for entry in self._phrases.get(first, ()):
+                    end = start + len(entry.words)
+                    if end > len(typed):
+                        continue
+                    span = zip(range(start, end), entry.words, strict=True)
+                    distances = [candidates[i].get(word) for i, word in span]
+                    if any(d is None for d in distances):
+                        continue
+                    worst = max(d for d in distances if d is not None)
+                    matches.append((start, entry, FUZZY_FACTORS[worst]))
+                if typed[start] in stopwords:
+                    continue
+                for entry in self._single.get(first, ()):
+                    matches.append((start, entry, FUZZY_FACTORS[distance]))
+        return matches
+
+    def _term(self, word: str, factor: float) -> Term:
+        return Term(
+            word,
+            tuple(
+                (known, FUZZY_FACTORS[distance] * factor)
+                for known, distance in self._text_words.lookup(word)
+            ),
+        )
+
+    # -- scoring ----------------------------------------------------------------------------
+
+    def score(self, analysis: Analysis) -> dict[int, float]:
+        """Relevance per service position; services the query does not point to are absent."""
+        scores: dict[int, float] = {}
+        for match in analysis.categories:
+            points = CATEGORY_POINTS * match.confidence
+            for position in self._members.get(match.category, ()):
+                scores[position] = scores.get(position, 0.0) + points
+        for term in analysis.terms:
+            best: dict[int, float] = {}
+            for known, factor in term.candidates:
+                ids, codes = self._postings[known]
+                weight = self._idf[known] * factor
+                for position, code in zip(ids, codes, strict=True):
+                    value = FIELD_WEIGHTS[code] * weight
+                    if value > best.get(position, 0.0):
+                        best[position] = value
+            for position, value in best.items():
+                scores[position] = scores.get(position, 0.0) + value
+        if not scores:
+            return scores
+        floor = max(scores.values()) * MIN_SHARE_OF_BEST
+        return {position: value for position, value in scores.items() if value >= floor}
+
+    def reasons(self, position: int, analysis: Analysis) -> list[str]:
+        """Why the service at ``position`` matched: its categories, then its words."""
+        found = [
+            f"category:{match.category} via '{match.phrase}'"
+            for match in analysis.categories
+            if match.category in self.records[position].categories
+        ]
+        for term in analysis.terms:
+            for known, _factor in term.candidates:
+                ids, codes = self._postings[known]
+                at = bisect_left(ids, position)
+                if at < len(ids) and ids[at] == position:
+                    found.append(f"{FIELD_LABELS[codes[at]]}:{known}")
+                    break
+        return found
+
+    def in_area(self, position: int, postcode: str | None, district: str | None) -> bool:
+        if postcode and postcode in self._postcodes[position]:
+            return True
+        return bool(district) and (district or "").casefold() in self._districts[position]
+
+
+def _sort_name(record: ServiceRecord) -> str:
+    texts = record.texts.get("fr") or next(iter(record.texts.values()), {})
+    return texts.get("name", "").casefold()
+
+
+def _district_words(district: str) -> tuple[str, ...]:
+    found = words(district)
+    while found and found[0] in _DISTRICT_ARTICLES:
+        found = found[1:]
+    return tuple(found)
+
+
+def _close(typed: str, known: str) -> bool:
+    allowed = min(max_edits(len(typed)), max_edits(len(known)))
+    return edit_distance(typed, known, allowed) <= allowed
+
+
+def _best_categories(matches: list[tuple[int, Entry, float]]) -> tuple[CategoryMatch, ...]:
+    best: dict[str, CategoryMatch] = {}
+    for position, entry, confidence in matches:
+        for category in entry.categories:
+            known = best.get(category)
+            if known is None or (confidence, -position) > (known.confidence, -known.position):
+                best[category] = CategoryMatch(category, confidence, position, entry.phrase)
+    return tuple(sorted(best.values(), key=lambda m: (-m.confidence, m.position, m.category)))

@@ -1,0 +1,103 @@
+"""Typo tolerance: which known words a typed word may have meant.
+
+A symmetric-delete index (the SymSpell idea): every known word is stored under each string
+obtained by deleting up to its allowed number of letters; a typed word looks up its own
+deletions, and the few candidates found are checked with a real edit distance. A lookup
+costs a few dozen dictionary probes whatever the vocabulary's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import combinations
+
+
+def max_edits(length: int) -> int:
+    """Edits tolerated in a word of ``length`` letters: none below 4, one to 7, then two."""
+    if length < 4:
+        return 0
+    return 1 if length < 8 else 2
+
+
+def _deletions(word: str, edits: int) -> set[str]:
+    found = {word}
+    for count in range(1, edits + 1):
+        for positions in combinations(range(len(word)), count):
+            found.add("".join(c for i, c in enumerate(word) if i not in positions))
+    return found
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of neighbours is one edit), or ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+class TypoIndex:
+    """Known words, looked up with typo tolerance.
+
+    The tolerance of a pair is that of its shorter word, so a short word is never reached
+    through a long one's allowance.
+    """
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self._words = frozenset(vocabulary)
+        self._deletes: dict[str, str | tuple[str, ...]] = {}
+        for word in sorted(self._words):
+            for deleted in _deletions(word, max_edits(len(word))):
+                known = self._deletes.get(deleted)
+                if known is None:
+                    self._deletes[deleted] = word
+                elif isinstance(known, str):
+                    self._deletes[deleted] = (known, word)
+                else:
+                    self._deletes[deleted] = (*known, word)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._words
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def lookup(self, word: str) -> tuple[tuple[str, int], ...]:
+        """The closest known words and their distance: the word itself when it is known,
+        else those at the smallest distance allowed; sorted, so results are deterministic."""
+        if word in self._words:
+            return ((word, 0),)
+        edits = max_edits(len(word))
+        if edits == 0:
+            return ()
+        candidates: set[str] = set()
+        for deleted in _deletions(word, edits):
+            known = self._deletes.get(deleted)
+            if known is None:
+                continue
+            if isinstance(known, str):
+                candidates.add(known)
+            else:
+                candidates.update(known)
+        best = edits + 1
+        found: list[str] = []
+        for candidate in candidates:
+            allowed = min(edits, max_edits(len(candidate)))
+            distance = edit_distance(word, candidate, allowed)
+            if distance > allowed or distance > best:
+                continue
+            if distance < best:
+                best, found = distance, []
+            found.append(candidate)
+        return tuple((candidate, best) for candidate in sorted(found))
