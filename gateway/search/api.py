@@ -38,7 +38,7 @@ class SearchResult:
     query: str  # the text as given
     locale: str | None  # detected from the text; None when unsure
     categories: tuple[str, ...]  # best first
-    area: Area | None  # named in the text, else the one passed in
+    area: Area | None  # when the text named a postcode or district
     hits: tuple[Hit, ...]  # ranked
     normalised: str = ""  # the words kept for statistics (no phone numbers)
 
@@ -92,9 +92,12 @@ def search(
     """
     index = current_index(session)
     analysis = index.analyse(text, locale)
+    named = None
     if analysis.names_area:
-        area = find_area(session, postcode=analysis.postcode, district=analysis.district)
-    return answer(index, analysis, at=at, timezone=timezone, area=area, limit=limit)
+        named = find_area(session, postcode=analysis.postcode, district=analysis.district)
+    return answer(
+        index, analysis, at=at, timezone=timezone, area=named or area, named=named, limit=limit
+    )
 
 
 def answer(
@@ -104,9 +107,11 @@ def answer(
     at: datetime,
     timezone: str,
     area: Area | None,
+    named: Area | None = None,
     limit: int,
 ) -> SearchResult:
-    """Rank an analysed query over ``index`` (the database-free half of :func:`search`)."""
+    """Rank an analysed query over ``index`` (the database-free half of :func:`search`);
+    ``area`` orders the hits, ``named`` is the area the text itself named."""
     ranked = rank(index, index.score(analysis), at=at, timezone=timezone, area=area, limit=limit)
     hits = []
     for found in ranked:
@@ -120,7 +125,7 @@ def answer(
         query=analysis.text,
         locale=analysis.locale,
         categories=tuple(match.category for match in analysis.categories),
-        area=area,
+        area=named,
         hits=tuple(hits),
         normalised=" ".join(analysis.kept_words),
     )

@@ -238,7 +238,7 @@ class SearchIndex:
             word,
             tuple(
                 (known, FUZZY_FACTORS[distance] * factor)
-                for known, distance in self._text_words.lookup(word)
+                for known, distance in self._text_words.lookup(word, closest=False)
             ),
         )
 

@@ -73,14 +73,18 @@ class TypoIndex:
     def __len__(self) -> int:
         return len(self._words)
 
-    def lookup(self, word: str) -> tuple[tuple[str, int], ...]:
-        """The closest known words and their distance: the word itself when it is known,
-        else those at the smallest distance allowed; sorted, so results are deterministic."""
-        if word in self._words:
+    def lookup(self, word: str, closest: bool = True) -> tuple[tuple[str, int], ...]:
+        """Known words ``word`` may mean, with their distance, sorted by word.
+
+        ``closest``: the word itself when known, else only those at the smallest distance
+        (for vocabularies, where "pain" must not also mean "bain"). Otherwise every word
+        within tolerance (for services' texts, where "douche" should find "douches" too).
+        """
+        if closest and word in self._words:
             return ((word, 0),)
         edits = max_edits(len(word))
         if edits == 0:
-            return ()
+            return ((word, 0),) if word in self._words else ()
         candidates: set[str] = set()
         for deleted in _deletions(word, edits):
             known = self._deletes.get(deleted)
@@ -90,14 +94,13 @@ class TypoIndex:
                 candidates.add(known)
             else:
                 candidates.update(known)
-        best = edits + 1
-        found: list[str] = []
+        found: dict[str, int] = {}
         for candidate in candidates:
             allowed = min(edits, max_edits(len(candidate)))
             distance = edit_distance(word, candidate, allowed)
-            if distance > allowed or distance > best:
-                continue
-            if distance < best:
-                best, found = distance, []
-            found.append(candidate)
-        return tuple((candidate, best) for candidate in sorted(found))
+            if distance <= allowed:
+                found[candidate] = distance
+        if closest and found:
+            best = min(found.values())
+            found = {known: distance for known, distance in found.items() if distance == best}
+        return tuple(sorted(found.items()))

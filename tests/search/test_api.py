@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from gateway.directory.operations import bump_directory_version
-from gateway.models import SearchQuery
+from gateway.directory.queries import find_area
+from gateway.models import SearchQuery, ServiceStatus
 from gateway.search import record_query, search
 
 # A Wednesday, 10:00 in Paris.
@@ -47,3 +49,38 @@ def test_record_query_keeps_no_phone_number(session, make_service):
     assert row.locale == "fr"
     assert not any(ch.isdigit() for ch in row.text)
     assert "faim" in row.text
+
+
+def test_a_named_area_orders_and_is_returned(session, make_service):
+    far = make_service("Épicerie A", postcode="45100", district="Centre-ville", latitude=47.95)
+    near = make_service("Épicerie B", postcode="45130", district="Les Tilleuls", latitude=47.91)
+    by_name = search(session, "manger", at=AT, timezone=TZ)
+    assert [hit.service_id for hit in by_name.hits] == [far.id, near.id]
+    assert by_name.area is None
+    for text in ["manger aux tilleuls", "manger 45130"]:
+        result = search(session, text, at=AT, timezone=TZ)
+        assert [hit.service_id for hit in result.hits] == [near.id, far.id], text
+        assert result.area is not None and result.area.latitude == pytest.approx(47.91)
+
+
+def test_the_residents_known_area_orders_too(session, make_service):
+    far = make_service("Épicerie A", postcode="45100", district="Centre-ville")
+    near = make_service("Épicerie B", postcode="45130", district="Les Tilleuls")
+    known = find_area(session, postcode="45130")
+    result = search(session, "manger", at=AT, timezone=TZ, area=known)
+    assert [hit.service_id for hit in result.hits] == [near.id, far.id]
+    assert result.area is None  # the text named none
+
+
+def test_open_now_first_from_the_database(session, make_service):
+    later = make_service("Aaa", hours=[(2, "18:00", "20:00")])
+    now = make_service("Zzz", hours=[(2, "09:00", "12:00")])
+    result = search(session, "bouffe", at=AT, timezone=TZ)
+    assert [hit.service_id for hit in result.hits] == [now.id, later.id]
+    assert result.hits[0].reasons == ("category:food via 'bouffe'", "open now")
+    assert search(session, "bouffe", at=AT, timezone=TZ) == result
+
+
+def test_unlisted_services_are_not_found(session, make_service):
+    make_service("Épicerie fermée", status=ServiceStatus.INACTIVE)
+    assert search(session, "épicerie", at=AT, timezone=TZ).no_result
