@@ -54,14 +54,33 @@ def _fresh_pg_schema(schema: str) -> str:
     )
 
 
+_PG_SCHEMAS: list[str] = []
+
+
 def fresh_database_url(backend: str, name: str, tmp_dir: Path) -> str:
-    """A migrated, empty database of ``backend`` named ``name``."""
+    """A migrated, empty database of ``backend`` named ``name``.
+
+    PostgreSQL schemas carry the process id, so that two test runs on one server never
+    drop each other's tables; they are dropped when the session ends.
+    """
     if backend == "sqlite":
         url = f"sqlite:///{tmp_dir / (name + '.sqlite3')}"
     else:
-        url = _fresh_pg_schema(f"guichet_{name}")
+        schema = f"guichet_{name}_{os.getpid()}"
+        url = _fresh_pg_schema(schema)
+        _PG_SCHEMAS.append(schema)
     upgrade(url)
     return url
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not _PG_SCHEMAS:
+        return
+    engine = create_engine(pg_base_url())
+    with engine.begin() as connection:
+        for schema in _PG_SCHEMAS:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 def settings_for(database_url: str, **extra: Any) -> dict[str, Any]:

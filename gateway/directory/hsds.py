@@ -1,0 +1,1090 @@
+"""Open Referral HSDS 3.0 interchange: read a file, import services, export them.
+
+Partners keep their directories in tools that speak HSDS, so this is how a city's directory
+comes in and goes out. What HSDS has no field for (texts in every locale, access conditions,
+dated closures, the exact verification time) travels in the ``x_guichet`` extension, so that
+import → export → import loses nothing we model; fields we do not model are ignored.
+
+An import validates every record before it writes anything: the first problem stops it with an
+:class:`InterchangeError` whose one line names the file, the record and the field. It then
+upserts by id and replaces each service's texts, phones, hours, closures, categories and places
+with the imported ones. It flushes, never commits: the caller owns the transaction.
+See ``docs/hsds.md`` for the mapping and the extension.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from flask import current_app, has_app_context
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.config import SUPPORTED_LOCALES
+from gateway.directory.categories import category_name
+from gateway.directory.operations import bump_directory_version
+from gateway.directory.queries import _SERVICE_LOADING
+from gateway.i18n import ORIGINAL_LOCALE, pick_field
+from gateway.models import (
+    CATEGORY_SLUGS,
+    SUMMARY_MAX_CHARS,
+    TEXT_FIELDS,
+    AccessCondition,
+    Category,
+    Closure,
+    ClosureReason,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceLocation,
+    ServiceStatus,
+    ServiceText,
+    TextStatus,
+)
+
+EXTENSION = "x_guichet"
+TAXONOMY = "guichet"
+COUNTRY = "FR"
+DEFAULT_TIMEZONE = "Europe/Paris"
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+STATUS_TO_HSDS = {
+    ServiceStatus.ACTIVE: "active",
+    ServiceStatus.TEMPORARILY_CLOSED: "temporarily closed",
+    ServiceStatus.INACTIVE: "inactive",
+}
+STATUS_FROM_HSDS = {hsds: status for status, hsds in STATUS_TO_HSDS.items()} | {
+    "defunct": ServiceStatus.INACTIVE
+}
+
+_TIME = re.compile(r"\d\d:\d\d(:\d\d)?")
+_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
+_CHUNK = 500  # ids per IN (…) query, well under SQLite's bound-parameter limit
+
+M = TypeVar("M")
+# kind ("phone", "schedule"…) -> id -> (the record's reader, the field path that gave it)
+_Claims = dict[str, dict[str, tuple["_Reader", str]]]
+_ROW_MODELS: dict[str, Any] = {
+    "phone": Phone,
+    "schedule": Schedule,
+    "closure": Closure,
+    "service_at_location": ServiceLocation,
+}
+
+
+class InterchangeError(ValueError):
+    """Input that cannot be imported; ``str()`` is one line naming file, record and field.
+
+    The line is what the CLI prints, so a social worker can open the file at the right place.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        problem: str,
+        *,
+        record: int | None = None,
+        record_id: object = None,
+        field: str | None = None,
+    ) -> None:
+        self.source = source
+        self.record = record
+        self.record_id = record_id
+        self.field = field
+        self.problem = problem
+        parts = [source]
+        if record is not None:
+            label = f"id {_short(str(record_id))}" if record_id not in (None, "") else "no id"
+            parts.append(f"record {record} ({label})")
+        if field:
+            parts.append(field)
+        parts.append(problem)
+        super().__init__(" ".join(": ".join(parts).split("\n")))
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: services created, services updated, and what it had to leave out."""
+
+    created: int
+    updated: int
+    # Values dropped rather than refused (e.g. coordinates off the globe), one line each.
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_hsds_file(path: Path) -> list[dict[str, Any]]:
+    """The service records in an HSDS JSON file.
+
+    Accepts what HSDS tools produce: a list of services, a single service, or a page of the
+    HSDS API (``{"contents": [...]}``). Raises :class:`InterchangeError` on a missing or
+    unreadable file, on JSON errors (with line and column) and on any other shape.
+    """
+    source = str(path)
+    try:
+        text = path.read_text("utf-8-sig")
+    except FileNotFoundError:
+        raise InterchangeError(source, "no such file") from None
+    except IsADirectoryError:
+        raise InterchangeError(source, "is a directory, not a file") from None
+    except UnicodeDecodeError as exc:
+        raise InterchangeError(source, f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise InterchangeError(source, f"cannot read: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InterchangeError(
+            source, f"not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    if isinstance(data, dict) and "contents" in data:
+        data = data["contents"]
+        if not isinstance(data, list):
+            raise InterchangeError(source, f"'contents' is not a list but {_kind(data)}")
+    elif isinstance(data, dict):
+        data = [data]
+    elif not isinstance(data, list):
+        raise InterchangeError(
+            source,
+            f"expected a list of HSDS services, a service or a page with 'contents'; "
+            f"got {_kind(data)}",
+        )
+    for index, record in enumerate(data, 1):
+        if not isinstance(record, dict):
+            raise InterchangeError(source, f"not an object but {_kind(record)}", record=index)
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# Import
+# --------------------------------------------------------------------------------------------
+
+
+def import_services(
+    session: Session,
+    records: list[dict[str, Any]],
+    source: str,
+    timezone: str | None = None,
+) -> ImportReport:
+    """Create or update the services in ``records``; flush, never commit.
+
+    ``source`` names the input in error messages. ``timezone`` (default: the app's
+    ``TIMEZONE``) places a bare ``assured_date`` at midnight in the city. Every record is
+    validated, and ids checked against the database, before the first write: on
+    :class:`InterchangeError` the session holds no change from this call.
+    """
+    tz = ZoneInfo(timezone or _city_timezone())
+    seen: _Claims = {}
+    parsed = [
+        _parse_service(_Reader(source, index, record), tz, seen)
+        for index, record in enumerate(records, 1)
+    ]
+    with session.no_autoflush:
+        existing = _load_existing(session, parsed, seen)
+        for item in parsed:
+            _write_service(session, item, existing)
+        bump_directory_version(session)
+    session.flush()
+    created = sum(1 for item in parsed if item.id not in existing.services)
+    warnings = [warning for item in parsed for warning in item.reader.warnings]
+    return ImportReport(created=created, updated=len(parsed) - created, warnings=warnings)
+
+
+@dataclass
+class _Parsed:
+    """One validated record: column values ready to assign, no ORM object yet."""
+
+    reader: _Reader
+    id: str
+    organization_id: str
+    organization: dict[str, Any] | None
+    values: dict[str, Any]
+    texts: dict[str, dict[str, Any]]
+    categories: list[str]
+    phones: list[dict[str, Any]]
+    schedules: list[dict[str, Any]]
+    closures: list[dict[str, Any]]
+    places: list[tuple[dict[str, Any], dict[str, Any]]]  # (service_location, location)
+
+
+@dataclass
+class _Existing:
+    services: dict[str, Service] = field(default_factory=dict)
+    organizations: dict[str, Organization] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+    categories: dict[str, Category] = field(default_factory=dict)
+
+
+class _Reader:
+    """Typed reads from one record; every failure names the file, the record and the field."""
+
+    def __init__(self, source: str, index: int, record: Any) -> None:
+        self.source = source
+        self.index = index
+        self.record = record
+        raw_id = record.get("id") if isinstance(record, dict) else None
+        self.id = raw_id.strip() if isinstance(raw_id, str) else raw_id
+        self.warnings: list[str] = []
+
+    def fail(self, path: str, problem: str) -> NoReturn:
+        raise InterchangeError(
+            self.source, problem, record=self.index, record_id=self.id, field=path
+        )
+
+    def warn(self, path: str, problem: str) -> None:
+        error = InterchangeError(
+            self.source, problem, record=self.index, record_id=self.id, field=path
+        )
+        self.warnings.append(str(error))
+
+    def obj(self, value: Any, path: str, *, required: bool = False) -> dict[str, Any]:
+        if value is None:
+            if required:
+                self.fail(path, "missing")
+            return {}
+        if not isinstance(value, dict):
+            self.fail(path, f"not an object but {_kind(value)}")
+        return value
+
+    def items(self, obj: Mapping[str, Any], key: str, path: str) -> list[tuple[str, Any]]:
+        """``(path, item)`` of the list ``obj[key]``; absent or null is an empty list."""
+        value = obj.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(path, f"not a list but {_kind(value)}")
+        return [(f"{path}[{i}]", item) for i, item in enumerate(value)]
+
+    def text(
+        self,
+        obj: Mapping[str, Any],
+        key: str,
+        path: str,
+        *,
+        column: Any = None,
+        required: bool = False,
+        strip: bool = False,
+    ) -> str | None:
+        """A string, stripped if asked; ``column`` (a model attribute) bounds its length."""
+        value = obj.get(key)
+        if value is None:
+            if required:
+                self.fail(path, "missing")
+            return None
+        if not isinstance(value, str):
+            self.fail(path, f"not a string but {_kind(value)}")
+        if strip:
+            value = value.strip()
+        if required and not value.strip():
+            self.fail(path, "empty")
+        self.fits(value, column, path)
+        return value
+
+    def fits(self, value: str, column: Any, path: str) -> None:
+        """Fail when ``value`` is longer than ``column`` holds (PostgreSQL would refuse it)."""
+        limit = getattr(column.type, "length", None) if column is not None else None
+        if limit is not None and len(value) > limit:
+            self.fail(path, f"longer than {limit} characters ({len(value)})")
+
+    def ident(self, obj: Mapping[str, Any], path: str, *, default: str | None = None) -> str:
+        """An id: a non-empty string that fits our columns; ``default`` when absent."""
+        if obj.get("id") is None and default is not None:
+            return default
+        value = self.text(obj, "id", path, column=Service.id, required=True, strip=True)
+        assert value is not None
+        return value
+
+    def number(self, obj: Mapping[str, Any], key: str, path: str, bound: float) -> float | None:
+        value = obj.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(path, f"not a number: {_short(repr(value))}")
+        if not -bound <= value <= bound:
+            # Placeholder coordinates (Open Referral's own examples use latitude 100) must not
+            # block a whole import: the place is kept, without a position on the map.
+            self.warn(path, f"out of range -{bound:g}..{bound:g}, left out: {value!r}")
+            return None
+        return float(value)
+
+    def day(self, obj: Mapping[str, Any], key: str, path: str) -> date | None:
+        value = self.text(obj, key, path)
+        if value is None:
+            return None
+        try:
+            if not _DATE.fullmatch(value):
+                raise ValueError
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(path, f"not a date (YYYY-MM-DD): {_short(repr(value))}")
+
+    def moment(self, obj: Mapping[str, Any], key: str, path: str) -> datetime | None:
+        value = self.text(obj, key, path)
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(path, f"not an ISO date and time: {_short(repr(value))}")
+        return _utc(moment)
+
+    def clock(self, obj: Mapping[str, Any], key: str, path: str) -> time:
+        value = self.text(obj, key, path, required=True)
+        assert value is not None
+        try:
+            if not _TIME.fullmatch(value):
+                raise ValueError
+            return time.fromisoformat(value)
+        except ValueError:
+            self.fail(path, f"not a time: {_short(repr(value))}")
+
+    def claim(self, seen: _Claims, kind: str, ident: str, path: str) -> None:
+        """Reserve ``ident`` for this record: ids of one kind are unique across the file."""
+        owners = seen.setdefault(kind, {})
+        if ident in owners:
+            other = owners[ident][0]
+            where = "this record" if other is self else f"record {other.index}"
+            self.fail(path, f"{_short(repr(ident))} is already used by {where}")
+        owners[ident] = (self, path)
+
+
+def _parse_service(r: _Reader, tz: ZoneInfo, seen: _Claims) -> _Parsed:
+    record = r.obj(r.record, "record", required=True)
+    service_id = r.ident(record, "id")
+    r.claim(seen, "service", service_id, "id")
+    extension = r.obj(record.get(EXTENSION), EXTENSION)
+
+    status_text = r.text(record, "status", "status")
+    status = ServiceStatus.ACTIVE
+    if status_text is not None:
+        try:
+            status = STATUS_FROM_HSDS[status_text.strip().lower()]
+        except KeyError:
+            r.fail(
+                "status",
+                f"unknown status {_short(repr(status_text))}; "
+                f"expected one of {', '.join(sorted(STATUS_FROM_HSDS))}",
+            )
+
+    verified_at = r.moment(extension, "verified_at", f"{EXTENSION}.verified_at")
+    if verified_at is None:
+        assured = r.day(record, "assured_date", "assured_date")
+        if assured is not None:
+            verified_at = _utc(datetime.combine(assured, time(0, 0), tz))
+
+    access: list[str] = []
+    for path, item in r.items(extension, "access", f"{EXTENSION}.access"):
+        if not isinstance(item, str) or item not in set(AccessCondition):
+            r.fail(
+                path,
+                f"unknown access condition {_short(repr(item))}; "
+                f"expected one of {', '.join(AccessCondition)}",
+            )
+        if item not in access:
+            access.append(item)
+
+    organization_id, organization = _parse_organization(r, record)
+    return _Parsed(
+        reader=r,
+        id=service_id,
+        organization_id=organization_id,
+        organization=organization,
+        values={
+            "status": status,
+            "url": r.text(record, "url", "url", column=Service.url),
+            "email": r.text(record, "email", "email", column=Service.email),
+            "verified_at": verified_at,
+            "access_conditions": access,
+            "languages": _parse_languages(r, record),
+        },
+        texts=_parse_texts(r, record, extension),
+        categories=_parse_categories(r, record),
+        phones=_parse_phones(r, record, service_id, seen),
+        schedules=_parse_schedules(r, record, service_id, seen),
+        closures=_parse_closures(r, extension, service_id, seen),
+        places=_parse_places(r, record, service_id, seen),
+    )
+
+
+def _parse_organization(r: _Reader, record: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """The organization's id, and its values when the record embeds it (else a reference)."""
+    if record.get("organization") is None:
+        if record.get("organization_id") is None:
+            r.fail("organization", "missing: give an organization object or an organization_id")
+        reference = r.ident({"id": record["organization_id"]}, "organization_id")
+        return reference, None
+    obj = r.obj(record["organization"], "organization")
+    organization_id = r.ident(obj, "organization.id")
+    given_id = record.get("organization_id")
+    if given_id is not None and given_id != organization_id:
+        r.fail("organization_id", f"{_short(repr(given_id))} is not organization.id")
+    return organization_id, {
+        "id": organization_id,
+        "name": r.text(obj, "name", "organization.name", required=True, column=Organization.name),
+        "description": r.text(obj, "description", "organization.description") or "",
+        "website": r.text(obj, "website", "organization.website", column=Organization.website),
+        "email": r.text(obj, "email", "organization.email", column=Organization.email),
+    }
+
+
+def _parse_texts(
+    r: _Reader, record: Mapping[str, Any], extension: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Texts per locale: ``x_guichet.translations`` as given, else French from HSDS fields."""
+    name = r.text(record, "name", "name", required=True, column=ServiceText.name)
+    translations = r.obj(extension.get("translations"), f"{EXTENSION}.translations")
+    texts: dict[str, dict[str, Any]] = {}
+    for locale, value in translations.items():
+        if locale not in SUPPORTED_LOCALES:
+            continue
+        base = f"{EXTENSION}.translations.{locale}"
+        obj = r.obj(value, base)
+        row: dict[str, Any] = {"locale": locale}
+        for text_field in TEXT_FIELDS:
+            row[text_field] = (
+                r.text(
+                    obj,
+                    text_field,
+                    f"{base}.{text_field}",
+                    column=getattr(ServiceText, text_field),
+                )
+                or ""
+            )
+        status = r.text(obj, "status", f"{base}.status") or TextStatus.DONE.value
+        if status not in set(TextStatus):
+            r.fail(
+                f"{base}.status",
+                f"unknown text status {_short(repr(status))}; "
+                f"expected one of {', '.join(TextStatus)}",
+            )
+        row["status"] = TextStatus(status)
+        if locale == ORIGINAL_LOCALE and not row["name"].strip():
+            row["name"] = name  # the original must be named; HSDS's required name is it
+        texts[locale] = row
+    if ORIGINAL_LOCALE not in texts:
+        description = r.text(record, "description", "description") or ""
+        texts[ORIGINAL_LOCALE] = {
+            "locale": ORIGINAL_LOCALE,
+            "name": name,
+            "summary": summarize(description),
+            "description": description,
+            "eligibility": r.text(record, "eligibility_description", "eligibility_description")
+            or "",
+            "how_to_access": r.text(record, "application_process", "application_process") or "",
+            "status": TextStatus.DONE,
+        }
+    return dict(sorted(texts.items()))
+
+
+def summarize(description: str, limit: int = SUMMARY_MAX_CHARS) -> str:
+    """The first sentence of ``description``, cut at a word boundary to fit ``limit``.
+
+    HSDS has no summary; SMS replies and voice prompts need one short enough to read out.
+    """
+    text = " ".join(description.split())
+    end = _SENTENCE_END.search(text)
+    sentence = text[: end.end()] if end else text
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def _parse_languages(r: _Reader, record: Mapping[str, Any]) -> list[str]:
+    codes: list[str] = []
+    for path, item in r.items(record, "languages", "languages"):
+        code = r.text(r.obj(item, path), "code", f"{path}.code", strip=True)
+        if code and code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _parse_categories(r: _Reader, record: Mapping[str, Any]) -> list[str]:
+    slugs: list[str] = []
+    for path, item in r.items(record, "attributes", "attributes"):
+        attribute = r.obj(item, path)
+        if attribute.get("taxonomy_term") is None:
+            continue  # a bare taxonomy_term_id points to a term we cannot see: not ours
+        term = r.obj(attribute["taxonomy_term"], f"{path}.taxonomy_term")
+        if term.get("taxonomy") != TAXONOMY:
+            continue
+        code = r.text(term, "code", f"{path}.taxonomy_term.code", required=True, strip=True)
+        if code not in CATEGORY_SLUGS:
+            r.fail(f"{path}.taxonomy_term.code", f"unknown category {_short(repr(code))}")
+        if code not in slugs:
+            slugs.append(code)
+    return slugs
+
+
+def _parse_phones(
+    r: _Reader, record: Mapping[str, Any], service_id: str, seen: _Claims
+) -> list[dict[str, Any]]:
+    phones = []
+    for position, (path, item) in enumerate(r.items(record, "phones", "phones")):
+        obj = r.obj(item, path)
+        phone_id = r.ident(obj, f"{path}.id", default=_derived(service_id, "phone", position))
+        r.claim(seen, "phone", phone_id, f"{path}.id")
+        phones.append(
+            {
+                "id": phone_id,
+                "number": r.text(
+                    obj,
+                    "number",
+                    f"{path}.number",
+                    required=True,
+                    strip=True,
+                    column=Phone.number,
+                ),
+                "kind": r.text(obj, "type", f"{path}.type", strip=True, column=Phone.kind)
+                or "voice",
+                "description": r.text(
+                    obj,
+                    "description",
+                    f"{path}.description",
+                    column=Phone.description,
+                )
+                or "",
+                "position": position,
+            }
+        )
+    return phones
+
+
+def _parse_schedules(
+    r: _Reader, record: Mapping[str, Any], service_id: str, seen: _Claims
+) -> list[dict[str, Any]]:
+    """Weekly ranges; ``byday: "MO,TU"`` becomes one row per day.
+
+    A schedule with none of byday/opens_at/closes_at (a description only) says nothing we can
+    model and is skipped; one with some of them but not all is an error.
+    """
+    rows = []
+    for n, (path, item) in enumerate(r.items(record, "schedules", "schedules")):
+        obj = r.obj(item, path)
+        if all(obj.get(key) is None for key in ("byday", "opens_at", "closes_at")):
+            continue
+        schedule_id = r.ident(obj, f"{path}.id", default=_derived(service_id, "schedule", n))
+        freq = r.text(obj, "freq", f"{path}.freq", strip=True)
+        if freq is not None and freq.upper() != "WEEKLY":
+            r.fail(f"{path}.freq", f"only WEEKLY hours can be imported, not {_short(repr(freq))}")
+        byday = r.text(obj, "byday", f"{path}.byday", required=True)
+        assert byday is not None
+        days: list[str] = []
+        for day in (part.strip().upper() for part in byday.split(",")):
+            if day not in WEEKDAYS:
+                r.fail(
+                    f"{path}.byday",
+                    f"not a day among {','.join(WEEKDAYS)}: {_short(repr(byday))}",
+                )
+            if day not in days:
+                days.append(day)
+        opens_at = r.clock(obj, "opens_at", f"{path}.opens_at")
+        closes_at = r.clock(obj, "closes_at", f"{path}.closes_at")
+        for k, day in enumerate(days):
+            # The first day keeps the id, so a one-day schedule round-trips as itself.
+            row_id = schedule_id if k == 0 else _derived(schedule_id, day)
+            r.claim(seen, "schedule", row_id, f"{path}.id")
+            rows.append(
+                {
+                    "id": row_id,
+                    "weekday": WEEKDAYS.index(day),
+                    "opens_at": opens_at,
+                    "closes_at": closes_at,
+                }
+            )
+    return rows
+
+
+def _parse_closures(
+    r: _Reader, extension: Mapping[str, Any], service_id: str, seen: _Claims
+) -> list[dict[str, Any]]:
+    closures = []
+    for n, (path, item) in enumerate(r.items(extension, "closures", f"{EXTENSION}.closures")):
+        obj = r.obj(item, path)
+        closure_id = r.ident(obj, f"{path}.id", default=_derived(service_id, "closure", n))
+        r.claim(seen, "closure", closure_id, f"{path}.id")
+        starts_on = r.day(obj, "starts_on", f"{path}.starts_on")
+        if starts_on is None:
+            r.fail(f"{path}.starts_on", "missing")
+        ends_on = r.day(obj, "ends_on", f"{path}.ends_on") or starts_on
+        if ends_on < starts_on:
+            r.fail(f"{path}.ends_on", f"{ends_on.isoformat()} is before starts_on")
+        reason = r.text(obj, "reason", f"{path}.reason", strip=True) or ClosureReason.OTHER.value
+        if reason not in set(ClosureReason):
+            r.fail(
+                f"{path}.reason",
+                f"unknown closure reason {_short(repr(reason))}; "
+                f"expected one of {', '.join(ClosureReason)}",
+            )
+        message = r.obj(obj.get("message"), f"{path}.message")
+        for locale in message:
+            r.text(message, locale, f"{path}.message.{locale}")
+        closures.append(
+            {
+                "id": closure_id,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "reason": ClosureReason(reason),
+                "message": {
+                    locale: text
+                    for locale, text in sorted(message.items())
+                    if locale in SUPPORTED_LOCALES and text
+                },
+            }
+        )
+    return closures
+
+
+def _parse_places(
+    r: _Reader, record: Mapping[str, Any], service_id: str, seen: _Claims
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    places = []
+    location_ids: set[str] = set()
+    items = r.items(record, "service_at_locations", "service_at_locations")
+    for position, (path, item) in enumerate(items):
+        obj = r.obj(item, path)
+        location = r.obj(obj.get("location"), f"{path}.location", required=True)
+        base = f"{path}.location"
+        location_id = r.ident(
+            location, f"{base}.id", default=_derived(service_id, "location", position)
+        )
+        if location_id in location_ids:
+            r.fail(f"{base}.id", f"location {_short(repr(location_id))} is listed twice")
+        location_ids.add(location_id)
+        link_id = r.ident(
+            obj, f"{path}.id", default=_derived(service_id, "service_at_location", location_id)
+        )
+        r.claim(seen, "service_at_location", link_id, f"{path}.id")
+        address = _pick_address(r, location, base)
+        address_path = f"{base}.addresses[{address[0]}]" if address else base
+        fields = address[1] if address else {}
+        street = r.text(fields, "address_1", f"{address_path}.address_1") or ""
+        extra = r.text(fields, "address_2", f"{address_path}.address_2") or ""
+        if extra.strip():
+            street = f"{street}, {extra}" if street else extra
+        r.fits(street, Location.address, f"{address_path}.address_1")
+        address_id = r.ident(fields, f"{address_path}.id", default="")
+        if address_id == _derived(location_id, "address"):
+            address_id = ""  # the id our export made up: nothing worth storing
+        values = {
+            "id": location_id,
+            "name": r.text(location, "name", f"{base}.name", column=Location.name) or "",
+            "address": street,
+            "address_id": address_id or None,
+            "postcode": r.text(
+                fields,
+                "postal_code",
+                f"{address_path}.postal_code",
+                strip=True,
+                column=Location.postcode,
+            )
+            or "",
+            "city": r.text(fields, "city", f"{address_path}.city", column=Location.city) or "",
+            "district": r.text(
+                fields,
+                "region",
+                f"{address_path}.region",
+                column=Location.district,
+            )
+            or "",
+            **_coordinates(r, location, base),
+        }
+        places.append(({"id": link_id, "position": position}, values))
+    return places
+
+
+def _coordinates(r: _Reader, location: Mapping[str, Any], base: str) -> dict[str, float | None]:
+    """Latitude and longitude, both or neither: half a position places nothing."""
+    latitude = r.number(location, "latitude", f"{base}.latitude", 90)
+    longitude = r.number(location, "longitude", f"{base}.longitude", 180)
+    if latitude is None or longitude is None:
+        return {"latitude": None, "longitude": None}
+    return {"latitude": latitude, "longitude": longitude}
+
+
+def _pick_address(
+    r: _Reader, location: Mapping[str, Any], base: str
+) -> tuple[int, dict[str, Any]] | None:
+    """The location's physical address (else its first): the one a resident walks to."""
+    addresses = [
+        (i, r.obj(item, path))
+        for i, (path, item) in enumerate(r.items(location, "addresses", f"{base}.addresses"))
+    ]
+    for i, address in addresses:
+        if address.get("address_type") == "physical":
+            return i, address
+    return addresses[0] if addresses else None
+
+
+def _load_existing(session: Session, parsed: list[_Parsed], seen: _Claims) -> _Existing:
+    """Everything the writes will touch, plus the checks that need the database."""
+    existing = _Existing()
+    existing.categories = {c.slug: c for c in session.scalars(select(Category))}
+    for chunk in _chunks([p.id for p in parsed]):
+        for service in session.scalars(
+            select(Service).where(Service.id.in_(chunk)).options(*_SERVICE_LOADING)
+        ):
+            existing.services[service.id] = service
+    organization_ids = {p.organization_id for p in parsed}
+    for chunk in _chunks(sorted(organization_ids)):
+        for organization in session.scalars(select(Organization).where(Organization.id.in_(chunk))):
+            existing.organizations[organization.id] = organization
+    defined = {p.organization_id for p in parsed if p.organization is not None}
+    for item in parsed:
+        if item.organization is None and item.organization_id not in (
+            existing.organizations.keys() | defined
+        ):
+            item.reader.fail(
+                "organization_id", f"unknown organization {_short(repr(item.organization_id))}"
+            )
+    location_ids = {values["id"] for p in parsed for _, values in p.places}
+    for chunk in _chunks(sorted(location_ids)):
+        for location in session.scalars(select(Location).where(Location.id.in_(chunk))):
+            existing.locations[location.id] = location
+    for kind, model in _ROW_MODELS.items():
+        _check_owners(session, model, seen.get(kind, {}))
+    return existing
+
+
+def _check_owners(session: Session, model: Any, claimed: dict[str, tuple[_Reader, str]]) -> None:
+    """A service's rows may not take ids that another service's rows have in the database."""
+    for chunk in _chunks(sorted(claimed)):
+        for row_id, owner in session.execute(
+            select(model.id, model.service_id).where(model.id.in_(chunk))
+        ):
+            reader, path = claimed[row_id]
+            if owner != reader.id:
+                reader.fail(path, f"{_short(repr(row_id))} already belongs to service {owner}")
+
+
+def _write_service(session: Session, item: _Parsed, existing: _Existing) -> None:
+    if item.organization is not None:
+        organization = existing.organizations.get(item.organization_id)
+        if organization is None:
+            organization = Organization(id=item.organization_id)
+            session.add(organization)
+            existing.organizations[organization.id] = organization
+        _assign(organization, item.organization)
+    else:
+        organization = existing.organizations[item.organization_id]
+
+    service = existing.services.get(item.id)
+    if service is None:
+        service = Service(id=item.id)
+        session.add(service)
+    if service.organization is not organization:
+        service.organization = organization
+    _assign(service, item.values)
+
+    service.texts = _sync(service.texts, item.texts.values(), ServiceText, "locale")
+    if {c.slug for c in service.categories} != set(item.categories):
+        service.categories = [existing.categories[slug] for slug in item.categories]
+    service.phones = _sync(service.phones, item.phones, Phone)
+    service.schedules = _sync(service.schedules, item.schedules, Schedule)
+    service.closures = _sync(service.closures, item.closures, Closure)
+
+    _drop_moved_links(session, service, item)
+    links = []
+    for link_values, location_values in item.places:
+        location = existing.locations.get(location_values["id"])
+        if location is None:
+            location = Location(id=location_values["id"])
+            session.add(location)
+            existing.locations[location.id] = location
+        _assign(location, location_values)
+        links.append({**link_values, "location": location})
+    service.locations = _sync(service.locations, links, ServiceLocation)
+
+
+def _drop_moved_links(session: Session, service: Service, item: _Parsed) -> None:
+    """Delete, and flush, links whose place comes back under another id.
+
+    The unit of work inserts before it deletes, so the new link would otherwise meet the old
+    one in the (service, location) unique constraint. Feeds that renumber their
+    service_at_location ids do this on every import.
+    """
+    wanted = {location["id"]: link["id"] for link, location in item.places}
+    moved = [
+        link
+        for link in service.locations
+        if link.location_id in wanted and wanted[link.location_id] != link.id
+    ]
+    if moved:
+        service.locations = [link for link in service.locations if link not in moved]
+        session.flush()
+
+
+def _sync(
+    current: Iterable[M], rows: Iterable[dict[str, Any]], model: type[M], key: str = "id"
+) -> list[M]:
+    """The rows as objects, reusing the current ones by ``key`` so unchanged rows stay put."""
+    by_key = {getattr(obj, key): obj for obj in current}
+    result = []
+    for row in rows:
+        obj = by_key.get(row[key])
+        if obj is None:
+            obj = model()
+        _assign(obj, row)
+        result.append(obj)
+    return result
+
+
+def _assign(obj: object, values: Mapping[str, Any]) -> None:
+    """Set only what differs, so a re-import of the same data leaves ``updated_at`` alone.
+
+    The unit of work already skips equal values, but SQLite hands datetimes back naive and
+    those never equal the aware ones an import brings.
+    """
+    for name, value in values.items():
+        current = getattr(obj, name)
+        if isinstance(current, datetime) and isinstance(value, datetime):
+            same = _utc(current) == _utc(value)
+        else:
+            same = current == value
+        if not same:
+            setattr(obj, name, value)
+
+
+# --------------------------------------------------------------------------------------------
+# Export
+# --------------------------------------------------------------------------------------------
+
+
+def export_services(session: Session, timezone: str | None = None) -> list[dict[str, Any]]:
+    """Every service not archived (inactive ones too, as HSDS "inactive"), ordered by id.
+
+    Same shape as :func:`import_services` reads, so the output imports back unchanged.
+    ``timezone`` (default: the app's ``TIMEZONE``) gives ``assured_date`` its local day.
+    """
+    tz = ZoneInfo(timezone or _city_timezone())
+    services = session.scalars(
+        select(Service)
+        .where(Service.archived_at.is_(None))
+        .options(*_SERVICE_LOADING)
+        .order_by(Service.id)
+    )
+    with force_locale(ORIGINAL_LOCALE):
+        terms = {slug: _taxonomy_term(slug) for slug in CATEGORY_SLUGS}
+    return [_export_service(service, tz, terms) for service in services]
+
+
+def _export_service(
+    service: Service, tz: ZoneInfo, terms: Mapping[str, dict[str, str]]
+) -> dict[str, Any]:
+    # Sorted here, not trusted to the loader: collections an import just replaced are still in
+    # the file's order, and an export must not depend on what the session happens to hold.
+    texts = dict(sorted(service.text_by_locale().items()))
+    original = texts.get(ORIGINAL_LOCALE)
+    record: dict[str, Any] = {
+        "id": service.id,
+        "organization_id": service.organization_id,
+        "name": pick_field(texts, "name", ORIGINAL_LOCALE).text,
+        "description": original.description if original else "",
+        "status": STATUS_TO_HSDS[service.status],
+    }
+    if service.url:
+        record["url"] = service.url
+    if service.email:
+        record["email"] = service.email
+    if original and original.eligibility:
+        record["eligibility_description"] = original.eligibility
+    if original and original.how_to_access:
+        record["application_process"] = original.how_to_access
+    if service.verified_at is not None:
+        record["assured_date"] = _utc(service.verified_at).astimezone(tz).date().isoformat()
+    if service.updated_at is not None:
+        record["last_modified"] = _iso(service.updated_at)
+    record["organization"] = _export_organization(service.organization)
+    record["phones"] = [
+        _export_phone(phone) for phone in sorted(service.phones, key=lambda p: (p.position, p.id))
+    ]
+    record["schedules"] = [
+        _export_schedule(schedule)
+        for schedule in sorted(
+            service.schedules, key=lambda s: (s.weekday, s.opens_at, s.closes_at, s.id)
+        )
+    ]
+    record["service_at_locations"] = [
+        _export_place(link)
+        for link in sorted(service.locations, key=lambda link: (link.position, link.id))
+    ]
+    record["languages"] = [_export_language(service.id, code) for code in service.languages]
+    record["attributes"] = [
+        {
+            "id": _derived(service.id, "attribute", category.slug),
+            "taxonomy_term_id": terms[category.slug]["id"],
+            "taxonomy_term": dict(terms[category.slug]),
+        }
+        for category in sorted(service.categories, key=lambda c: c.position)
+    ]
+    extension: dict[str, Any] = {
+        "translations": {locale: _export_text(text) for locale, text in texts.items()},
+        "access": list(service.access_conditions),
+        "closures": [
+            _export_closure(closure)
+            for closure in sorted(service.closures, key=lambda c: (c.starts_on, c.ends_on, c.id))
+        ],
+    }
+    if service.verified_at is not None:
+        extension["verified_at"] = _iso(service.verified_at)
+    record[EXTENSION] = extension
+    return record
+
+
+def _export_organization(organization: Organization) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "id": organization.id,
+        "name": organization.name,
+        "description": organization.description or "",
+    }
+    if organization.website:
+        values["website"] = organization.website
+    if organization.email:
+        values["email"] = organization.email
+    return values
+
+
+def _export_phone(phone: Phone) -> dict[str, Any]:
+    values = {"id": phone.id, "number": phone.number, "type": phone.kind}
+    if phone.description:
+        values["description"] = phone.description
+    return values
+
+
+def _export_schedule(schedule: Schedule) -> dict[str, Any]:
+    return {
+        "id": schedule.id,
+        "freq": "WEEKLY",
+        "wkst": "MO",
+        "byday": WEEKDAYS[schedule.weekday],
+        "opens_at": _clock(schedule.opens_at),
+        "closes_at": _clock(schedule.closes_at),
+    }
+
+
+def _export_place(link: ServiceLocation) -> dict[str, Any]:
+    location = link.location
+    values: dict[str, Any] = {"id": location.id, "location_type": "physical", "name": location.name}
+    if location.latitude is not None:
+        values["latitude"] = location.latitude
+    if location.longitude is not None:
+        values["longitude"] = location.longitude
+    if location.address_id or any(
+        (location.address, location.postcode, location.city, location.district)
+    ):
+        values["addresses"] = [
+            {
+                "id": location.address_id or _derived(location.id, "address"),
+                "address_1": location.address,
+                "city": location.city,
+                "region": location.district,
+                "state_province": "",
+                "postal_code": location.postcode,
+                "country": COUNTRY,
+                "address_type": "physical",
+            }
+        ]
+    return {"id": link.id, "location": values}
+
+
+def _export_language(service_id: str, code: str) -> dict[str, str]:
+    values = {"id": _derived(service_id, "language", code)}
+    try:
+        display = Locale.parse(code.replace("-", "_")).get_display_name(ORIGINAL_LOCALE)
+    except (ValueError, UnknownLocaleError):
+        display = None
+    if display:
+        values["name"] = display[:1].upper() + display[1:]
+    values["code"] = code
+    return values
+
+
+def _export_text(text: ServiceText) -> dict[str, str]:
+    values = {name: getattr(text, name) or "" for name in TEXT_FIELDS}
+    if text.status is not TextStatus.DONE:
+        values["status"] = text.status.value
+    return values
+
+
+def _export_closure(closure: Closure) -> dict[str, Any]:
+    return {
+        "id": closure.id,
+        "starts_on": closure.starts_on.isoformat(),
+        "ends_on": closure.ends_on.isoformat(),
+        "reason": closure.reason.value,
+        "message": dict(sorted(closure.message.items())),
+    }
+
+
+def _taxonomy_term(slug: str) -> dict[str, str]:
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{TAXONOMY}:taxonomy_term:{slug}")),
+        "code": slug,
+        "name": category_name(slug),
+        "description": "",
+        "taxonomy": TAXONOMY,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _city_timezone() -> str:
+    if has_app_context():
+        return str(current_app.config["TIMEZONE"])
+    return DEFAULT_TIMEZONE
+
+
+def _derived(owner: str, kind: str, key: object = "") -> str:
+    """A stable id for a row HSDS gives no id of ours, so re-exports keep the same ids."""
+    suffix = f":{key}" if key != "" else ""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{owner}:{kind}{suffix}"))
+
+
+def _utc(moment: datetime) -> datetime:
+    """Aware UTC; naive values are UTC (SQLite returns them so)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return _utc(moment).isoformat().replace("+00:00", "Z")
+
+
+def _clock(value: time) -> str:
+    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+
+
+def _chunks(values: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "a number"
+    return names.get(type(value), type(value).__name__)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
