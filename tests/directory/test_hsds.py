@@ -794,7 +794,6 @@ def test_cli_imports_exports_and_refuses_bad_files(tmp_path) -> None:
 # --- the demo city -------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not DEMO_SERVICES.exists(), reason="content/demo/services.json not written")
 def test_demo_city_exports_valid_hsds_and_round_trips(demo_app, validator) -> None:
     session = db.session
     records = export_services(session)
