@@ -1,0 +1,110 @@
+"""Residents by phone number, without keeping the number.
+
+A contact is found by an HMAC of the normalised E.164 number keyed with ``PHONE_HASH_KEY``:
+the same number always finds the same row, a stolen table gives no numbers back, and a new key
+makes every old row unreachable. Only the country calling code is kept in clear, to guess a
+language. Every channel and job goes through here, so opting out and forgetting mean the same
+everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.models import Contact, ConversationState, Feedback, Message
+
+_SEPARATORS = re.compile(r"[\s.\-()/]")
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
+# E.164 country calling codes form a prefix-free set: 1 and 7 are one digit, these are two,
+# every other is three. That is all it takes to split a number without a numbering library.
+_ONE_DIGIT_CODES = frozenset({"1", "7"})
+_TWO_DIGIT_CODES = frozenset(
+    "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 "
+    "60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98".split()
+)
+
+
+def normalize_number(number: str) -> str:
+    """The E.164 form of an international number ("+33 6 12-34-56-78" → "+33612345678").
+
+    Accepts the ``00`` international prefix; raises ``ValueError`` for anything that is not an
+    international number (national formats, "anonymous", short codes).
+    """
+    compact = _SEPARATORS.sub("", number or "")
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if not _E164.fullmatch(compact):
+        raise ValueError(f"not an international phone number: {number!r}")
+    return compact
+
+
+def country_calling_code(number: str) -> str:
+    """The country calling code of an E.164 number, without the plus ("33", "1", "380")."""
+    digits = normalize_number(number)[1:]
+    if digits[:1] in _ONE_DIGIT_CODES:
+        return digits[:1]
+    if digits[:2] in _TWO_DIGIT_CODES:
+        return digits[:2]
+    return digits[:3]
+
+
+def phone_hash(number: str, key: str) -> str:
+    """HMAC-SHA256 of the normalised number, hex: how a contact is found without its number."""
+    return hmac.new(
+        key.encode("utf-8"), normalize_number(number).encode("ascii"), hashlib.sha256
+    ).hexdigest()
+
+
+def contact_for(session: Session, number: str) -> Contact:
+    """The contact for ``number``, created on first contact (with its country code only).
+
+    Two webhooks from a new number may race; the loser of the unique constraint reads the
+    winner's row instead of failing.
+    """
+    digest = phone_hash(number, current_app.config["PHONE_HASH_KEY"])
+    found = session.scalars(select(Contact).where(Contact.phone_hash == digest)).first()
+    if found is not None:
+        return found
+    contact = Contact(phone_hash=digest, country_code=country_calling_code(number))
+    try:
+        with session.begin_nested():
+            session.add(contact)
+    except IntegrityError:
+        return session.scalars(select(Contact).where(Contact.phone_hash == digest)).one()
+    return contact
+
+
+def opt_out(contact: Contact, at: datetime) -> None:
+    """Stop every message but direct replies; the clear number goes with the subscription."""
+    contact.opted_out_at = at
+    contact.phone_number = None
+    contact.subscribed_at = None
+
+
+def opt_in(contact: Contact) -> None:
+    """Allow messages again (START). Alerts need a new subscription: no number is restored."""
+    contact.opted_out_at = None
+
+
+def forget_contact(session: Session, contact: Contact) -> None:
+    """Delete what is stored about this number: the contact, its states and every message.
+
+    Reports stay for the social workers (they are about a service) but lose their author.
+    Search statistics were never linked to anyone.
+    """
+    session.execute(
+        update(Feedback).where(Feedback.contact_id == contact.id).values(contact_id=None)
+    )
+    session.execute(delete(Message).where(Message.contact_id == contact.id))
+    session.execute(delete(ConversationState).where(ConversationState.contact_id == contact.id))
+    session.delete(contact)
+    session.flush()
