@@ -2,14 +2,56 @@
 
 The caller owns the transaction: operations flush, never commit, so that an import of a
 thousand services is one transaction that either lands whole or not at all.
+
+Each operation takes the acting user (or a label such as ``"cli"`` or ``"import"``), records
+what it changed in the audit trail (:mod:`gateway.audit`), and bumps the directory version so
+that every channel sees the change on its next request. A service's state is compared as a
+flat *snapshot* of JSON values (``texts.en.summary``, ``hours``, ``closures``…) before and
+after the change; the fields that differ are what the trail shows.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, update
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from gateway.models import DirectoryVersion
+from gateway.audit import Actor, Changes, as_utc, diff, iso, record, utcnow
+from gateway.directory.hours import WeeklyRange
+from gateway.i18n import ORIGINAL_LOCALE
+from gateway.models import (
+    TEXT_FIELDS,
+    Category,
+    Closure,
+    ClosureReason,
+    DirectoryVersion,
+    Feedback,
+    FeedbackStatus,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceLocation,
+    ServiceStatus,
+    ServiceText,
+    TextStatus,
+)
+
+# Closures a quick action adds; "reopen" removes any closure covering today.
+ONE_CLICK_REASONS = (ClosureReason.CLOSED_TODAY, ClosureReason.FULL_TODAY)
+
+
+class OperationError(ValueError):
+    """A change that would break the directory's rules; ``field`` names the culprit."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
 
 
 def bump_directory_version(session: Session) -> None:
@@ -19,3 +61,674 @@ def bump_directory_version(session: Session) -> None:
         .where(DirectoryVersion.id == 1)
         .values(version=DirectoryVersion.version + 1, changed_at=func.now())
     )
+
+
+# --------------------------------------------------------------------------------------------
+# A service's editable state, as plain values
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TextData:
+    """A service's resident texts in one locale.
+
+    ``reviewed`` says the editor checked that this translation still says what the French
+    says, which clears its "needs review" status without editing it.
+    """
+
+    name: str = ""
+    summary: str = ""
+    description: str = ""
+    eligibility: str = ""
+    how_to_access: str = ""
+    reviewed: bool = False
+
+    def values(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in TEXT_FIELDS}
+
+    @property
+    def empty(self) -> bool:
+        return not any(value.strip() for value in self.values().values())
+
+
+@dataclass(frozen=True)
+class PhoneData:
+    id: str | None
+    number: str
+    kind: str = "voice"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PlaceData:
+    """A place the service is delivered at; ``location_id`` None for a new place."""
+
+    location_id: str | None
+    name: str = ""
+    address: str = ""
+    postcode: str = ""
+    city: str = ""
+    district: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class ClosureData:
+    id: str | None
+    starts_on: date
+    ends_on: date
+    reason: ClosureReason = ClosureReason.OTHER
+    message: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ServiceData:
+    """Everything the form edits about a service. ``texts`` maps locale to texts; a locale
+    absent from it is left as it is, a locale given with only empty texts is removed."""
+
+    organization_id: str
+    texts: dict[str, TextData]
+    categories: list[str]
+    status: ServiceStatus = ServiceStatus.ACTIVE
+    url: str | None = None
+    email: str | None = None
+    access_conditions: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    hours: list[WeeklyRange] = field(default_factory=list)
+    closures: list[ClosureData] = field(default_factory=list)
+    phones: list[PhoneData] = field(default_factory=list)
+    places: list[PlaceData] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, service: Service) -> ServiceData:
+        """The service as it stands."""
+        return cls(
+            organization_id=service.organization_id,
+            texts={
+                text.locale: TextData(**{name: getattr(text, name) or "" for name in TEXT_FIELDS})
+                for text in service.texts
+            },
+            categories=[category.slug for category in service.categories],
+            status=service.status,
+            url=service.url,
+            email=service.email,
+            access_conditions=list(service.access_conditions),
+            languages=list(service.languages),
+            hours=[WeeklyRange(s.weekday, s.opens_at, s.closes_at) for s in service.schedules],
+            closures=[
+                ClosureData(c.id, c.starts_on, c.ends_on, c.reason, dict(c.message))
+                for c in service.closures
+            ],
+            phones=[PhoneData(p.id, p.number, p.kind, p.description) for p in service.phones],
+            places=[
+                PlaceData(
+                    link.location.id,
+                    link.location.name,
+                    link.location.address,
+                    link.location.postcode,
+                    link.location.city,
+                    link.location.district,
+                    link.location.latitude,
+                    link.location.longitude,
+                )
+                for link in service.locations
+            ],
+        )
+
+
+def _clock(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def service_snapshot(service: Service) -> dict[str, Any]:
+    """The service's fields as JSON values, keyed as the audit trail names them."""
+    snapshot: dict[str, Any] = {
+        "organization": service.organization_id,
+        "status": ServiceStatus(service.status).value,
+        "url": service.url,
+        "email": service.email,
+        "access_conditions": list(service.access_conditions or []),
+        "languages": list(service.languages or []),
+        "categories": [category.slug for category in service.categories],
+        "verified_at": iso(service.verified_at),
+        "archived_at": iso(service.archived_at),
+        "hours": sorted(
+            [s.weekday, _clock(s.opens_at), _clock(s.closes_at)] for s in service.schedules
+        ),
+        "closures": sorted(
+            (
+                {
+                    "starts_on": c.starts_on.isoformat(),
+                    "ends_on": c.ends_on.isoformat(),
+                    "reason": ClosureReason(c.reason).value,
+                    "message": dict(sorted((c.message or {}).items())),
+                }
+                for c in service.closures
+            ),
+            key=lambda c: (c["starts_on"], c["ends_on"], c["reason"]),
+        ),
+        "phones": [
+            {"number": p.number, "kind": p.kind, "description": p.description}
+            for p in service.phones
+        ],
+        "places": [
+            {
+                "name": link.location.name,
+                "address": link.location.address,
+                "postcode": link.location.postcode,
+                "city": link.location.city,
+                "district": link.location.district,
+                "latitude": link.location.latitude,
+                "longitude": link.location.longitude,
+            }
+            for link in service.locations
+        ],
+    }
+    for text in service.texts:
+        for name in TEXT_FIELDS:
+            snapshot[f"texts.{text.locale}.{name}"] = getattr(text, name) or ""
+        snapshot[f"texts.{text.locale}.status"] = TextStatus(text.status).value
+    return snapshot
+
+
+def _created(snapshot: Mapping[str, Any]) -> Changes:
+    """A new entity's fields as changes from nothing, leaving out the empty ones."""
+    return {
+        name: {"old": None, "new": value}
+        for name, value in sorted(snapshot.items())
+        if value not in (None, "", [], {})
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Services
+# --------------------------------------------------------------------------------------------
+
+
+def _change(
+    session: Session,
+    actor: Actor,
+    service: Service,
+    action: str,
+    mutate: Callable[[], None],
+    at: datetime | None = None,
+) -> Changes:
+    """Run ``mutate`` on ``service``; record and announce what it changed (maybe nothing)."""
+    before = service_snapshot(service)
+    mutate()
+    session.flush()
+    changes = diff(before, service_snapshot(service))
+    if changes:
+        record(session, actor, action, "service", service.id, changes, at=at)
+        bump_directory_version(session)
+        session.flush()
+    return changes
+
+
+def create_service(
+    session: Session,
+    actor: Actor,
+    data: ServiceData,
+    at: datetime | None = None,
+    service_id: str | None = None,
+) -> Service:
+    """A new service, counted as verified now: whoever enters it has just checked it."""
+    at = at or utcnow()
+    service = Service(access_conditions=[], languages=[], verified_at=at)
+    if service_id is not None:
+        service.id = service_id
+    service.texts = []
+    service.categories = []
+    service.schedules = []
+    service.closures = []
+    service.phones = []
+    service.locations = []
+    session.add(service)
+    _apply(session, service, data)
+    session.flush()
+    record(
+        session, actor, "service.create", "service", service.id,
+        _created(service_snapshot(service)), at=at,
+    )  # fmt: skip
+    bump_directory_version(session)
+    session.flush()
+    return service
+
+
+def update_service(
+    session: Session, actor: Actor, service: Service, data: ServiceData, at: datetime | None = None
+) -> Changes:
+    """Make the service what ``data`` says; return the changes recorded (empty if none).
+
+    When a French text changes, translations of that field that were not edited in the same
+    change are marked as needing review.
+    """
+    return _change(
+        session, actor, service, "service.update", lambda: _apply(session, service, data), at
+    )
+
+
+def verify_service(
+    session: Session, actor: Actor, service: Service, at: datetime | None = None
+) -> Changes:
+    """Quick action "verified today": someone checked the service's facts just now."""
+    at = at or utcnow()
+
+    def mutate() -> None:
+        service.verified_at = at
+
+    return _change(session, actor, service, "service.verify", mutate, at)
+
+
+def close_for_today(
+    session: Session,
+    actor: Actor,
+    service: Service,
+    today: date,
+    reason: ClosureReason = ClosureReason.CLOSED_TODAY,
+    message: Mapping[str, str] | None = None,
+    at: datetime | None = None,
+) -> Changes:
+    """Quick actions "closed today" and "full today": a one-day closure for ``today``.
+
+    A one-click closure already on today takes the new reason instead of doubling up.
+    """
+    if reason not in ONE_CLICK_REASONS:
+        raise OperationError("reason", f"not a one-click closure: {reason}")
+
+    def mutate() -> None:
+        for closure in service.closures:
+            if closure.starts_on == closure.ends_on == today and closure.reason in (
+                ONE_CLICK_REASONS
+            ):
+                closure.reason = reason
+                if message is not None:
+                    closure.message = dict(message)
+                return
+        service.closures.append(
+            Closure(starts_on=today, ends_on=today, reason=reason, message=dict(message or {}))
+        )
+
+    action = "service.full_today" if reason is ClosureReason.FULL_TODAY else "service.close_today"
+    return _change(session, actor, service, action, mutate, at)
+
+
+def reopen_service(
+    session: Session, actor: Actor, service: Service, today: date, at: datetime | None = None
+) -> Changes:
+    """Quick action "reopen": open today after all.
+
+    A temporarily closed service becomes active; closures covering today give today back
+    (a closure of today alone goes, a longer one is cut around today).
+    """
+
+    def mutate() -> None:
+        if service.status is ServiceStatus.TEMPORARILY_CLOSED:
+            service.status = ServiceStatus.ACTIVE
+        kept: list[Closure] = []
+        for closure in service.closures:
+            if not closure.covers(today):
+                kept.append(closure)
+                continue
+            original_end = closure.ends_on
+            if closure.starts_on < today:
+                closure.ends_on = today - timedelta(days=1)
+                kept.append(closure)
+                if original_end > today:
+                    kept.append(
+                        Closure(
+                            starts_on=today + timedelta(days=1),
+                            ends_on=original_end,
+                            reason=closure.reason,
+                            message=dict(closure.message),
+                        )
+                    )
+            elif original_end > today:
+                closure.starts_on = today + timedelta(days=1)
+                kept.append(closure)
+        service.closures = kept
+
+    return _change(session, actor, service, "service.reopen", mutate, at)
+
+
+def archive_service(
+    session: Session, actor: Actor, service: Service, at: datetime | None = None
+) -> Changes:
+    """Take the service off every channel; it stays in the database and can be restored."""
+    at = at or utcnow()
+
+    def mutate() -> None:
+        if service.archived_at is None:
+            service.archived_at = at
+
+    return _change(session, actor, service, "service.archive", mutate, at)
+
+
+def restore_service(
+    session: Session, actor: Actor, service: Service, at: datetime | None = None
+) -> Changes:
+    def mutate() -> None:
+        service.archived_at = None
+
+    return _change(session, actor, service, "service.restore", mutate, at)
+
+
+def _apply(session: Session, service: Service, data: ServiceData) -> None:
+    if service.organization_id != data.organization_id:
+        organization = session.get(Organization, data.organization_id)
+        if organization is None:
+            raise OperationError("organization", f"unknown organisation {data.organization_id}")
+        service.organization = organization
+    _assign(
+        service,
+        status=ServiceStatus(data.status),
+        url=data.url or None,
+        email=data.email or None,
+        access_conditions=list(data.access_conditions),
+        languages=list(data.languages),
+    )
+    if [c.slug for c in service.categories] != _category_order(session, data.categories):
+        service.categories = _categories(session, data.categories)
+    _apply_texts(service, data.texts)
+    _apply_hours(service, data.hours)
+    service.closures = _sync(
+        service.closures,
+        data.closures,
+        Closure,
+        lambda c: {
+            "starts_on": c.starts_on,
+            "ends_on": c.ends_on,
+            "reason": ClosureReason(c.reason),
+            "message": dict(c.message),
+        },
+    )
+    phones = _sync(
+        service.phones,
+        data.phones,
+        Phone,
+        lambda p: {"number": p.number, "kind": p.kind, "description": p.description},
+    )
+    for position, phone in enumerate(phones):
+        _assign(phone, position=position)
+    service.phones = phones
+    _apply_places(service, data.places)
+
+
+def _assign(obj: object, **values: Any) -> None:
+    """Set only what differs, so that an unchanged form leaves ``updated_at`` alone."""
+    for name, value in values.items():
+        current = getattr(obj, name)
+        if isinstance(current, datetime) and isinstance(value, datetime):
+            same = as_utc(current) == as_utc(value)
+        else:
+            same = current == value
+        if not same:
+            setattr(obj, name, value)
+
+
+def _categories(session: Session, slugs: Iterable[str]) -> list[Category]:
+    wanted = list(dict.fromkeys(slugs))
+    found = {c.slug: c for c in session.scalars(select(Category).where(Category.slug.in_(wanted)))}
+    unknown = [slug for slug in wanted if slug not in found]
+    if unknown:
+        raise OperationError("categories", f"unknown categories {', '.join(unknown)}")
+    return sorted(found.values(), key=lambda c: c.position)
+
+
+def _category_order(session: Session, slugs: Iterable[str]) -> list[str]:
+    return [c.slug for c in _categories(session, slugs)]
+
+
+def _apply_texts(service: Service, texts: Mapping[str, TextData]) -> None:
+    current = service.text_by_locale()
+    original = texts.get(ORIGINAL_LOCALE)
+    if original is not None and not original.name.strip():
+        raise OperationError(f"texts.{ORIGINAL_LOCALE}.name", "a service needs a French name")
+    if original is None and ORIGINAL_LOCALE not in current:
+        raise OperationError(f"texts.{ORIGINAL_LOCALE}.name", "a service needs a French name")
+    old_original = _text_values(current.get(ORIGINAL_LOCALE))
+    new_original = original.values() if original is not None else old_original
+    original_changed = {name for name in TEXT_FIELDS if old_original[name] != new_original[name]}
+
+    rows: list[ServiceText] = []
+    for locale in sorted(current.keys() | texts.keys(), key=lambda c: (c != ORIGINAL_LOCALE, c)):
+        row = current.get(locale)
+        wanted = texts.get(locale)
+        if wanted is None:
+            if row is not None:
+                rows.append(row)
+            continue
+        if wanted.empty and locale != ORIGINAL_LOCALE:
+            continue  # every text of this locale was emptied: the locale goes
+        old = _text_values(row)
+        new = wanted.values()
+        edited = {name for name in TEXT_FIELDS if old[name] != new[name]}
+        if row is None:
+            row = ServiceText(locale=locale, status=TextStatus.DONE)
+        _assign(row, **new)
+        if locale == ORIGINAL_LOCALE:
+            _assign(row, status=TextStatus.DONE)
+        elif any(n in original_changed and n not in edited and new[n] for n in TEXT_FIELDS):
+            _assign(row, status=TextStatus.NEEDS_REVIEW)
+        elif edited or wanted.reviewed:
+            _assign(row, status=TextStatus.DONE)
+        rows.append(row)
+    if rows != list(service.texts):
+        service.texts = rows
+
+
+def _text_values(row: ServiceText | None) -> dict[str, str]:
+    return {name: (getattr(row, name) or "") if row is not None else "" for name in TEXT_FIELDS}
+
+
+def _apply_hours(service: Service, hours: Iterable[WeeklyRange]) -> None:
+    wanted = sorted({(r.weekday, r.opens_at, r.closes_at) for r in hours})
+    current = {(s.weekday, s.opens_at, s.closes_at): s for s in service.schedules}
+    if set(current) != set(wanted):
+        service.schedules = [
+            current.get(key) or Schedule(weekday=key[0], opens_at=key[1], closes_at=key[2])
+            for key in wanted
+        ]
+
+
+def _sync(
+    current: Iterable[Any], rows: Iterable[Any], model: type, values_of: Callable[[Any], dict]
+) -> list[Any]:
+    """The rows as objects, reusing this service's own by id so unchanged rows stay put."""
+    by_id = {obj.id: obj for obj in current}
+    result = []
+    for row in rows:
+        obj = by_id.pop(row.id, None) if row.id else None
+        if obj is None:
+            obj = model()
+        _assign(obj, **values_of(row))
+        result.append(obj)
+    return result
+
+
+def _apply_places(service: Service, places: Iterable[PlaceData]) -> None:
+    links = {link.location_id: link for link in service.locations}
+    result: list[ServiceLocation] = []
+    for place in places:
+        link = links.pop(place.location_id, None) if place.location_id else None
+        if link is None:
+            link = ServiceLocation(location=Location())
+        _assign(
+            link.location,
+            name=place.name,
+            address=place.address,
+            postcode=place.postcode,
+            city=place.city,
+            district=place.district,
+            latitude=place.latitude,
+            longitude=place.longitude,
+        )
+        _assign(link, position=len(result))
+        result.append(link)
+    if result != list(service.locations):
+        service.locations = result
+
+
+# --------------------------------------------------------------------------------------------
+# Organisations
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class OrganizationData:
+    name: str
+    description: str = ""
+    website: str | None = None
+    email: str | None = None
+
+    @classmethod
+    def of(cls, organization: Organization) -> OrganizationData:
+        return cls(
+            organization.name, organization.description or "", organization.website,
+            organization.email,
+        )  # fmt: skip
+
+
+def organization_snapshot(organization: Organization) -> dict[str, Any]:
+    return {
+        "name": organization.name,
+        "description": organization.description or "",
+        "website": organization.website,
+        "email": organization.email,
+        "archived_at": iso(organization.archived_at),
+    }
+
+
+def _assign_organization(organization: Organization, data: OrganizationData) -> None:
+    if not data.name.strip():
+        raise OperationError("name", "an organisation needs a name")
+    _assign(
+        organization,
+        name=data.name,
+        description=data.description,
+        website=data.website or None,
+        email=data.email or None,
+    )
+
+
+def create_organization(
+    session: Session, actor: Actor, data: OrganizationData, at: datetime | None = None
+) -> Organization:
+    organization = Organization()
+    _assign_organization(organization, data)
+    session.add(organization)
+    session.flush()
+    record(
+        session, actor, "organization.create", "organization", organization.id,
+        _created(organization_snapshot(organization)), at=at,
+    )  # fmt: skip
+    bump_directory_version(session)
+    session.flush()
+    return organization
+
+
+def _change_organization(
+    session: Session,
+    actor: Actor,
+    organization: Organization,
+    action: str,
+    mutate: Callable[[], None],
+    at: datetime | None,
+) -> Changes:
+    before = organization_snapshot(organization)
+    mutate()
+    session.flush()
+    changes = diff(before, organization_snapshot(organization))
+    if changes:
+        record(session, actor, action, "organization", organization.id, changes, at=at)
+        bump_directory_version(session)
+        session.flush()
+    return changes
+
+
+def update_organization(
+    session: Session,
+    actor: Actor,
+    organization: Organization,
+    data: OrganizationData,
+    at: datetime | None = None,
+) -> Changes:
+    return _change_organization(
+        session, actor, organization, "organization.update",
+        lambda: _assign_organization(organization, data), at,
+    )  # fmt: skip
+
+
+def archive_organization(
+    session: Session, actor: Actor, organization: Organization, at: datetime | None = None
+) -> Changes:
+    """Archive the organisation and, at the same moment, its services still listed."""
+    at = at or utcnow()
+    if organization.archived_at is not None:
+        return {}
+    for service in organization.services:
+        if service.archived_at is None:
+            archive_service(session, actor, service, at)
+
+    def mutate() -> None:
+        organization.archived_at = at
+
+    return _change_organization(session, actor, organization, "organization.archive", mutate, at)
+
+
+def restore_organization(
+    session: Session, actor: Actor, organization: Organization, at: datetime | None = None
+) -> Changes:
+    """Restore the organisation and the services archived with it (not those archived
+    on their own before)."""
+    archived_at = organization.archived_at
+    if archived_at is None:
+        return {}
+    for service in organization.services:
+        if service.archived_at is not None and iso(service.archived_at) == iso(archived_at):
+            restore_service(session, actor, service, at)
+
+    def mutate() -> None:
+        organization.archived_at = None
+
+    return _change_organization(session, actor, organization, "organization.restore", mutate, at)
+
+
+# --------------------------------------------------------------------------------------------
+# Residents' reports and imports
+# --------------------------------------------------------------------------------------------
+
+
+def review_feedback(
+    session: Session,
+    actor: Actor,
+    feedback: Feedback,
+    status: FeedbackStatus,
+    at: datetime | None = None,
+) -> Changes:
+    """Close a resident's report: acted upon (reviewed) or set aside (dismissed)."""
+    if status is FeedbackStatus.NEW:
+        raise OperationError("status", "a report is reviewed or dismissed, not made new")
+    at = at or utcnow()
+    old = FeedbackStatus(feedback.status).value
+    if old == status.value:
+        return {}
+    feedback.status = status
+    feedback.reviewed_at = at
+    changes = {f"feedback.{feedback.id}": {"old": old, "new": status.value}}
+    record(
+        session, actor, "feedback.review", "service", feedback.service_id, changes,
+        details={"feedback_id": feedback.id}, at=at,
+    )  # fmt: skip
+    session.flush()
+    return changes
+
+
+def record_import(session: Session, actor: Actor, source: str, created: int, updated: int) -> None:
+    """An import as one entry in the trail, with its counts (its services are not listed)."""
+    record(
+        session, actor, "import", "import", None,
+        details={"source": source, "created": created, "updated": updated},
+    )  # fmt: skip
+    session.flush()

@@ -1,0 +1,102 @@
+"""The audit trail: who changed what, when, with the old and new values.
+
+Writers (directory operations, account operations, imports) take a snapshot of an entity's
+fields as plain JSON values before and after a change, and :func:`record` stores the fields
+that differ. Readers get a service's history or the recent changes everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.models import AuditEntry, User
+
+# Who acts: a logged-in user, or a label for writers without an account ("cli", "import").
+Actor = User | str
+
+Changes = dict[str, dict[str, Any]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC; naive values are UTC (SQLite returns them so)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A moment as it is kept in snapshots: ISO 8601 in UTC, to the second."""
+    if moment is None:
+        return None
+    return as_utc(moment).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:
+    """``{field: {"old": …, "new": …}}`` for every field whose value differs."""
+    changes: Changes = {}
+    for name in sorted(before.keys() | after.keys()):
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            changes[name] = {"old": old, "new": new}
+    return changes
+
+
+def actor_label(actor: Actor) -> str:
+    return actor.email if isinstance(actor, User) else actor
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str | int | None,
+    changes: Changes | None = None,
+    details: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Add one entry to the trail (flushed with the change it describes, never committed)."""
+    entry = AuditEntry(
+        created_at=at or utcnow(),
+        actor_id=actor.id if isinstance(actor, User) else None,
+        actor=actor_label(actor),
+        action=action,
+        entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id),
+        changes=changes or {},
+        details=dict(details or {}),
+    )
+    session.add(entry)
+    return entry
+
+
+def history(session: Session, entity_type: str, entity_id: str | int) -> list[AuditEntry]:
+    """An entity's entries, newest first."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        )
+    )
+
+
+def recent(session: Session, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
+    """Every entry, newest first, one page at a time."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
