@@ -13,7 +13,7 @@ from flask import Flask
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → CLI."""
-    from gateway import cli, health, i18n
+    from gateway import admin, cli, health, i18n
     from gateway.config import environment, load_settings
     from gateway.db import db
 
@@ -32,5 +32,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(health.blueprint)
+    admin.init_app(app)
     cli.init_app(app)
     return app

@@ -58,11 +58,13 @@ def load_hsds_file(path: Path) -> list[dict]:
 def import_hsds_path(path: Path) -> str:
     """Import one HSDS file in one transaction; return the summary line."""
     from gateway.directory.hsds import InterchangeError, import_services
+    from gateway.directory.operations import record_import
 
     records = load_hsds_file(path)
     session = db.session
     try:
         report = import_services(session, records, source=str(path))
+        record_import(session, "import", str(path), report.created, report.updated)
         session.commit()
     except InterchangeError as exc:
         session.rollback()
@@ -139,7 +141,9 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_group, import_group, export_group, demo, worker):
+    from gateway.admin.cli import user_group
+
+    for command in (db_group, import_group, export_group, demo, worker, user_group):
         app.cli.add_command(command)
 
 

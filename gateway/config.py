@@ -72,6 +72,10 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "TIMEZONE": ("Europe/Paris", str),
     "CITY_NAME": ("Val-de-Lisle", str),
     "RETENTION_DAYS": (30, int),
+    "ADMIN_IDLE_MINUTES": (480, int),
+    "LOGIN_MAX_FAILURES": (5, int),
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": (20, int),
+    "LOGIN_LOCKOUT_MINUTES": (15, int),
     "TESTING": (False, _as_bool),
     "DEBUG": (False, _as_bool),
 }

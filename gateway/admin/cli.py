@@ -1,0 +1,83 @@
+"""``guichet user …``: back-office accounts from the command line (the first admin, mostly).
+
+Each command is one transaction, recorded in the audit trail as done by "cli".
+"""
+
+from __future__ import annotations
+
+import click
+
+from gateway.admin import accounts
+from gateway.db import db
+from gateway.directory.operations import OperationError
+from gateway.models import UserRole
+
+ACTOR = "cli"
+
+
+@click.group("user", help="Back-office accounts: create, list, disable.")
+def user_group() -> None:
+    pass
+
+
+@user_group.command("create", help="Create an account; the password is asked for if not given.")
+@click.option("--email", required=True, help="The person's email address, used to sign in.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help=f"At least {accounts.MIN_PASSWORD_LENGTH} characters.",
+)
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in UserRole]),
+    default=UserRole.EDITOR.value,
+    show_default=True,
+    help="editor: keeps services up to date; admin: everything, accounts included.",
+)
+@click.option(
+    "--org",
+    "organizations",
+    multiple=True,
+    metavar="ORG_ID",
+    help="An organisation whose services the editor edits (repeat for several).",
+)
+@click.option("--all-orgs", is_flag=True, help="The editor edits every organisation's services.")
+def create(
+    email: str, password: str, role: str, organizations: tuple[str, ...], all_orgs: bool
+) -> None:
+    data = accounts.AccountData(email, UserRole(role), list(organizations), all_orgs)
+    try:
+        user = accounts.create_user(db.session, ACTOR, data, password)
+        db.session.commit()
+    except OperationError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{user.email}: {user.role.value} account created")
+
+
+@user_group.command("list", help="Every account: email, role, organisations, state.")
+def list_users() -> None:
+    from sqlalchemy import select
+
+    from gateway.models import User
+
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        if user.is_admin or user.all_organizations:
+            scope = "all organisations"
+        else:
+            scope = ", ".join(o.id for o in user.organizations) or "no organisation"
+        state = "enabled" if user.active else "disabled"
+        click.echo(f"{user.email}\t{user.role.value}\t{scope}\t{state}")
+
+
+@user_group.command("disable", help="Stop an account from signing in; ends its sessions now.")
+@click.option("--email", required=True)
+def disable(email: str) -> None:
+    user = accounts.find_user(db.session, email)
+    if user is None:
+        raise click.ClickException(f"no account has the email {email}")
+    changes = accounts.disable_user(db.session, ACTOR, user)
+    db.session.commit()
+    click.echo(f"{user.email}: disabled" if changes else f"{user.email}: already disabled")

@@ -1,0 +1,720 @@
+"""The back office's pages. Views are thin: check who may do it, call one operation, commit.
+
+Every page but the login form needs a logged-in user; every POST needs the CSRF token. Forms
+re-render with what was typed and errors next to the fields (status 422); a saved change
+redirects (status 303) so that reloading the page never sends it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from gateway import audit
+from gateway.admin import accounts, csrf, history, overview
+from gateway.admin.auth import (
+    MIN_PASSWORD_LENGTH,
+    LoginLimits,
+    authenticate,
+    can_edit_organization,
+    can_edit_service,
+    can_manage_accounts,
+    can_manage_organizations,
+    log_in,
+    log_out,
+    session_user,
+)
+from gateway.admin.forms import (
+    ACCESS_LABELS,
+    PHONE_KIND_LABELS,
+    REASON_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    TEXT_LABELS,
+    WEEKDAYS,
+    AccountForm,
+    OrganizationForm,
+    ServiceForm,
+)
+from gateway.db import db
+from gateway.directory import operations
+from gateway.directory.categories import category_name
+from gateway.directory.operations import OperationError, OrganizationData, ServiceData
+from gateway.directory.queries import categories, get_service
+from gateway.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, text_direction
+from gateway.models import (
+    SUMMARY_MAX_CHARS,
+    TEXT_FIELDS,
+    ClosureReason,
+    Feedback,
+    FeedbackStatus,
+    Organization,
+    Service,
+    User,
+    UserRole,
+)
+
+blueprint = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/admin",
+    template_folder="templates",
+    static_folder="static",
+)
+
+PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.static"})
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+QUICK_ACTIONS = ("verified", "closed", "full", "reopen")
+
+
+# --------------------------------------------------------------------------------------------
+# Every request: who is it, is the form genuine, and the headers on the way out
+# --------------------------------------------------------------------------------------------
+
+
+@blueprint.before_request
+def guard() -> Response | None:
+    if request.endpoint == "admin.static":
+        return None
+    g.user = session_user(db.session)
+    if request.endpoint not in PUBLIC_ENDPOINTS and g.user is None:
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("admin.login", next=target))
+    if request.method == "POST":
+        csrf.protect()
+    return None
+
+
+@blueprint.after_request
+def headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.endpoint != "admin.static":
+        response.headers["Cache-Control"] = "no-store"
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LOCALES"]:
+        response.set_cookie(
+            LOCALE_COOKIE,
+            chosen,
+            max_age=365 * 24 * 3600,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+@blueprint.errorhandler(CSRFError)
+def csrf_refused(error: CSRFError) -> tuple[str, int]:
+    message = _(
+        "This form has expired or did not come from this site. Go back, reload the page "
+        "and try again."
+    )
+    return render_template("admin/error.html", code=400, message=message), 400
+
+
+@blueprint.errorhandler(403)
+@blueprint.errorhandler(404)
+def refused(error: HTTPException) -> tuple[str, int]:
+    messages = {
+        403: _("Your account may not see or change this. Ask the city's team if you need to."),
+        404: _("There is nothing at this address. It may have been mistyped."),
+    }
+    code = error.code or 500
+    return render_template("admin/error.html", code=code, message=messages.get(code, "")), code
+
+
+@blueprint.context_processor
+def page_context() -> dict[str, Any]:
+    locale = str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+    return {
+        "current_user": g.get("user"),
+        "locale": locale,
+        "direction": text_direction(locale),
+        "interface_languages": [
+            (code, LANGUAGE_NAMES[code]) for code in current_app.config["LOCALES"]
+        ],
+        "url_with_lang": _url_with_lang,
+        "service_name": overview.service_name,
+        "category_name": category_name,
+        "language_name": history.language_name,
+        "can_manage_accounts": can_manage_accounts,
+        "can_manage_organizations": can_manage_organizations,
+        "weekdays": WEEKDAYS,
+        "text_labels": TEXT_LABELS,
+        "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
+        "access_labels": {a.value: label for a, label in ACCESS_LABELS.items()},
+        "reason_labels": {r.value: label for r, label in REASON_LABELS.items()},
+        "phone_kind_labels": PHONE_KIND_LABELS,
+        "role_labels": {r.value: label for r, label in ROLE_LABELS.items()},
+        "text_status_labels": history.TEXT_STATUS_LABELS,
+        "action_label": history.action_label,
+        "change_lines": history.change_lines,
+        "import_summary": history.import_summary,
+    }
+
+
+def _url_with_lang(code: str) -> str:
+    args = request.args.to_dict()
+    args["lang"] = code
+    return url_for(request.endpoint or "admin.home", **(request.view_args or {}), **args)
+
+
+def _user() -> User:
+    user: User = g.user
+    return user
+
+
+def _safe_next(default: str) -> str:
+    """Where to go after a form: a page of the back office the form named, else ``default``."""
+    target = request.values.get("next", "")
+    parts = urlsplit(target)
+    if (
+        target
+        and not parts.scheme
+        and not parts.netloc
+        and "\\" not in target
+        and (parts.path == "/admin" or parts.path.startswith("/admin/"))
+    ):
+        return target
+    return default
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def _saved(changes: dict, message: str | None = None) -> None:
+    if changes:
+        flash(message or _("Saved. Residents see the change now."), "success")
+    else:
+        flash(_("Nothing had changed, so nothing was saved."), "info")
+
+
+# --------------------------------------------------------------------------------------------
+# Logging in and out
+# --------------------------------------------------------------------------------------------
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        if g.user is not None:
+            return redirect(_safe_next(url_for(".home")))
+        return render_template("admin/login.html", email="", error=None)
+    email = request.form.get("email", "")
+    user = authenticate(
+        db.session,
+        email,
+        request.form.get("password", ""),
+        request.remote_addr or "unknown",
+        LoginLimits.from_config(),
+    )
+    db.session.commit()  # failed attempts count too: they are what slows guessing
+    if user is None:
+        error = _(
+            "We could not sign you in with this email and password. Check them and try again; "
+            "after several failed tries, wait %(minutes)s minutes.",
+            minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+        )
+        return render_template("admin/login.html", email=email, error=error), 422
+    log_in(user)
+    return redirect(_safe_next(url_for(".home")), 303)
+
+
+@blueprint.post("/logout")
+def logout() -> Any:
+    log_out()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for(".login"), 303)
+
+
+# --------------------------------------------------------------------------------------------
+# What needs me
+# --------------------------------------------------------------------------------------------
+
+
+@blueprint.get("/")
+def home() -> str:
+    user = _user()
+    session = db.session
+    feedback = overview.new_feedback(session, user)
+    gaps = overview.translation_gaps(session, user, current_app.config["LOCALES"])
+    return render_template(
+        "admin/home.html",
+        stale=overview.stale_services(session, user, audit.utcnow()),
+        closures=overview.closures_ending_soon(session, user, _today()),
+        feedback=feedback,
+        feedback_services=overview.feedback_services(session, feedback),
+        gaps=gaps[:10],
+        gap_count=len(gaps),
+        today=_today(),
+    )
+
+
+@blueprint.post("/feedback/<int:feedback_id>")
+def review_feedback(feedback_id: int) -> Any:
+    feedback = db.session.get(Feedback, feedback_id) or abort(404)
+    service = db.session.get(Service, feedback.service_id) or abort(404)
+    if not can_edit_service(_user(), service):
+        abort(403)
+    try:
+        status = FeedbackStatus(request.form.get("status", ""))
+        operations.review_feedback(db.session, _user(), feedback, status)
+    except (ValueError, OperationError):
+        abort(400)
+    db.session.commit()
+    flash(_("The report is closed."), "success")
+    return redirect(_safe_next(url_for(".home")), 303)
+
+
+@blueprint.get("/translations")
+def translations() -> str:
+    locales = [c for c in current_app.config["LOCALES"] if c != "fr"]
+    chosen = request.args.get("locale")
+    if chosen not in locales:
+        chosen = None
+    gaps = overview.translation_gaps(db.session, _user(), current_app.config["LOCALES"], chosen)
+    return render_template("admin/translations.html", gaps=gaps, locales=locales, chosen=chosen)
+
+
+# --------------------------------------------------------------------------------------------
+# Services
+# --------------------------------------------------------------------------------------------
+
+
+@blueprint.get("/services")
+def services() -> str:
+    user = _user()
+    page = overview.search_services(
+        db.session,
+        user,
+        text=request.args.get("q", ""),
+        organization_id=request.args.get("organization") or None,
+        category=request.args.get("category") or None,
+        archived=request.args.get("archived") == "1",
+        page=request.args.get("page", 1, type=int),
+    )
+    return render_template(
+        "admin/services.html",
+        page=page,
+        organizations=overview.organizations_for(db.session, user, archived=None),
+        categories=categories(db.session),
+        query=request.args,
+        page_url=lambda number: url_for(".services", **(request.args.to_dict() | {"page": number})),
+    )
+
+
+def _editable_service(service_id: str) -> Service:
+    service = get_service(db.session, service_id) or abort(404)
+    if not can_edit_service(_user(), service):
+        abort(403)
+    return service
+
+
+def _form_context(service: Service | None) -> dict[str, Any]:
+    organizations = overview.organizations_for(db.session, _user(), archived=False)
+    if service is not None and service.organization not in organizations:
+        organizations.append(service.organization)
+    return {
+        "organizations": organizations,
+        "organization_options": [("", _("Choose…"))] + [(o.id, o.name) for o in organizations],
+        "categories": categories(db.session),
+        "category_options": [(c.slug, category_name(c.slug)) for c in categories(db.session)],
+        "language_options": [
+            (code, history.language_name(code)) for code in current_app.config["LOCALES"]
+        ],
+        "text_fields": TEXT_FIELDS,
+        "summary_max": SUMMARY_MAX_CHARS,
+    }
+
+
+def _statuses(service: Service | None) -> dict[str, str]:
+    if service is None:
+        return {}
+    return {text.locale: text.status.value for text in service.texts}
+
+
+def _render_service_form(
+    form: ServiceForm, service: Service | None, status: int = 200
+) -> tuple[str, int]:
+    return render_template(
+        "admin/service_form.html", form=form, service=service, **_form_context(service)
+    ), status
+
+
+def _submitted_form(service: Service | None) -> tuple[ServiceForm, ServiceData | None]:
+    statuses = _statuses(service)
+    original = ServiceData.of(service).texts.get("fr") if service is not None else None
+    form = ServiceForm.from_request(
+        request.form,
+        locales=current_app.config["LOCALES"],
+        original=original.values() if original else {},
+        text_status=statuses,
+    )
+    context = _form_context(service)
+    data = form.validate(
+        [o.id for o in context["organizations"]], [c.slug for c in context["categories"]]
+    )
+    return form, data
+
+
+@blueprint.route("/services/new", methods=["GET", "POST"])
+def new_service() -> Any:
+    user = _user()
+    if request.method == "GET":
+        organization_id = request.args.get("organization", "")
+        blank = ServiceData(organization_id=organization_id, texts={}, categories=[])
+        form = ServiceForm.for_service(blank, current_app.config["LOCALES"], {})
+        return _render_service_form(form, None)
+    form, data = _submitted_form(None)
+    if data is None or request.form.get("action") == "check":
+        return _render_service_form(form, None, 422 if form.errors else 200)
+    if not can_edit_organization(user, data.organization_id):
+        abort(403)
+    try:
+        service = operations.create_service(db.session, user, data)
+    except OperationError as exc:
+        db.session.rollback()
+        form.errors[exc.field] = str(exc)
+        return _render_service_form(form, None, 422)
+    db.session.commit()
+    flash(_("The service is created. Residents see it now."), "success")
+    return redirect(url_for(".edit_service", service_id=service.id), 303)
+
+
+@blueprint.route("/services/<service_id>", methods=["GET", "POST"])
+def edit_service(service_id: str) -> Any:
+    service = _editable_service(service_id)
+    if request.method == "GET":
+        form = ServiceForm.for_service(
+            ServiceData.of(service), current_app.config["LOCALES"], _statuses(service)
+        )
+        return _render_service_form(form, service)
+    form, data = _submitted_form(service)
+    if data is None or request.form.get("action") == "check":
+        return _render_service_form(form, service, 422 if form.errors else 200)
+    if not can_edit_organization(_user(), data.organization_id):
+        abort(403)
+    try:
+        changes = operations.update_service(db.session, _user(), service, data)
+    except OperationError as exc:
+        db.session.rollback()
+        form.errors[exc.field] = str(exc)
+        return _render_service_form(form, service, 422)
+    db.session.commit()
+    _saved(changes)
+    return redirect(url_for(".edit_service", service_id=service.id), 303)
+
+
+@blueprint.post("/services/<service_id>/quick/<action>")
+def quick_action(service_id: str, action: str) -> Any:
+    if action not in QUICK_ACTIONS:
+        abort(404)
+    service = _editable_service(service_id)
+    user, today = _user(), _today()
+    if action == "verified":
+        changes = operations.verify_service(db.session, user, service)
+        message = _("Marked as verified today.")
+    elif action == "closed":
+        changes = operations.close_for_today(db.session, user, service, today)
+        message = _("Marked as closed today. Residents are told so.")
+    elif action == "full":
+        changes = operations.close_for_today(
+            db.session, user, service, today, ClosureReason.FULL_TODAY
+        )
+        message = _("Marked as full today. Residents are told so.")
+    else:
+        changes = operations.reopen_service(db.session, user, service, today)
+        message = _("Reopened: residents see the service as open today.")
+    db.session.commit()
+    flash(message if changes else _("Nothing had changed, so nothing was saved."), "success")
+    return redirect(_safe_next(url_for(".edit_service", service_id=service.id)), 303)
+
+
+@blueprint.post("/services/<service_id>/archive")
+def archive_service(service_id: str) -> Any:
+    service = _editable_service(service_id)
+    operations.archive_service(db.session, _user(), service)
+    db.session.commit()
+    flash(_("The service is archived: residents no longer see it. You can restore it."), "info")
+    return redirect(url_for(".edit_service", service_id=service.id), 303)
+
+
+@blueprint.post("/services/<service_id>/restore")
+def restore_service(service_id: str) -> Any:
+    service = _editable_service(service_id)
+    operations.restore_service(db.session, _user(), service)
+    db.session.commit()
+    flash(_("The service is restored: residents see it again."), "success")
+    return redirect(url_for(".edit_service", service_id=service.id), 303)
+
+
+@blueprint.get("/services/<service_id>/history")
+def service_history(service_id: str) -> str:
+    service = _editable_service(service_id)
+    entries = audit.history(db.session, "service", service.id)
+    return render_template("admin/history.html", service=service, entries=entries)
+
+
+@blueprint.get("/changes")
+def changes() -> str:
+    """Every recent change; editors limited to a part of the directory see it all the same,
+    as a trail is only useful when nothing is hidden from it."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries = audit.recent(
+        db.session, limit=overview.PAGE_SIZE + 1, offset=(page - 1) * overview.PAGE_SIZE
+    )
+    return render_template(
+        "admin/changes.html",
+        entries=entries[: overview.PAGE_SIZE],
+        page=page,
+        more=len(entries) > overview.PAGE_SIZE,
+        names=_entity_names(entries),
+    )
+
+
+def _entity_names(entries: list) -> dict[tuple[str, str], str]:
+    """Names of the services and organisations the entries are about, to link them."""
+    names: dict[tuple[str, str], str] = {}
+    service_ids = {e.entity_id for e in entries if e.entity_type == "service" and e.entity_id}
+    if service_ids:
+        for service in db.session.scalars(select(Service).where(Service.id.in_(service_ids))):
+            names[("service", service.id)] = overview.service_name(service)
+    org_ids = {e.entity_id for e in entries if e.entity_type == "organization" and e.entity_id}
+    if org_ids:
+        for org in db.session.scalars(select(Organization).where(Organization.id.in_(org_ids))):
+            names[("organization", org.id)] = org.name
+    user_ids = {e.entity_id for e in entries if e.entity_type == "user" and e.entity_id}
+    if user_ids:
+        ids = [int(i) for i in user_ids if i.isdigit()]
+        for user in db.session.scalars(select(User).where(User.id.in_(ids))):
+            names[("user", str(user.id))] = user.email
+    return names
+
+
+# --------------------------------------------------------------------------------------------
+# Organisations
+# --------------------------------------------------------------------------------------------
+
+
+@blueprint.get("/organizations")
+def organizations() -> str:
+    archived = request.args.get("archived") == "1"
+    return render_template(
+        "admin/organizations.html",
+        organizations=overview.organizations_for(db.session, _user(), archived=archived),
+        counts=overview.service_counts(db.session),
+        archived=archived,
+    )
+
+
+@blueprint.route("/organizations/new", methods=["GET", "POST"])
+def new_organization() -> Any:
+    if not can_manage_organizations(_user()):
+        abort(403)
+    if request.method == "GET":
+        form = OrganizationForm.for_organization(OrganizationData(name=""))
+        return render_template("admin/organization_form.html", form=form, organization=None)
+    form = OrganizationForm.from_request(request.form)
+    data = form.validate()
+    if data is None:
+        return render_template("admin/organization_form.html", form=form, organization=None), 422
+    organization = operations.create_organization(db.session, _user(), data)
+    db.session.commit()
+    flash(_("The organisation is created. You can now add its services."), "success")
+    return redirect(url_for(".edit_organization", organization_id=organization.id), 303)
+
+
+def _editable_organization(organization_id: str) -> Organization:
+    organization = db.session.get(Organization, organization_id) or abort(404)
+    if not can_edit_organization(_user(), organization.id):
+        abort(403)
+    return organization
+
+
+@blueprint.route("/organizations/<organization_id>", methods=["GET", "POST"])
+def edit_organization(organization_id: str) -> Any:
+    organization = _editable_organization(organization_id)
+    entries = audit.history(db.session, "organization", organization.id)[:20]
+    if request.method == "GET":
+        form = OrganizationForm.for_organization(OrganizationData.of(organization))
+        return render_template(
+            "admin/organization_form.html",
+            form=form,
+            organization=organization,
+            entries=entries,
+        )
+    form = OrganizationForm.from_request(request.form)
+    data = form.validate()
+    if data is None:
+        return render_template(
+            "admin/organization_form.html", form=form, organization=organization, entries=entries
+        ), 422
+    changes = operations.update_organization(db.session, _user(), organization, data)
+    db.session.commit()
+    _saved(changes)
+    return redirect(url_for(".edit_organization", organization_id=organization.id), 303)
+
+
+@blueprint.post("/organizations/<organization_id>/archive")
+def archive_organization(organization_id: str) -> Any:
+    organization = _editable_organization(organization_id)
+    if not can_manage_organizations(_user()):
+        abort(403)
+    operations.archive_organization(db.session, _user(), organization)
+    db.session.commit()
+    flash(_("The organisation and its services are archived. You can restore them."), "info")
+    return redirect(url_for(".edit_organization", organization_id=organization.id), 303)
+
+
+@blueprint.post("/organizations/<organization_id>/restore")
+def restore_organization(organization_id: str) -> Any:
+    organization = _editable_organization(organization_id)
+    if not can_manage_organizations(_user()):
+        abort(403)
+    operations.restore_organization(db.session, _user(), organization)
+    db.session.commit()
+    flash(_("The organisation and the services archived with it are restored."), "success")
+    return redirect(url_for(".edit_organization", organization_id=organization.id), 303)
+
+
+# --------------------------------------------------------------------------------------------
+# Accounts (administrators only)
+# --------------------------------------------------------------------------------------------
+
+
+def _require_accounts() -> None:
+    if not can_manage_accounts(_user()):
+        abort(403)
+
+
+@blueprint.get("/users")
+def users() -> str:
+    _require_accounts()
+    everyone = db.session.scalars(select(User).order_by(User.email))
+    return render_template("admin/users.html", users=list(everyone))
+
+
+def _render_account(form: AccountForm, account: User | None, status: int = 200) -> Any:
+    all_organizations = overview.organizations_for(db.session, _user(), archived=None)
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        account=account,
+        organization_options=[(o.id, o.name) for o in all_organizations],
+        roles=list(UserRole),
+        min_password=MIN_PASSWORD_LENGTH,
+    ), status
+
+
+def _account_data(result: dict[str, Any]) -> accounts.AccountData:
+    return accounts.AccountData(
+        email=result["email"],
+        role=result["role"],
+        organization_ids=result["organizations"],
+        all_organizations=result["all_organizations"],
+    )
+
+
+@blueprint.route("/users/new", methods=["GET", "POST"])
+def new_user() -> Any:
+    _require_accounts()
+    if request.method == "GET":
+        return _render_account(AccountForm({"role": "editor", "active": "on"}, {}), None)
+    form = AccountForm.from_request(request.form)
+    result = form.validate(creating=True, min_password=MIN_PASSWORD_LENGTH)
+    if result is not None and accounts.find_user(db.session, result["email"]):
+        form.errors["email"] = _("An account already uses this email address.")
+        result = None
+    if result is None:
+        return _render_account(form, None, 422)
+    try:
+        account = accounts.create_user(
+            db.session, _user(), _account_data(result), result["password"]
+        )
+    except OperationError as exc:
+        db.session.rollback()
+        form.errors[exc.field if exc.field in form.values else "email"] = str(exc)
+        return _render_account(form, None, 422)
+    db.session.commit()
+    flash(_("The account is created. Give the person their password in person."), "success")
+    return redirect(url_for(".edit_user", user_id=account.id), 303)
+
+
+@blueprint.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int) -> Any:
+    _require_accounts()
+    account = db.session.get(User, user_id) or abort(404)
+    if request.method == "GET":
+        data = accounts.AccountData.of(account)
+        form = AccountForm(
+            {
+                "email": data.email,
+                "role": data.role.value,
+                "all_organizations": "on" if data.all_organizations else "",
+                "active": "on" if account.active else "",
+            },
+            {"organizations": data.organization_ids},
+        )
+        return _render_account(form, account)
+    form = AccountForm.from_request(request.form)
+    result = form.validate(creating=False, min_password=MIN_PASSWORD_LENGTH)
+    if result is not None and account.id == _user().id:
+        if not result["active"]:
+            form.errors["active"] = _("You cannot disable your own account.")
+        if result["role"] is not UserRole.ADMIN:
+            form.errors["role"] = _("You cannot take away your own administrator role.")
+        result = None if form.errors else result
+    if result is not None:
+        other = accounts.find_user(db.session, result["email"])
+        if other is not None and other.id != account.id:
+            form.errors["email"] = _("An account already uses this email address.")
+            result = None
+    if result is None:
+        return _render_account(form, account, 422)
+    actor = _user()
+    try:
+        changes = accounts.update_user(
+            db.session, actor, account, _account_data(result), result["password"] or None
+        )
+        if result["active"] and not account.active:
+            changes |= accounts.enable_user(db.session, actor, account)
+        elif not result["active"] and account.active:
+            changes |= accounts.disable_user(db.session, actor, account)
+    except OperationError as exc:
+        db.session.rollback()
+        form.errors[exc.field if exc.field in form.values else "email"] = str(exc)
+        return _render_account(form, account, 422)
+    db.session.commit()
+    _saved(changes, _("Saved."))
+    return redirect(url_for(".edit_user", user_id=account.id), 303)
