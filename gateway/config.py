@@ -67,6 +67,21 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "PUBLIC_BASE_URL": (None, str),
     "TRUSTED_PROXIES": (0, int),
     "HELPLINE_NUMBER": ("+33261910000", str),
+    # When a person answers HELPLINE_NUMBER: "MO-FR 09:00-12:30,13:30-17:00; SA 09:00-12:00".
+    "HELPLINE_HOURS": ("MO-FR 09:00-17:00", str),
+    # Voice menu, per locale: "locale=language:voice" pairs, the speech rate (SSML prosody, "*" for
+    # every locale) and the speech-recognition language (a locale left out gets keypad only).
+    "VOICE_VOICES": (
+        "fr=fr-FR:Polly.Lea-Neural,en=en-GB:Polly.Amy-Neural,ar=arb:Polly.Zeina,"
+        "es=es-ES:Polly.Lucia-Neural,pt=pt-PT:Polly.Ines-Neural,uk=uk-UA:Google.uk-UA-Standard-A",
+        str,
+    ),
+    "VOICE_RATES": ("*=90%", str),
+    "VOICE_SPEECH_LANGUAGES": ("fr=fr-FR,en=en-GB,ar=ar-MA,es=es-ES,pt=pt-PT,uk=uk-UA", str),
+    "VOICE_GATHER_TIMEOUT": (8, int),  # seconds of silence before a menu is said again
+    "VOICE_PAUSE_SECONDS": (1, int),  # between the items of a menu
+    # Numbers of the helpline's country are read as dialled at home: this prefix instead of +33.
+    "VOICE_NATIONAL_PREFIX": ("0", str),
     "DEFAULT_LOCALE": ("fr", str),
     "LOCALES": (SUPPORTED_LOCALES, _as_locales),
     "TIMEZONE": ("Europe/Paris", str),
