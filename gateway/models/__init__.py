@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and ``Base.metadata`` see every table."""
 
 from gateway.models.admin import AuditEntry, LoginAttempt, User, UserOrganization, UserRole
+from gateway.models.calls import Call, CallStatus
 from gateway.models.contacts import (
     Contact,
     ConversationState,
@@ -36,6 +37,8 @@ __all__ = [
     "User",
     "UserOrganization",
     "UserRole",
+    "Call",
+    "CallStatus",
     "Contact",
     "ConversationState",
     "Direction",
