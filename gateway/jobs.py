@@ -55,9 +55,10 @@ class AppWorker(Worker):
 
     app: Flask
 
-    def perform_job(self, job: Job, queue: Queue) -> bool:
+    def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
+        # RQ 2+ also passes the job's execution; pass along whatever this RQ version gives.
         with self.app.app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(job, queue, *args, **kwargs)
 
 
 def run_worker(app: Flask, queues: Sequence[str], burst: bool = False) -> None:
