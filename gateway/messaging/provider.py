@@ -1,0 +1,130 @@
+"""Who carries an outbound SMS: Twilio's REST API, or the outbox that stands in for it.
+
+This is the one module that calls Twilio's REST API. It turns the twilio library's answers into
+:class:`Sent` or a :class:`SendError` that says whether trying again may help, so the job that
+calls it knows nothing of HTTP or Twilio. Without Twilio credentials messages go to the outbox:
+stored, marked sent, never leaving the machine (``guichet outbox`` shows them).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from flask import current_app
+from redis import Redis
+from requests import RequestException
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from gateway.config import ConfigError
+from gateway.messaging.throttle import LocalThrottle, RedisThrottle, Throttle
+
+# Twilio refusals that no retry changes: invalid number, unsubscribed recipient, not a mobile.
+INVALID_NUMBER, UNSUBSCRIBED, NOT_MOBILE = 21211, 21610, 21614
+PERMANENT_REFUSALS = frozenset({INVALID_NUMBER, UNSUBSCRIBED, NOT_MOBILE})
+HTTP_TIMEOUT = 10.0  # seconds; Twilio answers a create in well under one
+STATUS_CALLBACK_PATH = "/sms/status"
+_CREDENTIALS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+# The twilio library reads its edge and region from os.environ unless handed a mapping; ours
+# come from settings only (a region would also rewrite the host of TWILIO_API_BASE_URL).
+_NO_ENVIRONMENT = {"TWILIO_EDGE": "", "TWILIO_REGION": ""}
+_EXTENSION_KEY = "guichet.sms_provider"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The provider took the message; ``sid`` identifies it in status callbacks."""
+
+    sid: str
+
+
+class SendError(Exception):
+    """The provider did not take the message.
+
+    ``code`` is the provider's error code when it gave one; ``retry`` says whether trying again
+    later may succeed (network trouble, 429, 5xx) or not (a refusal of this message).
+    """
+
+    def __init__(self, message: str, *, code: int | None, retry: bool) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retry = retry
+
+
+class Provider(Protocol):
+    def send(self, to: str, body: str) -> Sent: ...
+
+
+class OutboxProvider:
+    """Without Twilio: the message is only stored; its row is the outbox."""
+
+    def send(self, to: str, body: str) -> Sent:
+        return Sent("OUTBOX" + secrets.token_hex(14))
+
+
+class TwilioProvider:
+    """Sends through Twilio's Messages API with the twilio library, paced by ``throttle``."""
+
+    def __init__(
+        self, client: Client, from_number: str, status_callback: str | None, throttle: Throttle
+    ) -> None:
+        self._client = client
+        self._from = from_number
+        self._throttle = throttle
+        self._options: dict[str, Any] = {}
+        if status_callback:
+            self._options["status_callback"] = status_callback
+
+    def send(self, to: str, body: str) -> Sent:
+        self._throttle.wait(self._from)
+        try:
+            message = self._client.messages.create(
+                to=to, from_=self._from, body=body, **self._options
+            )
+        except (TwilioRestException, TwilioServiceException) as exc:
+            # Without a JSON error body the library reports the HTTP status as the code.
+            code = exc.code if exc.code != exc.status else None
+            retry = exc.status == 429 or exc.status >= 500
+            raise SendError(f"Twilio answered HTTP {exc.status}", code=code, retry=retry) from exc
+        except RequestException as exc:
+            raise SendError(f"Twilio unreachable: {exc}", code=None, retry=True) from exc
+        return Sent(str(message.sid))
+
+
+def _build(config: dict[str, Any]) -> Provider:
+    missing = [name for name in _CREDENTIALS if not config[name]]
+    if len(missing) == len(_CREDENTIALS):
+        return OutboxProvider()
+    if missing:
+        raise ConfigError(
+            f"{', '.join(missing)} not set: Twilio needs {', '.join(_CREDENTIALS)} together "
+            "(leave all three unset to keep messages in the outbox)"
+        )
+    client = Client(
+        config["TWILIO_ACCOUNT_SID"],
+        config["TWILIO_AUTH_TOKEN"],
+        http_client=TwilioHttpClient(timeout=HTTP_TIMEOUT),
+        environment=_NO_ENVIRONMENT,
+    )
+    if config["TWILIO_API_BASE_URL"]:
+        client.api.base_url = config["TWILIO_API_BASE_URL"]
+    callback = None
+    if config["PUBLIC_BASE_URL"]:
+        callback = config["PUBLIC_BASE_URL"].rstrip("/") + STATUS_CALLBACK_PATH
+    throttle: Throttle
+    if config["REDIS_URL"]:
+        throttle = RedisThrottle(Redis.from_url(config["REDIS_URL"]), config["TWILIO_MPS"])
+    else:
+        throttle = LocalThrottle(config["TWILIO_MPS"])
+    return TwilioProvider(client, config["TWILIO_FROM_NUMBER"], callback, throttle)
+
+
+def sms_provider() -> Provider:
+    """The app's provider, built on first use from its settings and kept for the process."""
+    extensions = current_app.extensions
+    if _EXTENSION_KEY not in extensions:
+        extensions[_EXTENSION_KEY] = _build(current_app.config)
+    return extensions[_EXTENSION_KEY]  # type: ignore[no-any-return]

@@ -1,0 +1,212 @@
+"""A local stand-in for Twilio's Messages REST API, for the real twilio client to talk to.
+
+It speaks the wire format of ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json``: HTTP
+basic auth with the account SID and auth token, form fields ``To``, ``From``, ``Body``,
+``StatusCallback``, a 201 with Twilio's JSON message resource, and Twilio's error JSON
+(``{"code", "message", "more_info", "status"}``). Failures are programmed per destination
+number and consumed in order; every request is recorded so tests assert what Twilio received.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import parse_qs
+
+from tests.fakes import gsm0338
+
+API_VERSION = "2010-04-01"
+_MESSAGES_PATH = re.compile(
+    rf"^/{API_VERSION}/Accounts/(?P<account>AC[0-9a-f]{{32}})/Messages\.json$"
+)
+ERROR_MESSAGES = {
+    20003: "Authenticate",
+    20404: "The requested resource was not found",
+    20429: "Too Many Requests",
+    20500: "Internal Server Error",
+    21211: "The 'To' number is not a valid phone number.",
+    21604: "A 'To' phone number is required.",
+    21610: "Attempt to send to unsubscribed recipient",
+    21614: "'To' number is not a valid mobile number",
+}
+
+
+@dataclass(frozen=True)
+class Reject:
+    """Answer with Twilio's error JSON: ``code`` under HTTP ``status``."""
+
+    code: int
+    status: int = 400
+
+
+# Close the connection without an answer; or hold it unanswered until the fake closes.
+DROP: Literal["drop"] = "drop"
+HANG: Literal["hang"] = "hang"
+Outcome = Reject | Literal["drop", "hang"]
+TOO_MANY_REQUESTS = Reject(20429, 429)
+SERVER_ERROR = Reject(20500, 500)
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as Twilio would have seen it, and what the fake answered."""
+
+    path: str
+    form: dict[str, str]
+    authorized: bool
+    answer: str  # "201", "400 21610", "drop", "hang"…
+
+
+class FakeTwilioApi:
+    """The server, started on 127.0.0.1 at a random port; use as a context manager."""
+
+    def __init__(self, account_sid: str, auth_token: str) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.received: list[Received] = []
+        self.created: list[dict[str, Any]] = []
+        self.hanging = threading.Event()  # set once a request is being held
+        self._release = threading.Event()
+        self._programmed: dict[str, deque[Outcome]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def program(self, to: str, *outcomes: Outcome) -> None:
+        """The next requests to ``to`` get these outcomes, in order, then 201s."""
+        with self._lock:
+            self._programmed[to].extend(outcomes)
+
+    def sent_to(self, to: str) -> list[dict[str, Any]]:
+        """Messages to ``to`` that Twilio accepted (answered 201)."""
+        with self._lock:
+            return [message for message in self.created if message["to"] == to]
+
+    def __enter__(self) -> FakeTwilioApi:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._release.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def _next_outcome(self, to: str) -> Outcome | None:
+        with self._lock:
+            queue = self._programmed.get(to)
+            return queue.popleft() if queue else None
+
+    def _authorized(self, header: str | None, account: str) -> bool:
+        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        return header == f"Basic {expected}" and account == self.account_sid
+
+    def _record(self, received: Received, created: dict[str, Any] | None = None) -> None:
+        with self._lock:
+            self.received.append(received)
+            if created is not None:
+                self.created.append(created)
+
+    def _message_resource(self, form: dict[str, str]) -> dict[str, Any]:
+        sid = "SM" + secrets.token_hex(16)
+        now = format_datetime(datetime.now(UTC))
+        base = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}"
+        return {
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "body": form.get("Body", ""),
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": form.get("From"),
+            "messaging_service_sid": None,
+            "num_media": "0",
+            "num_segments": str(gsm0338.segments(form.get("Body", ""))[2]),
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "queued",
+            "subresource_uris": {"media": f"{base}/Media.json"},
+            "to": form["To"],
+            "uri": f"{base}.json",
+        }
+
+
+def _error_body(code: int, status: int) -> dict[str, Any]:
+    return {
+        "code": code,
+        "message": ERROR_MESSAGES.get(code, "Error"),
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
+def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+            """Quiet: tests read ``fake.received`` instead."""
+
+        def _answer(self, status: int, body: dict[str, Any]) -> None:
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode()
+            form = {key: values[0] for key, values in parse_qs(raw).items()}
+            match = _MESSAGES_PATH.match(self.path)
+            authorized = bool(match) and fake._authorized(
+                self.headers.get("Authorization"), match["account"] if match else ""
+            )
+
+            def record(answer: str, created: dict[str, Any] | None = None) -> None:
+                fake._record(Received(self.path, form, authorized, answer), created)
+
+            if not match:
+                record("404")
+                return self._answer(404, _error_body(20404, 404))
+            if not authorized:
+                record("401")
+                return self._answer(401, _error_body(20003, 401))
+            if not form.get("To"):
+                record("400 21604")
+                return self._answer(400, _error_body(21604, 400))
+            outcome = fake._next_outcome(form["To"])
+            if isinstance(outcome, Reject):
+                record(f"{outcome.status} {outcome.code}")
+                return self._answer(outcome.status, _error_body(outcome.code, outcome.status))
+            if outcome is not None:
+                record(outcome)
+                if outcome == HANG:
+                    fake.hanging.set()
+                    fake._release.wait(timeout=60)
+                self.close_connection = True
+                return None
+            resource = fake._message_resource(form)
+            record("201", resource)
+            return self._answer(201, resource)
+
+    return Handler
