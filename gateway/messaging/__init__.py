@@ -1,0 +1,7 @@
+"""Outbound messages: a row first, then a job that sends it.
+
+``outbox.queue_message`` stores every non-reply message (voice handoff, alert, confirmation)
+and queues ``jobs.send_message`` after the commit; ``provider`` is the one module that talks to
+Twilio's REST API; ``status`` applies delivery callbacks; ``retention`` purges old bodies.
+``gsm`` is the GSM 03.38 arithmetic the SMS channel shares, so the core never imports a channel.
+"""

@@ -1,0 +1,115 @@
+"""Sending through the real twilio client to the local fake of Twilio's Messages API."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from gateway.db import db
+from gateway.messaging.jobs import send_message
+from gateway.messaging.outbox import queue_message
+from gateway.models import Contact, Message, MessageKind, MessageStatus
+from tests.fakes.twilio_api import (
+    DROP,
+    SERVER_ERROR,
+    TOO_MANY_REQUESTS,
+    FakeTwilioApi,
+    Outcome,
+    Reject,
+)
+from tests.messaging.conftest import (
+    ACCOUNT_SID,
+    FROM_NUMBER,
+    PUBLIC_BASE_URL,
+    new_contact,
+)
+
+NUMBER = "+33612345678"
+BODY = "Permanence d’accès aux droits : mardi 14 h, 3 place de la Mairie. Tél. 02 61 91 00 12"
+
+
+def queue_and_commit(to: str = NUMBER, body: str = BODY) -> Message:
+    session = db.session
+    message = queue_message(
+        session,
+        to_number=to,
+        body=body,
+        kind=MessageKind.HANDOFF,
+        locale="fr",
+        contact=new_contact(),
+    )
+    session.commit()  # the job runs now, in-process
+    session.refresh(message)
+    return message
+
+
+def test_twilio_receives_the_message_once(twilio_app: Flask, twilio_api: FakeTwilioApi) -> None:
+    message = queue_and_commit()
+
+    [request] = twilio_api.received
+    assert request.authorized
+    assert request.path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+    assert request.form == {
+        "To": NUMBER,
+        "From": FROM_NUMBER,
+        "Body": message.body,
+        "StatusCallback": f"{PUBLIC_BASE_URL}/sms/status",
+    }
+    [created] = twilio_api.created
+    assert (message.status, message.provider_sid, message.attempts) == (
+        MessageStatus.SENT,
+        created["sid"],
+        1,
+    )
+    assert message.to_number == NUMBER, "kept until a final status arrives"
+    assert int(created["num_segments"]) == message.segments == 1
+    assert message.body and "’" not in message.body
+
+    send_message(message.id)  # a duplicate job
+    assert len(twilio_api.received) == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [(21211, MessageStatus.REFUSED), (21614, MessageStatus.REFUSED), (21606, MessageStatus.FAILED)],
+)
+def test_permanent_refusals_are_not_retried(
+    twilio_app: Flask, twilio_api: FakeTwilioApi, code: int, status: MessageStatus
+) -> None:
+    twilio_api.program(NUMBER, Reject(code))
+    message = queue_and_commit()
+    assert (message.status, message.error_code, message.to_number) == (status, code, None)
+    send_message(message.id)
+    assert len(twilio_api.received) == 1 and twilio_api.created == []
+
+
+def test_unsubscribed_recipient_opts_the_contact_out(
+    twilio_app: Flask, twilio_api: FakeTwilioApi
+) -> None:
+    twilio_api.program(NUMBER, Reject(21610))
+    message = queue_and_commit()
+    assert (message.status, message.error_code) == (MessageStatus.REFUSED, 21610)
+    contact = db.session.get_one(Contact, message.contact_id)
+    db.session.refresh(contact)
+    assert contact.opted_out_at is not None and contact.phone_number is None
+
+
+@pytest.mark.parametrize("failure", [SERVER_ERROR, TOO_MANY_REQUESTS, DROP])
+def test_transient_failure_with_no_retry_left_is_failed(
+    twilio_app: Flask, twilio_api: FakeTwilioApi, failure: Outcome
+) -> None:
+    twilio_api.program(NUMBER, failure)
+    message = queue_and_commit()  # in-process: one attempt, no retry
+    assert (message.status, message.attempts, message.to_number) == (
+        MessageStatus.FAILED,
+        1,
+        None,
+    )
+    assert message.error_code == (None if failure == DROP else failure.code)  # type: ignore[union-attr]
+
+
+def test_wrong_credentials_fail_without_retry(twilio_app: Flask, twilio_api: FakeTwilioApi) -> None:
+    twilio_api.auth_token = "0" * 32
+    message = queue_and_commit()
+    assert (message.status, message.error_code) == (MessageStatus.FAILED, 20003)
+    assert not twilio_api.received[0].authorized
