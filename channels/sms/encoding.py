@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from gateway.messaging.gsm import SmsText, encode_for_sms, fold
+from gateway.messaging.gsm import SmsText, encode_for_sms
 
-__all__ = ["Page", "SmsText", "encode_for_sms", "fold", "keep_together", "pack"]
+__all__ = ["Page", "SmsText", "encode_for_sms", "keep_together", "pack"]
 
 # footer(items shown on this page, whether some are left for the next one) -> footer text
 Footer = Callable[[int, bool], str]
@@ -24,7 +24,8 @@ SEPARATOR = "\n"
 NO_BREAK = "\u00a0"
 _BREAKABLE_SPACE = re.compile(r"[ \t\r\n]+")
 # 8 to 15 digits with single spaces, dots or hyphens between them: "+33 2 61 91 00 12",
-# "02.61.91.00.12", "3114". Shorter runs are hours, postcodes or street numbers.
+# "02.61.91.00.12". Shorter runs are hours, postcodes or street numbers; short numbers
+# (115, 3114) are one word and never cut anyway.
 _PHONE = re.compile(r"(?<![\w+])\+?\d(?:[ .\-\u00a0]?\d){7,14}(?!\w)")
 
 
