@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from flask import current_app, session
+from flask import current_app, g, session
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -111,16 +111,22 @@ def _failures(session_: Session, who, since: datetime) -> int:  # type: ignore[n
     )
 
 
+def _clear_session() -> None:
+    """Forget the session, and the CSRF token Flask-WTF keeps for it in ``g``."""
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
 def log_in(user: User, now: datetime | None = None) -> None:
     """Start a fresh session for ``user`` (nothing of the anonymous one is kept)."""
-    session.clear()
+    _clear_session()
     session.permanent = True
     session[SESSION_USER] = f"{user.id}:{user.session_token}"
     session[SESSION_SEEN] = int((now or utcnow()).timestamp())
 
 
 def log_out() -> None:
-    session.clear()
+    _clear_session()
 
 
 def session_user(session_: Session, now: datetime | None = None) -> User | None:
@@ -140,7 +146,7 @@ def session_user(session_: Session, now: datetime | None = None) -> User | None:
         or not isinstance(seen, int)
         or now.timestamp() - seen > idle.total_seconds()
     ):
-        session.clear()
+        _clear_session()
         return None
     session[SESSION_SEEN] = int(now.timestamp())
     return user

@@ -446,6 +446,9 @@ class ServiceForm(Form):
     def _texts(self) -> dict[str, TextData]:
         texts = {}
         for locale in self.locales:
+            sent = any(f"text-{locale}-{name}" in self.values for name in TEXT_FIELDS)
+            if locale != ORIGINAL_LOCALE and not sent:
+                continue  # not on the page that was sent: leave this locale as it is
             values = {}
             for name in TEXT_FIELDS:
                 key = f"text-{locale}-{name}"

@@ -1,0 +1,180 @@
+"""Back-office fixtures: accounts, a signed-in client that sends the CSRF token, services.
+
+Everything runs on both database backends through the ``app`` fixture.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, event
+from werkzeug.test import TestResponse
+
+import gateway.db
+from gateway.admin import accounts
+from gateway.db import db
+from gateway.directory import operations
+from gateway.models import Organization, Service, User, UserRole
+from tests.conftest import _rolled_back_app
+
+PASSWORD = "correct horse battery staple"
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = _TOKEN.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+class AdminClient:
+    """A test client that signs in and sends the page's CSRF token with every POST."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self._token: str | None = None
+
+    def login(self, email: str, password: str = PASSWORD, **extra: str) -> TestResponse:
+        token = csrf_token(self.client.get("/admin/login").get_data(as_text=True))
+        response = self.client.post(
+            "/admin/login",
+            data={"email": email, "password": password, "csrf_token": token, **extra},
+        )
+        self._token = None  # a new session has a new token
+        return response
+
+    def token(self) -> str:
+        if self._token is None:
+            self._token = csrf_token(self.client.get("/admin/").get_data(as_text=True))
+        return self._token
+
+    def get(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: Any = None, **kwargs: Any) -> TestResponse:
+        """POST ``data`` (a dict, or a list of pairs for repeated names) with the token."""
+        pairs = list(data.items()) if isinstance(data, dict) else list(data or [])
+        if not any(name == "csrf_token" for name, _ in pairs):
+            pairs.append(("csrf_token", self.token()))
+        return self.client.post(path, data=_multidict(pairs), **kwargs)
+
+    def text(self, path: str) -> str:
+        response = self.get(path)
+        assert response.status_code == 200, response.status_code
+        return response.get_data(as_text=True)
+
+
+def _multidict(pairs: Iterable[tuple[str, Any]]):  # type: ignore[no-untyped-def]
+    from werkzeug.datastructures import MultiDict
+
+    return MultiDict(pairs)
+
+
+_make_engine = gateway.db.make_engine
+
+
+def _engine_with_sqlite_savepoints(url: str) -> Engine:
+    """pysqlite's own transaction handling lets RELEASE SAVEPOINT commit for real, so a view's
+    commit would outlive the test's rolled-back transaction; SQLAlchemy's documented recipe
+    (``isolation_level = None`` and an explicit BEGIN) makes savepoints nest.
+    """
+    engine = _make_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _no_implicit_transactions(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+            connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+@pytest.fixture
+def app(empty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The shared ``app`` fixture, with views free to commit (into a savepoint) on SQLite too."""
+    monkeypatch.setattr(gateway.db, "make_engine", _engine_with_sqlite_savepoints)
+    yield from _rolled_back_app(empty_database_url)
+
+
+@pytest.fixture
+def make_organization(app: Flask) -> Callable[..., Organization]:
+    counter = iter(range(1, 10_000))
+
+    def factory(name: str | None = None) -> Organization:
+        data = operations.OrganizationData(name=name or f"Association {next(counter)}")
+        return operations.create_organization(db.session, "test", data)
+
+    return factory
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def factory(
+        email: str | None = None,
+        role: UserRole = UserRole.EDITOR,
+        organizations: Iterable[Organization] = (),
+        all_organizations: bool = False,
+        password: str = PASSWORD,
+    ) -> User:
+        data = accounts.AccountData(
+            email or f"person{next(counter)}@example.org",
+            role,
+            [o.id for o in organizations],
+            all_organizations,
+        )
+        return accounts.create_user(db.session, "test", data, password)
+
+    return factory
+
+
+@pytest.fixture
+def admin(client: FlaskClient, make_user: Callable[..., User]) -> AdminClient:
+    """Signed in as an administrator."""
+    user = make_user("admin@example.org", UserRole.ADMIN)
+    browser = AdminClient(client)
+    assert browser.login(user.email).status_code == 303
+    return browser
+
+
+@pytest.fixture
+def editor_setup(
+    client: FlaskClient, make_user: Callable[..., User], make_service: Callable[..., Service]
+) -> tuple[AdminClient, Service, Service]:
+    """Signed in as an editor of one organisation: (client, their service, another's)."""
+    own = make_service("Repas du cœur")
+    other = make_service("Douches municipales")
+    user = make_user("editor@example.org", organizations=[own.organization])
+    browser = AdminClient(client)
+    assert browser.login(user.email).status_code == 303
+    return browser, own, other
+
+
+def form_of(service: Service, locales: Iterable[str] = ("fr", "en")) -> dict[str, Any]:
+    """The edit form's fields as the page fills them, ready to change and post back."""
+    from gateway.admin.forms import ServiceForm
+
+    form = ServiceForm.for_service(operations.ServiceData.of(service), list(locales), {})
+    pairs: dict[str, Any] = dict(form.values)
+    for name, values in form.lists.items():
+        pairs[name] = list(values)
+    return pairs
+
+
+def as_pairs(fields: dict[str, Any]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for name, value in fields.items():
+        if isinstance(value, list):
+            pairs.extend((name, item) for item in value)
+        else:
+            pairs.append((name, value))
+    return pairs
