@@ -1,0 +1,44 @@
+"""How each channel pages and numbers the one menu tree.
+
+The tree is the same everywhere; only these facts differ: how many places fit on a page (three
+in one SMS, eight on a keypad that keeps 9 for "more"), whether numbers run on across pages
+(an SMS list can say 4, 5, 6; a keypad has one key per place on the page) and whether the
+resident answers with keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.conversation.types import Verb
+
+
+@dataclass(frozen=True)
+class Profile:
+    keypad: bool  # answers are key presses; navigation sits on the keys below
+    page_size: int  # services per page
+    menu_page_size: int  # categories per page
+    continuous: bool  # numbers run on across pages rather than restart at 1
+
+
+PROFILES = {
+    "sms": Profile(keypad=False, page_size=3, menu_page_size=16, continuous=True),
+    "voice": Profile(keypad=True, page_size=8, menu_page_size=8, continuous=False),
+    "web": Profile(keypad=False, page_size=10, menu_page_size=16, continuous=True),
+}
+# A channel added later (WhatsApp, USSD…) answers like SMS until it gets a profile of its own.
+DEFAULT_PROFILE = PROFILES["sms"]
+
+# Keypad keys that always mean the same (the menu's "#" is the language menu: nothing to send).
+KEYPAD_KEYS: dict[Verb, str] = {
+    Verb.MORE: "9",
+    Verb.REPEAT: "*",
+    Verb.MENU: "0",
+    Verb.HELPLINE: "0",
+    Verb.SEND_SMS: "#",
+    Verb.LANGUAGES: "#",
+}
+
+
+def profile_for(channel: str) -> Profile:
+    return PROFILES.get(channel, DEFAULT_PROFILE)
