@@ -13,6 +13,7 @@ from flask import Flask
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → CLI."""
+    from channels import web
     from gateway import admin, cli, health, i18n
     from gateway.config import environment, load_settings
     from gateway.db import db
@@ -33,5 +34,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     app.register_blueprint(health.blueprint)
     admin.init_app(app)
+    web.init_app(app)
     cli.init_app(app)
     return app

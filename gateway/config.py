@@ -86,6 +86,9 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "LOCALES": (SUPPORTED_LOCALES, _as_locales),
     "TIMEZONE": ("Europe/Paris", str),
     "CITY_NAME": ("Val-de-Lisle", str),
+    # Guichet's own numbers, shown on the web site for residents who would rather text or call.
+    "SMS_NUMBER": ("+33639980000", str),
+    "VOICE_NUMBER": ("+33261910001", str),
     "RETENTION_DAYS": (30, int),
     "ADMIN_IDLE_MINUTES": (480, int),
     "LOGIN_MAX_FAILURES": (5, int),

@@ -1,0 +1,118 @@
+"""Turning a rendered page into the response a phone on 2G can afford.
+
+Every page goes through :func:`page`: a weak ETag made of the directory version, the locale
+and a digest of the page (the page also says "open now", which changes with the clock, not
+only with the directory), a 304 when the browser already has it, gzip or brotli, and the
+headers that keep the page cacheable, private where it must be, and script-free (the
+Content-Security-Policy allows the one inlined stylesheet and nothing else).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+from flask import Response, request
+
+try:  # Brotli is optional: without it, gzip serves every browser.
+    import brotli
+except ImportError:  # pragma: no cover - depends on the installation
+    brotli = None
+
+STYLESHEET = Path(__file__).resolve().parent / "static" / "lite.css"
+VARY = "Accept-Encoding, Accept-Language, Cookie"
+# Brotli's quality 11 takes ~10 ms on a 30 KB page for ~4 % fewer bytes than quality 9.
+BROTLI_QUALITY = 9
+
+
+@cache
+def stylesheet() -> str:
+    """The one small stylesheet, inlined in every page: no extra round trip on a 2G link."""
+    return STYLESHEET.read_text(encoding="utf-8")
+
+
+@cache
+def content_security_policy() -> str:
+    """No script, font, image or frame may load; only our inlined stylesheet applies."""
+    digest = base64.b64encode(hashlib.sha256(stylesheet().encode("utf-8")).digest()).decode()
+    return (
+        f"default-src 'none'; style-src 'sha256-{digest}'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def negotiated_encoding() -> str | None:
+    """``br`` when the browser takes it and Brotli is installed, else ``gzip``, else none."""
+    accepted = request.accept_encodings
+    if brotli is not None and accepted["br"]:
+        return "br"
+    if accepted["gzip"]:
+        return "gzip"
+    return None
+
+
+def compress(body: bytes, encoding: str | None) -> bytes:
+    if encoding == "br":
+        assert brotli is not None
+        return bytes(brotli.compress(body, quality=BROTLI_QUALITY))
+    if encoding == "gzip":
+        return gzip.compress(body, compresslevel=9, mtime=0)
+    return body
+
+
+def etag_for(version: int, locale: str, body: str, identity: str = "") -> str:
+    """``<directory version>-<locale>-<digest>``: new whenever the directory or the page
+    changes; ``identity`` adds what the page depends on but must not show (a form token)."""
+    digest = hashlib.sha256((identity + "\n" + body).encode("utf-8")).hexdigest()[:16]
+    return f"{version}-{locale}-{digest}"
+
+
+def page(
+    body: str,
+    *,
+    version: int,
+    locale: str,
+    status: int = 200,
+    private: bool = False,
+    identity: str = "",
+    late: Mapping[str, str] | None = None,
+) -> Response:
+    """The response for a rendered page.
+
+    ``late`` maps placeholders in ``body`` to values put in after the ETag is computed: a
+    form token changes on every render, yet the page is the same for this visitor, whose
+    revisit must still cost a 304 (``identity`` then names what the token stands for).
+    Error pages (``status`` not 200) carry no validator.
+    """
+    response = Response(status=status, mimetype="text/html")
+    response.headers["Vary"] = VARY
+    response.headers["Cache-Control"] = "private, no-cache" if private else "no-cache"
+    if status == 200:
+        response.set_etag(etag_for(version, locale, body, identity), weak=True)
+        if request.if_none_match.contains_weak(response.get_etag()[0]):
+            response.status_code = 304
+            return response
+    for placeholder, value in (late or {}).items():
+        body = body.replace(placeholder, value)
+    encoding = negotiated_encoding()
+    response.set_data(compress(body.encode("utf-8"), encoding))
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
+    return response
+
+
+def not_stored(response: Response) -> Response:
+    """For answers to a form and pages about one visitor's action: never cached."""
+    response.headers["Cache-Control"] = "no-store"
+    return response

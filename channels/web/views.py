@@ -1,0 +1,463 @@
+"""The lite web site's pages: each reads the directory through the core and renders it.
+
+Views are thin: the core lists, ranks, searches and phrases (:mod:`gateway.directory`,
+:mod:`gateway.search`); a view picks what a page shows and :mod:`channels.web.render` turns
+it into a small, cacheable response. The one write is a resident's report (a POST with the
+back office's CSRF protection), which redirects so that a reload never sends it twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from channels.web import phrases, render
+from channels.web.areas import District, districts, find_district
+from gateway.admin import csrf
+from gateway.contacts import country_calling_code
+from gateway.conversation.commands import Command, command_word
+from gateway.conversation.state import ttl
+from gateway.db import db
+from gateway.directory import describe
+from gateway.directory.categories import category_name
+from gateway.directory.queries import (
+    Area,
+    ServiceCard,
+    category_counts,
+    directory_version,
+    find_area,
+    get_service,
+    listed_clause,
+    listed_services,
+    service_card,
+    services_of_category,
+)
+from gateway.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, ORIGINAL_LOCALE, text_direction
+from gateway.models import CATEGORY_SLUGS, Feedback, Service
+from gateway.search import record_query, search
+
+blueprint = Blueprint("web", __name__, template_folder="templates")
+
+PAGE_SIZE = 20  # places per page: a long list on a small screen, still far under 14 KB
+SEARCH_LIMIT = 60
+REPORT_MAX_CHARS = 1000
+# Stands for the form token while the ETag is computed (see render.page).
+TOKEN_SLOT = "csrf-token-slot"
+
+
+def now() -> datetime:
+    """The moment pages are rendered for (tests replace it to pin "open now")."""
+    return datetime.now(UTC)
+
+
+def _locale() -> str:
+    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+
+
+def _city_now() -> datetime:
+    return now().astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def _page(template: str, *, status: int = 200, **context: Any) -> Response:
+    return render.page(
+        render_template(template, **context),
+        version=directory_version(db.session),
+        locale=_locale(),
+        status=status,
+    )
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of places, with where the list is and how it continues."""
+
+    cards: Sequence[ServiceCard]
+    page: int  # 1-based
+    pages: int
+    total: int
+
+
+def _page_slice(total: int, page: int) -> tuple[slice, int]:
+    """The items of 1-based ``page`` and the number of pages; 404 past the last one."""
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if not 1 <= page <= pages:
+        abort(404)
+    return slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), pages
+
+
+def _paged(cards: Sequence[ServiceCard], page: int) -> Listing:
+    window, pages = _page_slice(len(cards), page)
+    return Listing(cards[window], page, pages, len(cards))
+
+
+def _page_number() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _listed(service_id: str) -> Service:
+    """The service if residents may see it; 404 for unknown, archived or inactive ones."""
+    listed = db.session.scalar(select(Service.id).where(Service.id == service_id, listed_clause()))
+    service = get_service(db.session, service_id) if listed else None
+    if service is None:
+        abort(404)
+    return service
+
+
+# --------------------------------------------------------------------------------------------
+# Every request: the remembered language, and headers on the way out
+# --------------------------------------------------------------------------------------------
+
+
+@blueprint.after_request
+def headers(response: Response) -> Response:
+    for name, value in render.SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers["Content-Security-Policy"] = render.content_security_policy()
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LOCALES"] and request.cookies.get(LOCALE_COOKIE) != chosen:
+        response.set_cookie(
+            LOCALE_COOKIE,
+            chosen,
+            max_age=365 * 24 * 3600,
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+@blueprint.context_processor
+def page_context() -> dict[str, Any]:
+    locale = _locale()
+    config = current_app.config
+    return {
+        "locale": locale,
+        "direction": text_direction(locale),
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in config["LOCALES"]],
+        "lang_url": _url_with_lang,
+        "url_with": _url_with,
+        "display_number": display_number,
+        "city": config["CITY_NAME"],
+        "sms_number": config["SMS_NUMBER"],
+        "voice_number": config["VOICE_NUMBER"],
+        "helpline": config["HELPLINE_NUMBER"],
+        "stylesheet": render.stylesheet(),
+        "text_direction": text_direction,
+        "describe": describe,
+        "category_name": category_name,
+        "at": _city_now(),
+        "today_hours": phrases.today_hours,
+        "moment_phrase": phrases.moment_phrase,
+        "closure_dates": phrases.closure_dates,
+        "closure_note": phrases.closure_note,
+        "long_date": phrases.long_date,
+    }
+
+
+def _url_with(**changes: Any) -> str:
+    """This page's address with some query arguments changed (language, page)."""
+    args = request.args.to_dict()
+    args.update(changes)
+    return url_for(str(request.endpoint), **(request.view_args or {}), **args)
+
+
+def _url_with_lang(code: str) -> str:
+    return _url_with(lang=code)
+
+
+def display_number(number: str) -> str:
+    """A number as people of the city write it: national form in pairs at home ("02 61 91 00
+    01"), international otherwise, short numbers ("115") as they are."""
+    home = country_calling_code(current_app.config["HELPLINE_NUMBER"])
+    if number.startswith("+" + home) and len(number) == len(home) + 10:
+        national = current_app.config["VOICE_NATIONAL_PREFIX"] + number[len(home) + 1 :]
+        return " ".join(national[i : i + 2] for i in range(0, len(national), 2))
+    return number
+
+
+@blueprint.errorhandler(404)
+def not_found(error: HTTPException) -> Response:
+    return _page("web/error.html", status=404, message=_("There is no page at this address."))
+
+
+@blueprint.errorhandler(CSRFError)
+def csrf_refused(error: CSRFError) -> Response:
+    message = _(
+        "This form has expired or did not come from this site. Go back, reload the page "
+        "and try again."
+    )
+    return render.not_stored(_page("web/error.html", status=400, message=message))
+
+
+# --------------------------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------------------------
+
+
+@blueprint.get("/")
+def home() -> Response:
+    counts = category_counts(db.session)
+    return _page("web/home.html", categories=[(slug, counts[slug]) for slug in CATEGORY_SLUGS])
+
+
+@blueprint.get("/category/<slug>")
+def category(slug: str) -> Response:
+    if slug not in CATEGORY_SLUGS:
+        abort(404)
+    session = db.session
+    known = districts(session)
+    chosen = request.args.get("area", "")
+    area = _area(known, chosen) if chosen else None
+    cards = services_of_category(
+        session, slug, _locale(), _city_now(), current_app.config["TIMEZONE"], area=area
+    )
+    return _page(
+        "web/category.html",
+        slug=slug,
+        districts=known,
+        postcodes=sorted({code for district in known for code in district.postcodes}),
+        chosen=chosen,
+        area=area,
+        area_name=_area_name(known, chosen),
+        inside_ids={
+            card.id
+            for card in cards
+            if area is not None and card.location is not None and area.contains(card.location)
+        },
+        listing=_paged(cards, _page_number()),
+    )
+
+
+def _area(known: Sequence[District], chosen: str) -> Area:
+    """The area of a district slug or a postcode listed in the directory; 404 otherwise."""
+    district = find_district(known, chosen)
+    if district is not None:
+        return find_area(db.session, district=district.name)
+    if any(chosen in d.postcodes for d in known):
+        return find_area(db.session, postcode=chosen)
+    abort(404)
+
+
+def _area_name(known: Sequence[District], chosen: str) -> str:
+    district = find_district(known, chosen)
+    return district.name if district is not None else chosen
+
+
+@blueprint.get("/search")
+def search_page() -> Response:
+    text = " ".join(request.args.get("q", "").split())[:200]
+    page = _page_number()
+    if not text:
+        return _page("web/search.html", query="", result=None, listing=None)
+    session = db.session
+    locale = _locale()
+    at = _city_now()
+    result = search(
+        session,
+        text,
+        locale=locale,
+        at=at,
+        timezone=current_app.config["TIMEZONE"],
+        limit=SEARCH_LIMIT,
+    )
+    if page == 1:
+        record_query(session, result, channel="web", locale=locale)
+        session.commit()
+    listing = None
+    if result.hits:
+        window, pages = _page_slice(len(result.hits), page)
+        services = (get_service(session, hit.service_id) for hit in result.hits[window])
+        cards = [
+            service_card(found, locale, at, current_app.config["TIMEZONE"], area=result.area)
+            for found in services
+            if found is not None
+        ]
+        listing = Listing(cards, page, pages, len(result.hits))
+    counts = category_counts(session)
+    return _page(
+        "web/search.html",
+        query=text,
+        result=result,
+        listing=listing,
+        categories=[(slug, counts[slug]) for slug in CATEGORY_SLUGS],
+    )
+
+
+@blueprint.get("/service/<service_id>")
+def service(service_id: str) -> Response:
+    """A place in full, with the report form; ``?original=1`` shows the French texts."""
+    record = _listed(service_id)
+    locale = _locale()
+    original = request.args.get("original") == "1" and locale != ORIGINAL_LOCALE
+    card = service_card(
+        record,
+        ORIGINAL_LOCALE if original else locale,
+        _city_now(),
+        current_app.config["TIMEZONE"],
+    )
+    body = render_template(
+        "web/service.html", **_service_context(record, card, original), token=TOKEN_SLOT
+    )
+    token = generate_csrf()
+    # The page is this visitor's while their session's token stands: same token, same ETag.
+    raw = str(session.get("csrf_token", ""))
+    return render.page(
+        body,
+        version=directory_version(db.session),
+        locale=locale,
+        private=True,
+        identity=hashlib.sha256(raw.encode()).hexdigest(),
+        late={TOKEN_SLOT: token},
+    )
+
+
+def _service_context(
+    record: Service, card: ServiceCard, original: bool = False, error: str = ""
+) -> dict[str, Any]:
+    verified = record.verified_at
+    if verified is not None and verified.tzinfo is None:  # SQLite gives naive UTC back
+        verified = verified.replace(tzinfo=UTC)
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    return {
+        "card": card,
+        "original": original,
+        "service_url": record.url,
+        "service_email": record.email,
+        "verified_on": verified.astimezone(tz).date() if verified is not None else None,
+        "report_max": REPORT_MAX_CHARS,
+        "error": error,
+    }
+
+
+@blueprint.post("/service/<service_id>/report")
+def report(service_id: str) -> Response:
+    """A resident says something is wrong: a report for the social workers' queue."""
+    csrf.protect()
+    record = _listed(service_id)
+    text = " ".join(request.form.get("text", "").split())[:REPORT_MAX_CHARS]
+    if not text:
+        card = service_card(record, _locale(), _city_now(), current_app.config["TIMEZONE"])
+        response = _page(
+            "web/service.html",
+            status=422,
+            **_service_context(record, card, error=_("Write what is wrong before sending.")),
+            token=generate_csrf(),
+        )
+        return render.not_stored(response)
+    db.session.add(
+        Feedback(service_id=record.id, contact_id=None, channel="web", locale=_locale(), text=text)
+    )
+    db.session.commit()
+    return render.not_stored(redirect(url_for("web.reported", service_id=record.id), code=303))
+
+
+@blueprint.get("/service/<service_id>/thanks")
+def reported(service_id: str) -> Response:
+    record = _listed(service_id)
+    card = service_card(record, _locale(), _city_now(), current_app.config["TIMEZONE"])
+    return render.not_stored(_page("web/reported.html", card=card))
+
+
+@blueprint.get("/about-your-data")
+def about_data() -> Response:
+    locale = _locale()
+    return _page(
+        "web/about.html",
+        retention_days=current_app.config["RETENTION_DAYS"],
+        conversation_minutes=int(ttl().total_seconds() // 60),
+        stop_word=command_word(Command.OPT_OUT, locale),
+        start_word=command_word(Command.OPT_IN, locale),
+        forget_word=command_word(Command.FORGET, locale),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Printable sheets: what social workers hand out, one per category and one per district
+# --------------------------------------------------------------------------------------------
+
+
+@blueprint.get("/print/")
+def print_index() -> Response:
+    counts = category_counts(db.session)
+    return _page(
+        "web/print_index.html",
+        categories=[(slug, counts[slug]) for slug in CATEGORY_SLUGS if counts[slug]],
+        districts=districts(db.session),
+    )
+
+
+def _by_place(cards: Sequence[ServiceCard]) -> list[ServiceCard]:
+    """For paper, by district then name: a sheet is read on the spot, not at a given hour."""
+    return sorted(
+        cards,
+        key=lambda c: (
+            c.location is None,
+            c.location.district if c.location else "",
+            c.name.text.casefold(),
+        ),
+    )
+
+
+@blueprint.get("/print/category/<slug>")
+def print_category(slug: str) -> Response:
+    if slug not in CATEGORY_SLUGS:
+        abort(404)
+    cards = services_of_category(
+        db.session, slug, _locale(), _city_now(), current_app.config["TIMEZONE"]
+    )
+    if not cards:
+        abort(404)
+    return _page(
+        "web/print.html",
+        title=category_name(slug),
+        groups=[(None, _by_place(cards))],
+        printed_on=_city_now().date(),
+    )
+
+
+@blueprint.get("/print/district/<slug>")
+def print_district(slug: str) -> Response:
+    """A district's places grouped by their first category, in the taxonomy's order."""
+    district = find_district(districts(db.session), slug)
+    if district is None:
+        abort(404)
+    area = find_area(db.session, district=district.name)
+    at = _city_now()
+    cards = [
+        service_card(s, _locale(), at, current_app.config["TIMEZONE"], area=area)
+        for s in listed_services(db.session)
+    ]
+    inside = [c for c in cards if c.location is not None and area.contains(c.location)]
+    groups = [
+        (slug_, _by_place([c for c in inside if c.categories[:1] == (slug_,)]))
+        for slug_ in CATEGORY_SLUGS
+    ]
+    return _page(
+        "web/print.html",
+        title=district.name,
+        title_is_content=True,
+        groups=[(category_name(s), group) for s, group in groups if group],
+        printed_on=at.date(),
+    )
