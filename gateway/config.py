@@ -82,6 +82,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "VOICE_PAUSE_SECONDS": (1, int),  # between the items of a menu
     # Numbers of the helpline's country are read as dialled at home: this prefix instead of +33.
     "VOICE_NATIONAL_PREFIX": ("0", str),
+    "VOICE_PROMPTS_DIR": (None, str),  # recorded prompts; default: content/voice in the checkout
     "DEFAULT_LOCALE": ("fr", str),
     "LOCALES": (SUPPORTED_LOCALES, _as_locales),
     "TIMEZONE": ("Europe/Paris", str),

@@ -1,0 +1,18 @@
+"""The voice channel on Twilio: a keypad menu, slow and in the caller's language.
+
+``views`` has the routes, ``adapter`` reads Twilio's requests and keeps a hidden caller's place
+in URLs, ``render`` says the engine's replies as TwiML, ``prompts`` and ``speech`` choose the
+words, recordings and voices, ``handoff`` sends a service by SMS, ``records`` keeps call
+statistics, ``cli`` walks the menu in a terminal.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from channels.voice import settings, views
+
+    settings.init_app(app)
+    app.register_blueprint(views.blueprint)

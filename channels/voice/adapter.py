@@ -1,0 +1,180 @@
+"""Twilio's voice webhook in, the engine's reply out as TwiML (the :class:`Adapter` contract).
+
+A caller with a number is a contact: the engine keeps her place in the menu between requests.
+A hidden number has no contact, so her place travels in the URLs the TwiML gives Twilio: the
+screen she hears (``screen``) and what each of its keys does (``k``), as the engine's action
+tokens, the same links the web channel follows. Twilio signs those URLs with their query, so
+the state cannot be forged. Every URL also carries the menu's language (``lang``) and, after a
+silence, how many there were (``silence``): the third ends the call politely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import Request, Response, current_app, url_for
+from werkzeug.datastructures import MultiDict
+
+from channels.voice import render
+from channels.voice.settings import voice_settings
+from gateway.contacts import normalize_number
+from gateway.conversation import Action, Inbound, Reply, Verb
+
+CHANNEL = "voice"
+MAX_SILENCES = 3  # the third silence in a row ends the call (after two re-prompts)
+# What Twilio puts in ``From`` when the caller hides her number.
+HIDDEN_CALLER_IDS = frozenset({"+266696687", "+7378742833", "+2562533", "+8656696"})
+_KEY_SEPARATOR = "~"
+
+
+def now() -> datetime:
+    """The time of the request (one place, so tests can set the clock)."""
+    return datetime.now(UTC)
+
+
+def caller_number(raw: str | None) -> str | None:
+    """The caller's E.164 number; None when hidden or not a phone number (a SIP client)."""
+    if not raw or raw in HIDDEN_CALLER_IDS:
+        return None
+    try:
+        return normalize_number(raw)
+    except ValueError:
+        return None
+
+
+def _action(token: str | None) -> Action | None:
+    if not token:
+        return None
+    try:
+        return Action.parse(token)
+    except ValueError:
+        return None
+
+
+@dataclass
+class CallState:
+    """What one webhook request says, from Twilio's form and from our own URL."""
+
+    call_sid: str
+    number: str | None
+    digits: str | None
+    speech: str | None
+    locale: str | None
+    silence: int
+    then: Action | None  # run this (the main menu after a transfer)
+    screen: Action | None  # hidden number: the screen she was hearing
+    keys: dict[str, Action] = field(default_factory=dict)  # hidden number: its keys
+
+    @property
+    def new_call(self) -> bool:
+        """Twilio's first request of a call comes to our bare URL, which carries no ``lang``."""
+        return self.locale is None and not (self.digits or self.speech or self.then)
+
+    @classmethod
+    def read(cls, form: MultiDict[str, str], args: MultiDict[str, str]) -> CallState:
+        locales = current_app.config["LOCALES"]
+        keys = {}
+        for entry in args.getlist("k"):
+            key, _, token = entry.partition(_KEY_SEPARATOR)
+            action = _action(token)
+            if key and action is not None:
+                keys[key] = action
+        silence = args.get("silence", "0")
+        return cls(
+            call_sid=form.get("CallSid", ""),
+            number=caller_number(form.get("From")),
+            digits=form.get("Digits", "").strip() or None,
+            speech=form.get("SpeechResult", "").strip() or None,
+            locale=args.get("lang") if args.get("lang") in locales else None,
+            silence=int(silence) if silence.isdigit() else 0,
+            then=_action(args.get("do")),
+            screen=_action(args.get("screen")),
+            keys=keys,
+        )
+
+
+class VoiceAdapter:
+    """One webhook request: :meth:`parse` it, :meth:`render` the engine's reply."""
+
+    channel = CHANNEL
+
+    def __init__(self) -> None:
+        self.state: CallState | None = None
+        self.inbound: Inbound | None = None
+        self.unknown_key = False
+
+    @property
+    def call(self) -> CallState:
+        assert self.state is not None, "parse() first"
+        return self.state
+
+    @property
+    def gives_up(self) -> bool:
+        """Silent too many times: say goodbye without asking the engine anything."""
+        return self.call.silence >= MAX_SILENCES
+
+    def parse(self, request: Request) -> Inbound:
+        state = self.state = CallState.read(request.form, request.args)
+        action, digits, text = state.then, None, None
+        if action is None and state.digits:
+            if state.number is not None:
+                digits = state.digits
+            elif state.digits in state.keys:
+                action = state.keys[state.digits]
+            else:
+                self.unknown_key = True
+                action = state.screen
+        elif action is None and state.speech:
+            text = state.speech
+        elif action is None and state.silence and state.number is None:
+            action = state.screen
+        self.inbound = Inbound(
+            channel=CHANNEL,
+            contact=state.number,
+            text=text,
+            digits=digits,
+            locale_hint=state.locale if state.number is None else None,
+            received_at=now(),
+            action=action,
+        )
+        return self.inbound
+
+    def render(self, reply: Reply, *, texted: bool | None = None) -> Response:
+        """``reply`` as TwiML; ``texted`` says whether a HANDOFF's message was queued."""
+        turn = render.Turn(
+            settings=voice_settings(),
+            at=self.inbound.received_at if self.inbound is not None else now(),
+            city=current_app.config["CITY_NAME"],
+            action_url=self._url(reply, silence=0),
+            silence_url=self._url(reply, silence=self.call.silence + 1),
+            menu_url=self._url(reply, silence=0, then=Action(Verb.MENU)),
+            greet=self.call.new_call,
+            not_heard=self.call.silence > 0,
+            unknown_key=self.unknown_key,
+            texted=texted,
+        )
+        return twiml_response(render.twiml(reply, turn))
+
+    def goodbye(self) -> Response:
+        """The end of a call that stayed silent: the helpline's number, then hang up."""
+        locale = self.call.locale or current_app.config["DEFAULT_LOCALE"]
+        return twiml_response(render.goodbye(locale, voice_settings()))
+
+    def _url(self, reply: Reply, *, silence: int, then: Action | None = None) -> str:
+        params: dict[str, object] = {"lang": reply.locale}
+        if silence:
+            params["silence"] = silence
+        if then is not None:
+            params["do"] = then.token
+        if self.call.number is None:
+            params["screen"] = (reply.current or Action(Verb.MENU)).token
+            params["k"] = [
+                f"{choice.key}{_KEY_SEPARATOR}{choice.action.token}"
+                for choice in (*reply.choices, *reply.controls)
+            ]
+        return url_for("voice.inbound", **params)
+
+
+def twiml_response(document: object) -> Response:
+    return Response(str(document), mimetype="text/xml")

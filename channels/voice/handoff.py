@@ -1,0 +1,44 @@
+"""Key ``#`` on a service: its details by SMS to the phone that is calling, and nowhere else.
+
+The engine says HANDOFF (it checked the caller has a number and did not opt out); this queues
+the message through the outbound messaging, as a row first and a job after the commit. The
+text is written for reading later: the week's hours rather than "open now".
+"""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+
+from gateway.contacts import contact_for
+from gateway.conversation import LineRole, Reply
+from gateway.db import db
+from gateway.directory.describe import weekly_hours_lines
+from gateway.messaging.outbox import queue_message
+from gateway.models import MessageKind, MessageStatus
+
+# The lines of the reply the message keeps, in order; the week's hours come after them.
+_ROLES = (LineRole.ADDRESS, LineRole.PHONE, LineRole.ACCESS)
+
+
+def message_body(reply: Reply) -> str:
+    """The service as a text message: name, address, phone, conditions, hours of the week."""
+    lines = [reply.title.text] if reply.title is not None else []
+    lines += [line.text for role in _ROLES for line in reply.items if line.role is role]
+    if reply.service is not None:
+        with force_locale(reply.locale):
+            week = weekly_hours_lines(reply.service)
+        lines += week or [line.text for line in reply.items if line.role is LineRole.HOURS]
+    return "\n".join(line for line in lines if line)
+
+
+def send_details(reply: Reply, number: str) -> bool:
+    """Queue ``reply``'s service to ``number`` (the caller's own); False when it was refused."""
+    message = queue_message(
+        db.session,
+        to_number=number,
+        body=message_body(reply),
+        kind=MessageKind.HANDOFF,
+        locale=reply.locale,
+        contact=contact_for(db.session, number),
+    )
+    return message.status is MessageStatus.QUEUED

@@ -1,0 +1,140 @@
+"""The voice channel's settings, read from the app's config once and checked at start-up.
+
+The settings are plain strings in the environment ("fr=fr-FR:Polly.Lea-Neural,…"); a typo in
+one of them must stop the app from starting, not make a caller hear silence, so
+:func:`load_settings` raises :class:`~gateway.config.ConfigError` naming the setting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from gateway.config import ConfigError
+from gateway.directory.hours import WeeklyRange
+from gateway.i18n import ORIGINAL_LOCALE
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content" / "voice"
+_EXTENSION_KEY = "guichet.voice"
+_RATE = re.compile(r"(?:\d{1,3}%|x-slow|slow|medium|fast|x-fast)")
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How one locale is spoken and heard."""
+
+    language: str  # <Say language>: "fr-FR", "arb"
+    name: str  # <Say voice>: "Polly.Lea-Neural"
+    rate: str  # SSML prosody rate: "90%"
+    speech: str | None  # <Gather language> for speech recognition; None: keypad only
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    voices: Mapping[str, Voice]
+    helpline: str
+    helpline_hours: tuple[WeeklyRange, ...]
+    timezone: str
+    gather_timeout: int
+    pause: int
+    national_prefix: str
+    prompts_dir: Path
+
+    def voice(self, locale: str) -> Voice:
+        """The voice for ``locale``; content in a locale without one is read in French."""
+        return self.voices.get(locale) or self.voices[ORIGINAL_LOCALE]
+
+
+def _pairs(name: str, raw: str) -> dict[str, str]:
+    """ "a=x,b=y" → {"a": "x", "b": "y"}."""
+    pairs = {}
+    for part in filter(None, (chunk.strip() for chunk in raw.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ConfigError(f"{name}: {part!r} is not of the form locale=value")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def parse_hours(raw: str) -> tuple[WeeklyRange, ...]:
+    """ "MO-FR 09:00-12:30,13:30-17:00; SA 09:00-12:00" → weekly ranges (Monday is 0).
+
+    Days are two-letter English abbreviations, alone, as a range ("MO-FR") or listed
+    ("MO,WE"); an empty string means the helpline is never staffed.
+    """
+    ranges: list[WeeklyRange] = []
+    for entry in filter(None, (chunk.strip() for chunk in raw.split(";"))):
+        days_text, _, times_text = entry.partition(" ")
+        days = _parse_days(days_text, entry)
+        for span in filter(None, (chunk.strip() for chunk in times_text.split(","))):
+            opens, _, closes = span.partition("-")
+            start, end = _parse_clock(opens, entry), _parse_clock(closes, entry)
+            ranges.extend(WeeklyRange(day, start, end) for day in days)
+        if not times_text.strip():
+            raise ConfigError(f"HELPLINE_HOURS: {entry!r} has no times, e.g. MO-FR 09:00-17:00")
+    return tuple(ranges)
+
+
+def _parse_days(text: str, entry: str) -> list[int]:
+    days: list[int] = []
+    for part in text.upper().split(","):
+        first, _, last = part.partition("-")
+        if first not in _DAYS or (last and last not in _DAYS):
+            raise ConfigError(f"HELPLINE_HOURS: {entry!r}: days are {', '.join(_DAYS)}")
+        start, end = _DAYS.index(first), _DAYS.index(last or first)
+        days.extend(range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)])
+    return days
+
+
+def _parse_clock(text: str, entry: str) -> time:
+    match = _CLOCK.fullmatch(text.strip())
+    if match is None:
+        raise ConfigError(f"HELPLINE_HOURS: {entry!r}: times are HH:MM-HH:MM")
+    return time(int(match[1]), int(match[2]))
+
+
+def load_settings(config: Mapping[str, Any]) -> VoiceSettings:
+    """The voice settings of ``config``; every locale of ``LOCALES`` and French need a voice."""
+    voices = _pairs("VOICE_VOICES", config["VOICE_VOICES"])
+    rates = _pairs("VOICE_RATES", config["VOICE_RATES"])
+    speech = _pairs("VOICE_SPEECH_LANGUAGES", config["VOICE_SPEECH_LANGUAGES"] or "")
+    needed = {*config["LOCALES"], ORIGINAL_LOCALE}
+    missing = sorted(needed - set(voices))
+    if missing:
+        raise ConfigError(f"VOICE_VOICES: no voice for {', '.join(missing)}")
+    parsed = {}
+    for locale, spec in voices.items():
+        language, sep, name = spec.partition(":")
+        if not sep or not language or not name:
+            raise ConfigError(f"VOICE_VOICES: {locale}={spec!r}: expected language:voice")
+        rate = rates.get(locale) or rates.get("*") or "100%"
+        if not _RATE.fullmatch(rate):
+            raise ConfigError(f"VOICE_RATES: {rate!r}: a percentage (90%) or x-slow…x-fast")
+        parsed[locale] = Voice(language, name, rate, speech.get(locale))
+    return VoiceSettings(
+        voices=parsed,
+        helpline=config["HELPLINE_NUMBER"],
+        helpline_hours=parse_hours(config["HELPLINE_HOURS"] or ""),
+        timezone=config["TIMEZONE"],
+        gather_timeout=config["VOICE_GATHER_TIMEOUT"],
+        pause=config["VOICE_PAUSE_SECONDS"],
+        national_prefix=config["VOICE_NATIONAL_PREFIX"] or "",
+        prompts_dir=Path(config["VOICE_PROMPTS_DIR"] or CONTENT_DIR),
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Check the settings now (a bad one stops the start) and keep them for the requests."""
+    app.extensions[_EXTENSION_KEY] = load_settings(app.config)
+
+
+def voice_settings() -> VoiceSettings:
+    return current_app.extensions[_EXTENSION_KEY]  # type: ignore[no-any-return]

@@ -1,0 +1,62 @@
+"""Turning what is to be said into TwiML: a recording, or a voice that speaks its language.
+
+Every ``<Say>`` carries the language and the voice configured for the text's own locale (a
+French street name inside an Arabic menu is read by the French voice) and wraps its words in
+SSML ``<prosody rate>`` so the speed is set per locale. Phone numbers are read digit by digit,
+in pairs, the way they are dialled at home.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import url_for
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from channels.voice.prompts import Spoken, recording
+from channels.voice.settings import VoiceSettings
+from gateway.contacts import country_calling_code, normalize_number
+
+_NUMBER = re.compile(r"\+?\d[\d .\-]{4,}\d")
+
+
+def spoken_number(number: str, settings: VoiceSettings) -> str:
+    """ "+33261910100" → "0 2, 6 1, 9 1, 0 1, 0 0": digits one by one, a breath every pair.
+
+    Numbers of the helpline's country take the national prefix; others keep their "+".
+    """
+    try:
+        e164 = normalize_number(number)
+    except ValueError:
+        digits = re.sub(r"\D", "", number)
+    else:
+        home = country_calling_code(settings.helpline)
+        if settings.national_prefix and country_calling_code(e164) == home:
+            digits = settings.national_prefix + e164[1 + len(home) :]
+        else:
+            digits = "+" + e164[1:]
+    pairs = [digits[i : i + 2] for i in range(0, len(digits), 2)]
+    return ", ".join(" ".join(pair) for pair in pairs)
+
+
+def with_spoken_numbers(text: str, settings: VoiceSettings) -> str:
+    """``text`` with every phone number in it made readable digit by digit."""
+    return _NUMBER.sub(lambda match: spoken_number(match[0], settings), text)
+
+
+def add(parent: VoiceResponse | Gather, spoken: Spoken, settings: VoiceSettings) -> None:
+    """Append ``spoken`` to ``parent``: its recording when there is one, else a ``<Say>``."""
+    audio = recording(settings.prompts_dir, spoken)
+    if audio is not None:
+        parent.play(
+            url_for(
+                "voice.prompt_audio",
+                locale=spoken.locale,
+                filename=audio.name,
+                _external=True,
+            )
+        )
+        return
+    voice = settings.voice(spoken.locale)
+    say = parent.say(voice=voice.name, language=voice.language)
+    say.prosody(spoken.text, rate=voice.rate)

@@ -1,0 +1,90 @@
+"""The voice channel's routes: Twilio's call webhook, its status callback, recorded prompts.
+
+One commit per webhook, after the engine and the handoff have written: the SMS job is queued
+only once that commit holds.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, current_app, request, send_from_directory
+
+from channels.twilio_auth import twilio_webhook
+from channels.voice import records
+from channels.voice.adapter import VoiceAdapter, now
+from channels.voice.handoff import send_details
+from channels.voice.prompts import AUDIO_EXTENSIONS
+from channels.voice.render import helpline_status
+from channels.voice.settings import voice_settings
+from gateway.conversation import ReplyKind, handle
+from gateway.db import db
+from gateway.models import CallStatus
+
+blueprint = Blueprint("voice", __name__)
+PROMPT_MAX_AGE = 24 * 3600  # seconds Twilio and proxies may keep a recording
+_FILENAME = re.compile(r"[a-z0-9][a-z0-9_-]*(?:" + "|".join(map(re.escape, AUDIO_EXTENSIONS)) + ")")
+
+
+@blueprint.post("/voice")
+@twilio_webhook
+def inbound() -> Response:
+    """A call arrives, a key is pressed, or a silence ran out: answer with TwiML."""
+    adapter = VoiceAdapter()
+    inbound = adapter.parse(request)
+    call = adapter.call
+    if adapter.gives_up:
+        return adapter.goodbye()
+    reply = handle(inbound)
+    texted = None
+    if reply.kind is ReplyKind.HANDOFF and call.number is not None:
+        texted = send_details(reply, call.number)
+    transferred = (
+        reply.kind is ReplyKind.TRANSFER
+        and helpline_status(voice_settings(), inbound.received_at).open_now
+    )
+    records.record_turn(
+        db.session,
+        call.call_sid,
+        locale=reply.locale,
+        transferred=transferred,
+        texted=bool(texted),
+    )
+    response = adapter.render(reply, texted=texted)
+    db.session.commit()
+    return response
+
+
+@blueprint.post("/voice/status")
+@twilio_webhook
+def status() -> tuple[str, int]:
+    """Twilio's call status callback: how long the call lasted and how it ended."""
+    try:
+        call_status = CallStatus(request.form.get("CallStatus", ""))
+    except ValueError:
+        abort(400)
+    call_sid = request.form.get("CallSid", "")
+    if not call_sid:
+        abort(400)
+    duration = request.form.get("CallDuration", "")
+    records.record_status(
+        db.session,
+        call_sid,
+        call_status,
+        int(duration) if duration.isdigit() else None,
+        now(),
+    )
+    db.session.commit()
+    return "", 204
+
+
+@blueprint.get("/voice/prompts/<locale>/<filename>")
+def prompt_audio(locale: str, filename: str) -> Response:
+    """A recorded prompt, for Twilio's ``<Play>``; cached, since recordings rarely change."""
+    if locale not in current_app.config["LOCALES"] or not _FILENAME.fullmatch(filename):
+        abort(404)
+    response = send_from_directory(
+        voice_settings().prompts_dir / locale, filename, max_age=PROMPT_MAX_AGE
+    )
+    response.cache_control.public = True
+    return response
