@@ -686,7 +686,7 @@ def restore_organization(
     if archived_at is None:
         return {}
     for service in organization.services:
-        if service.archived_at is not None and iso(service.archived_at) == iso(archived_at):
+        if service.archived_at is not None and as_utc(service.archived_at) == as_utc(archived_at):
             restore_service(session, actor, service, at)
 
     def mutate() -> None:
