@@ -1,0 +1,59 @@
+"""The lite site on the demo city, at a fixed moment so that "open now" is known."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from typing import Any
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from channels.web import views
+from tests.web.pages import Page, body_of, parse
+
+# Monday 30 November 2026, 10:00 in Val-de-Lisle: most day services are open.
+MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    monkeypatch.setattr(views, "now", lambda: MONDAY_10H)
+    return MONDAY_10H
+
+
+class FreshContextClient(FlaskClient):
+    """Each request in an app context of its own, as in production.
+
+    The ``app`` fixtures keep one app context pushed for the whole test, which a request
+    would otherwise reuse: Flask-Babel's locale and Flask-WTF's token, cached on ``g``, would
+    leak from one request to the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(FlaskClient.open, self, *args, **kwargs)
+
+
+@pytest.fixture
+def web(demo_app: Flask) -> FlaskClient:
+    """A browser on the demo city that asks for French and takes gzip."""
+    demo_app.test_client_class = FreshContextClient
+    client = demo_app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    client.environ_base["HTTP_ACCEPT_ENCODING"] = "gzip"
+    return client
+
+
+@pytest.fixture
+def visit(web: FlaskClient) -> Callable[..., Page]:
+    """GET a page that must answer 200, parsed."""
+
+    def get(path: str, **headers: str) -> Page:
+        response = web.get(path, headers=headers)
+        assert response.status_code == 200, (path, response.status_code)
+        return parse(body_of(response))
+
+    return get

@@ -1,0 +1,195 @@
+"""What each page shows, on the demo city, against both databases."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from channels.web.views import PAGE_SIZE
+from gateway.conversation.commands import Command, command_word
+from gateway.db import db
+from gateway.directory.describe import hours_phrase
+from gateway.directory.queries import listed_services, services_of_category
+from gateway.models import Feedback, SearchQuery, Service, ServiceStatus
+from tests.web.conftest import MONDAY_10H
+from tests.web.pages import body_of, parse
+
+CCAS = "b4275291-c04e-554f-9965-d67b3cd496e4"  # Mon–Fri, closed at Christmas, checked 12 Oct
+TEEN_CENTRE = "a80813d2-2485-52c7-8c30-84657f4d73af"  # has a number for text messages
+ESCALE_SHOWERS = "3647b4bc-51ed-5d05-8666-515406aeec4b"  # temporarily closed
+LISTENING_LINE = "dd469fa9-ec65-5a68-9863-eecdb1046946"  # no address
+
+
+def test_home_has_search_categories_languages_and_numbers(demo_app: Flask, visit) -> None:
+    page = visit("/")
+    assert page.lang == "fr" and page.dir == "ltr"
+    assert any(form.get("role") == "search" and form.get("method") == "get" for form in page.forms)
+    assert "/category/food" in page.links and "/category/emergency" in page.links
+    assert {f"/?lang={code}" for code in ("fr", "en", "ar", "es", "pt", "uk")} <= set(page.links)
+    config = demo_app.config
+    assert f"sms:{config['SMS_NUMBER']}" in page.links
+    assert f"tel:{config['VOICE_NUMBER']}" in page.links
+    assert f"tel:{config['HELPLINE_NUMBER']}" in page.links
+    assert "06 39 98 00 00" in page.visible_text  # as residents write a number
+
+
+def test_category_lists_open_places_first(demo_app: Flask, visit) -> None:
+    page = visit("/category/food")
+    shown = [link.removeprefix("/service/") for link in page.links if link.startswith("/service/")]
+    cards = services_of_category(db.session, "food", "fr", MONDAY_10H, "Europe/Paris")
+    assert shown == [card.id for card in cards][:PAGE_SIZE]
+    assert cards[0].hours.open_now
+    with force_locale("fr"):
+        assert hours_phrase(cards[0], MONDAY_10H) in page.visible_text
+    assert "/print/category/food" in page.links
+
+
+def test_category_filtered_by_district_or_postcode_puts_it_first(visit) -> None:
+    page = visit("/category/food?area=les-tilleuls")
+    assert "Dans Les Tilleuls" in page.visible_text or "In Les Tilleuls" in page.visible_text
+    headings = re.findall(r"<h2>(.*?)</h2>", page.html)
+    assert len(headings) == 2  # in the district, then elsewhere: nothing is hidden
+    by_postcode = visit("/category/food?area=45130")
+    assert "45130" in by_postcode.visible_text
+
+
+def test_unknown_area_category_and_page_are_not_found(web: FlaskClient) -> None:
+    assert web.get("/category/food?area=atlantis").status_code == 404
+    assert web.get("/category/unicorns").status_code == 404
+    assert web.get("/category/food?page=9").status_code == 404
+    assert web.get("/service/nope").status_code == 404
+
+
+def test_service_page_has_every_detail(visit) -> None:
+    page = visit(f"/service/{CCAS}")
+    text = page.visible_text
+    assert "Accueil social du CCAS" in text
+    assert "Aujourd’hui" in text or "Today" in text  # today's hours
+    assert "8 place de l'Hôtel-de-Ville" in text
+    assert "tel:+33261910100" in page.links
+    assert any(link.startswith("geo:") for link in page.links)
+    assert any("openstreetmap.org" in link for link in page.links)
+    assert "Fermé le jour de Noël." in text  # closures, in the social workers' words
+    assert "12 octobre 2026" in text  # last verified
+    assert any(form.get("method") == "post" for form in page.forms)
+
+
+def test_service_page_offers_text_messages_where_a_number_takes_them(visit) -> None:
+    page = visit(f"/service/{TEEN_CENTRE}")
+    assert "sms:+33639980550" in page.links
+
+
+def test_closed_and_addressless_services(visit) -> None:
+    closed = visit(f"/service/{ESCALE_SHOWERS}")
+    with force_locale("fr"):
+        assert "Fermé temporairement" in closed.visible_text or "Temporarily closed" in (
+            closed.visible_text
+        )
+    assert visit(f"/service/{LISTENING_LINE}").links  # renders without a place
+
+
+def test_unlisted_service_is_not_found(web: FlaskClient) -> None:
+    db.session.get(Service, CCAS).status = ServiceStatus.INACTIVE
+    db.session.flush()
+    assert web.get(f"/service/{CCAS}").status_code == 404
+
+
+def test_translation_links_to_the_french_original(visit) -> None:
+    english = visit(f"/service/{CCAS}?lang=en")
+    assert "CCAS social welcome desk" in english.visible_text
+    assert f"/service/{CCAS}?lang=en&original=1" in english.links
+    original = visit(f"/service/{CCAS}?original=1")
+    assert original.lang == "en"  # the interface stays in the resident's language
+    assert "Accueil social du CCAS" in original.visible_text
+    assert any(text.lang == "fr" for text in original.texts if "CCAS" in text.value)
+    assert f"/service/{CCAS}" in original.links  # back to the translation
+
+
+def test_fallback_content_is_marked_french(visit) -> None:
+    arabic = visit(f"/service/{CCAS}?lang=ar")
+    assert arabic.dir == "rtl"
+    french = [t for t in arabic.texts if t.value.startswith("Le Centre communal")]
+    assert french and french[0].lang == "fr"  # the description exists only in French
+    assert f"/service/{CCAS}?lang=ar&original=1" in arabic.links
+
+
+def test_search_shows_results_and_counts_the_question(visit) -> None:
+    page = visit("/search?q=douche")
+    assert any(link.startswith("/service/") for link in page.links)
+    asked = db.session.scalars(select(SearchQuery).where(SearchQuery.channel == "web")).all()
+    assert [(q.text, q.result_count > 0) for q in asked] == [("douche", True)]
+
+
+def test_search_without_result_offers_the_helpline_and_categories(demo_app: Flask, visit) -> None:
+    page = visit("/search?q=xqzvw")
+    assert f"tel:{demo_app.config['HELPLINE_NUMBER']}" in page.links
+    assert "/category/food" in page.links
+    assert not any(link.startswith("/service/") for link in page.links)
+
+
+def test_empty_search_shows_the_form(visit) -> None:
+    page = visit("/search?q=+")
+    assert page.forms and not any(link.startswith("/service/") for link in page.links)
+
+
+def _token(web: FlaskClient, service_id: str) -> str:
+    html = body_of(web.get(f"/service/{service_id}"))
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+def test_report_creates_feedback_for_the_social_workers(web: FlaskClient) -> None:
+    token = _token(web, CCAS)
+    response = web.post(
+        f"/service/{CCAS}/report", data={"csrf_token": token, "text": " Fermé ce matin "}
+    )
+    assert response.status_code == 303
+    assert response.headers["Cache-Control"] == "no-store"
+    reports = db.session.scalars(select(Feedback).where(Feedback.service_id == CCAS)).all()
+    assert [(r.text, r.channel, r.locale, r.contact_id) for r in reports] == [
+        ("Fermé ce matin", "web", "fr", None)
+    ]
+    thanks = web.get(response.headers["Location"])
+    assert thanks.status_code == 200 and "CCAS" in body_of(thanks)
+
+
+def test_report_needs_the_token_and_some_words(web: FlaskClient) -> None:
+    refused = web.post(f"/service/{CCAS}/report", data={"text": "Fermé"})
+    assert refused.status_code == 400
+    assert db.session.scalars(select(Feedback).where(Feedback.channel == "web")).all() == []
+    empty = web.post(f"/service/{CCAS}/report", data={"csrf_token": _token(web, CCAS), "text": ""})
+    assert empty.status_code == 422
+    assert 'aria-invalid="true"' in body_of(empty)
+
+
+def test_about_your_data_says_what_the_code_does(demo_app: Flask, web: FlaskClient) -> None:
+    demo_app.config["RETENTION_DAYS"] = 45
+    demo_app.config["CONVERSATION_TTL_MINUTES"] = 20
+    for locale in ("fr", "en", "uk"):
+        page = parse(body_of(web.get(f"/about-your-data?lang={locale}")))
+        text = page.visible_text
+        assert "45" in text and "20" in text
+        for command in (Command.OPT_OUT, Command.OPT_IN, Command.FORGET):
+            assert command_word(command, locale) in text
+    assert "OUBLI" in parse(body_of(web.get("/about-your-data?lang=fr"))).visible_text
+
+
+def test_printable_sheets_per_category_and_district(visit) -> None:
+    index = visit("/print/")
+    assert "/print/category/food" in index.links and "/print/district/la-gare" in index.links
+    sheet = visit("/print/district/la-gare")
+    in_district = {
+        service.id
+        for service in listed_services(db.session)
+        if any(link.location.district == "La Gare" for link in service.locations)
+    }
+    assert sheet.html.count("<h3") == len(in_district) > 0
+    food = visit("/print/category/food")
+    assert food.html.count("<h3") == len(
+        services_of_category(db.session, "food", "fr", MONDAY_10H, "Europe/Paris")
+    )
