@@ -180,6 +180,7 @@ def page_context() -> dict[str, Any]:
         "action_label": history.action_label,
         "change_lines": history.change_lines,
         "import_summary": history.import_summary,
+        "iso": audit.iso,
     }
 
 
