@@ -1,0 +1,109 @@
+"""``guichet user …`` and the import's single entry in the trail."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from gateway.admin.accounts import find_user
+from gateway.audit import history, recent
+from gateway.db import db
+from gateway.models import AuditEntry, UserRole
+from tests.admin.conftest import PASSWORD, AdminClient
+
+
+def test_user_create_list_disable(app, make_organization, client) -> None:
+    organization = make_organization("Secours")
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["user", "create", "--email", "Worker@Example.org", "--password", PASSWORD,
+              "--role", "editor", "--org", organization.id],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "worker@example.org: editor account created" in result.output
+    user = find_user(db.session, "worker@example.org")
+    assert user is not None and [o.id for o in user.organizations] == [organization.id]
+
+    result = runner.invoke(
+        args=["user", "create", "--email", "boss@example.org", "--password", PASSWORD,
+              "--role", "admin"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert find_user(db.session, "boss@example.org").role is UserRole.ADMIN  # type: ignore[union-attr]
+
+    listing = runner.invoke(args=["user", "list"]).output.splitlines()
+    assert listing == [
+        "boss@example.org\tadmin\tall organisations\tenabled",
+        f"worker@example.org\teditor\t{organization.id}\tenabled",
+    ]
+
+    browser = AdminClient(client)
+    assert browser.login("worker@example.org").status_code == 303
+    result = runner.invoke(args=["user", "disable", "--email", "worker@example.org"])
+    assert result.exit_code == 0, result.output
+    assert browser.get("/admin/").status_code == 302  # the session ended
+    assert runner.invoke(args=["user", "list"]).output.splitlines()[1].endswith("disabled")
+
+    actions = [e.action for e in history(db.session, "user", user.id)]
+    assert actions == ["user.disable", "user.create"]
+    assert {e.actor for e in history(db.session, "user", user.id)} == {"cli"}
+
+
+def test_user_create_with_all_organisations(app) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["user", "create", "--email", "city@example.org", "--password", PASSWORD,
+              "--all-orgs"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user = find_user(db.session, "city@example.org")
+    assert user is not None and user.all_organizations and user.role is UserRole.EDITOR
+
+
+def test_user_create_refuses_bad_input_in_one_line(app) -> None:
+    runner = app.test_cli_runner()
+    cases = [
+        (["--email", "a@example.org", "--password", "short"], "at least 12 characters"),
+        (["--email", "a@example.org", "--password", PASSWORD, "--org", "nope"], "unknown"),
+        (["--email", "not-an-email", "--password", PASSWORD], "not an email address"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(args=["user", "create", *args])
+        assert result.exit_code == 1
+        assert message in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    runner.invoke(args=["user", "create", "--email", "a@example.org", "--password", PASSWORD])
+    again = runner.invoke(
+        args=["user", "create", "--email", "A@example.org", "--password", PASSWORD]
+    )
+    assert again.exit_code == 1 and "already uses" in again.output
+    assert runner.invoke(args=["user", "disable", "--email", "x@example.org"]).exit_code == 1
+
+
+def test_user_create_asks_for_the_password(app) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["user", "create", "--email", "a@example.org"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+
+
+def test_an_import_is_one_entry_with_its_counts(app, tmp_path) -> None:
+    from gateway.cli import import_hsds_path
+
+    records = [
+        {"id": f"svc-{n}", "name": f"Service {n}", "organization": {"id": "org-1", "name": "Org"}}
+        for n in range(3)
+    ]
+    path = tmp_path / "partners.json"
+    path.write_text(json.dumps(records), "utf-8")
+    before = db.session.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()))
+    import_hsds_path(path)
+    records.append({"id": "svc-9", "name": "New", "organization_id": "org-1"})
+    path.write_text(json.dumps(records), "utf-8")
+    import_hsds_path(path)
+    entries = [e for e in recent(db.session) if before is None or e.id > before]
+    assert [e.action for e in entries] == ["import", "import"]
+    assert entries[0].details == {"source": str(path), "created": 1, "updated": 3}
+    assert entries[1].details == {"source": str(path), "created": 3, "updated": 0}
+    assert entries[0].actor == "import"
