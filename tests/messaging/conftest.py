@@ -24,8 +24,8 @@ ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "f" * 32
 FROM_NUMBER = "+33261910000"
 PUBLIC_BASE_URL = "https://guichet.example.org"
-# A Redis database of its own, flushed around each test that uses it.
-REDIS_URL = "redis://127.0.0.1:6379/12"
+REDIS_SERVER = "redis://127.0.0.1:6379"
+LEASE_KEY, LEASE_SECONDS = "guichet-tests:lease", 3600
 GUICHET = Path(sys.executable).parent / "guichet"
 
 
@@ -84,14 +84,36 @@ def new_contact(**fields: Any) -> Contact:
     return contact
 
 
+@pytest.fixture(scope="session")
+def redis_db() -> Iterator[int]:
+    """A database of the shared Redis server leased for this test session.
+
+    Test runs of several engineers meet on one server; sharing a database would let one run's
+    worker take another run's jobs. The lease is a key set only if absent, renewed per test.
+    """
+    for number in range(15, 0, -1):
+        client = Redis.from_url(f"{REDIS_SERVER}/{number}")
+        if client.set(LEASE_KEY, os.getpid(), nx=True, ex=LEASE_SECONDS):
+            try:
+                yield number
+            finally:
+                client.flushdb()
+                client.close()
+            return
+        client.close()
+    raise RuntimeError(f"every Redis database of {REDIS_SERVER} is leased by another test run")
+
+
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    client = Redis.from_url(REDIS_URL)
-    client.flushdb()
+def redis_url(redis_db: int) -> Iterator[str]:
+    """The leased database, empty at the start of the test."""
+    url = f"{REDIS_SERVER}/{redis_db}"
+    client = Redis.from_url(url)
+    with client.pipeline() as atomically:  # no moment without the lease
+        atomically.flushdb().set(LEASE_KEY, os.getpid(), ex=LEASE_SECONDS).execute()
     try:
-        yield REDIS_URL
+        yield url
     finally:
-        client.flushdb()
         client.close()
 
 
