@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -186,7 +187,7 @@ def _language(
     parsed: Parsed,
     contact: Contact | None,
     conversation: Conversation,
-    config: dict,
+    config: Mapping[str, Any],
 ) -> tuple[str, LocaleSource]:
     """Explicit choice → remembered → this conversation's → channel hint → detected → country."""
     explicit = None
@@ -260,7 +261,7 @@ def _search(turn: Turn, text: str, page: int) -> Reply:
         locale=turn.locale,
         at=turn.at,
         timezone=turn.timezone,
-        area=turn.area(),
+        area=turn.area,
         limit=SEARCH_LIMIT,
     )
     if page == 0:
@@ -287,7 +288,7 @@ def _category(turn: Turn, action: Action) -> Reply:
     if slug not in CATEGORY_SLUGS:
         return menu_reply(turn, invalid=True)
     cards = services_of_category(
-        turn.session, slug, turn.locale, turn.at, turn.timezone, area=turn.area()
+        turn.session, slug, turn.locale, turn.at, turn.timezone, area=turn.area
     )
     if not cards:
         return no_result_reply(
@@ -307,7 +308,7 @@ def _category(turn: Turn, action: Action) -> Reply:
 def _card(turn: Turn, service_id: str) -> ServiceCard | None:
     listing = turn.conversation.listing
     in_list = listing is not None and service_id in listing.ids
-    area = listing_area(turn, listing) if listing is not None and in_list else turn.area()
+    area = listing_area(turn, listing) if listing is not None and in_list else turn.area
     cards = load_cards(turn, [service_id], area)
     return cards[0] if cards else None
 

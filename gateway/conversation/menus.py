@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -72,6 +73,7 @@ class Turn:
     helpline: str
     locales: tuple[str, ...]
 
+    @cached_property
     def area(self) -> Area | None:
         """The area the resident set (ZONE), for ordering places near it first."""
         if self.contact is None or not self.contact.postcode:
@@ -94,7 +96,7 @@ def _control(turn: Turn, verb: Verb, action: Action) -> Choice | None:
         key = command_word(_CONTROL_WORDS[verb], turn.locale)
     else:
         return None
-    return Choice(key, str(_CONTROL_LABELS[verb]), turn.locale, action)
+    return Choice(key, str(_CONTROL_LABELS[verb]), turn.locale, action, control=verb)
 
 
 def _controls(turn: Turn, *wanted: tuple[Verb, Action] | None) -> tuple[Choice, ...]:
@@ -305,7 +307,7 @@ def listing_area(turn: Turn, listing: Listing) -> Area | None:
     """The area distances are measured from: the one the search named, else the resident's."""
     if listing.postcode or listing.district:
         return find_area(turn.session, postcode=listing.postcode, district=listing.district)
-    return turn.area()
+    return turn.area
 
 
 def load_cards(turn: Turn, ids: Sequence[str], area: Area | None) -> list[ServiceCard]:

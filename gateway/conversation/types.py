@@ -124,6 +124,9 @@ class Choice:
     """Something to pick: type or press ``key``, see or hear ``label``, get ``action``.
 
     For services, ``details`` are short lines (hours, street, distance) to show beside it.
+    A control says what it does for navigation in ``control`` (MORE, REPEAT, MENU, SEND_SMS,
+    LANGUAGES, HELPLINE), since its self-contained action may be a plain screen (the next
+    page is ``category:food:1``; repeat is ``Reply.current``).
     """
 
     key: str
@@ -131,6 +134,7 @@ class Choice:
     locale: str
     action: Action
     details: tuple[Line, ...] = ()
+    control: Verb | None = None
 
 
 @dataclass(frozen=True)

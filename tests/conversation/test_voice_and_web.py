@@ -35,12 +35,13 @@ def test_a_call_from_language_to_sms(city, phone) -> None:
     assert [c.locale for c in welcome.choices] == ["fr", "en", "ar", "es", "pt", "uk"]
     assert language.hints.locale_source is LocaleSource.EXPLICIT
     assert language.prompt == "Press the number of a category."
-    assert [(c.key, c.label, c.action) for c in language.controls] == [
-        ("9", "More", Action(Verb.MENU, page=1)),
-        ("#", "Language", Action(Verb.LANGUAGES)),
-        ("0", "Talk to someone", Action(Verb.HELPLINE)),
-        ("*", "Repeat", Action(Verb.MENU)),
+    assert [(c.key, c.control, c.label, c.action) for c in language.controls] == [
+        ("9", Verb.MORE, "More", Action(Verb.MENU, page=1)),
+        ("#", Verb.LANGUAGES, "Language", Action(Verb.LANGUAGES)),
+        ("0", Verb.HELPLINE, "Talk to someone", Action(Verb.HELPLINE)),
+        ("*", Verb.REPEAT, "Repeat", Action(Verb.MENU)),
     ]
+    assert all(choice.control is None for choice in language.choices)
     service, handoff = steps[5], steps[7]
     assert service.hints.can_send_sms and service.service is not None
     assert handoff.service.id == service.service.id
