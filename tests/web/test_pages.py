@@ -190,6 +190,6 @@ def test_printable_sheets_per_category_and_district(visit) -> None:
     }
     assert sheet.html.count("<h3") == len(in_district) > 0
     food = visit("/print/category/food")
-    assert food.html.count("<h3") == len(
+    assert food.html.count("<h2") == len(
         services_of_category(db.session, "food", "fr", MONDAY_10H, "Europe/Paris")
     )
