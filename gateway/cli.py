@@ -141,11 +141,13 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from channels.voice.cli import call
     from gateway.admin.cli import user_group
     from gateway.messaging.cli import outbox, purge
 
     for command in (db_group, import_group, export_group, demo, worker, outbox, purge, user_group):
         app.cli.add_command(command)
+    app.cli.add_command(call)
 
 
 def _create_cli_app() -> Flask:
