@@ -69,7 +69,9 @@ def import_hsds_path(path: Path) -> str:
     except InterchangeError as exc:
         session.rollback()
         fail(str(exc))
-    return f"{path}: {report.created} created, {report.updated} updated"
+    lines = [f"{path}: {report.created} created, {report.updated} updated"]
+    lines += [f"warning: {warning}" for warning in report.warnings]
+    return "\n".join(lines)
 
 
 @click.group("import", help="Bring directory data in.")
