@@ -142,14 +142,23 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
     run_worker(current_app._get_current_object(), queues or (DEFAULT_QUEUE,), burst=burst)  # type: ignore[attr-defined]
 
 
+@click.command("cron", help="Run the periodic jobs' scheduler (needs REDIS_URL; one per site).")
+def cron() -> None:
+    from gateway.schedule import run_scheduler
+
+    if not current_app.config["REDIS_URL"]:
+        fail("REDIS_URL is not set: run `guichet purge` from the system's cron instead")
+    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
 def init_app(app: Flask) -> None:
     from channels.voice.cli import call
     from gateway.admin.cli import user_group
     from gateway.messaging.cli import outbox, purge
 
-    for command in (db_group, import_group, export_group, demo, worker, outbox, purge, user_group):
+    commands = (db_group, import_group, export_group, demo, worker, cron, outbox, purge)
+    for command in (*commands, user_group, call):
         app.cli.add_command(command)
-    app.cli.add_command(call)
 
 
 def _create_cli_app() -> Flask:

@@ -1,0 +1,30 @@
+"""Periodic work: lost jobs are queued again, and a message still goes out only once."""
+
+from datetime import UTC, datetime, timedelta
+
+from gateway.contacts import contact_for
+from gateway.messaging.outbox import queue_message
+from gateway.models import Message, MessageKind, MessageStatus
+from gateway.schedule import STALE_AFTER, requeue_stale_messages
+
+
+def test_a_row_whose_job_was_lost_is_sent_by_the_sweeper(app, session) -> None:
+    contact = contact_for(session, "+33639980001")
+    message = queue_message(
+        session,
+        to_number="+33639980001",
+        body="Restos du Coeur, 12 rue des Tanneurs",
+        kind=MessageKind.HANDOFF,
+        locale="fr",
+        contact=contact,
+    )
+    session.flush()  # no commit: the after-commit job never runs, as if Redis had been down
+    assert message.status is MessageStatus.QUEUED
+
+    assert requeue_stale_messages(datetime.now(UTC)) == 0  # too recent to call lost
+    later = datetime.now(UTC) + STALE_AFTER + timedelta(minutes=1)
+    assert requeue_stale_messages(later) == 1
+    session.refresh(message)
+    assert message.status is MessageStatus.SENT  # in-process: sent through the outbox
+    assert requeue_stale_messages(later) == 0
+    assert session.query(Message).filter_by(kind=MessageKind.HANDOFF).count() == 1
