@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from flask import url_for
+from flask import current_app, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from channels.voice.prompts import Spoken, recording
@@ -25,6 +25,7 @@ def spoken_number(number: str, settings: VoiceSettings) -> str:
 
     Numbers of the helpline's country take the national prefix; others keep their "+".
     """
+    plus = ""
     try:
         e164 = normalize_number(number)
     except ValueError:
@@ -34,9 +35,9 @@ def spoken_number(number: str, settings: VoiceSettings) -> str:
         if settings.national_prefix and country_calling_code(e164) == home:
             digits = settings.national_prefix + e164[1 + len(home) :]
         else:
-            digits = "+" + e164[1:]
-    pairs = [digits[i : i + 2] for i in range(0, len(digits), 2)]
-    return ", ".join(" ".join(pair) for pair in pairs)
+            plus, digits = "+ ", e164[1:]
+    pairs = [" ".join(digits[i : i + 2]) for i in range(0, len(digits), 2)]
+    return plus + ", ".join(pairs)
 
 
 def with_spoken_numbers(text: str, settings: VoiceSettings) -> str:
@@ -44,18 +45,19 @@ def with_spoken_numbers(text: str, settings: VoiceSettings) -> str:
     return _NUMBER.sub(lambda match: spoken_number(match[0], settings), text)
 
 
+def public_url(endpoint: str, **values: str) -> str:
+    """An absolute URL Twilio can fetch: on ``PUBLIC_BASE_URL`` when set, else as requested."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, **values, _external=True)
+
+
 def add(parent: VoiceResponse | Gather, spoken: Spoken, settings: VoiceSettings) -> None:
     """Append ``spoken`` to ``parent``: its recording when there is one, else a ``<Say>``."""
     audio = recording(settings.prompts_dir, spoken)
     if audio is not None:
-        parent.play(
-            url_for(
-                "voice.prompt_audio",
-                locale=spoken.locale,
-                filename=audio.name,
-                _external=True,
-            )
-        )
+        parent.play(public_url("voice.prompt_audio", locale=spoken.locale, filename=audio.name))
         return
     voice = settings.voice(spoken.locale)
     say = parent.say(voice=voice.name, language=voice.language)
