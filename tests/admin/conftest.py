@@ -6,21 +6,19 @@ Everything runs on both database backends through the ``app`` fixture.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event
+from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
-import gateway.db
 from gateway.admin import accounts
 from gateway.db import db
 from gateway.directory import operations
 from gateway.models import Organization, Service, User, UserRole
-from tests.conftest import _rolled_back_app
 
 PASSWORD = "correct horse battery staple"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -75,33 +73,15 @@ def _multidict(pairs: Iterable[tuple[str, Any]]):  # type: ignore[no-untyped-def
     return MultiDict(pairs)
 
 
-_make_engine = gateway.db.make_engine
-
-
-def _engine_with_sqlite_savepoints(url: str) -> Engine:
-    """pysqlite's own transaction handling lets RELEASE SAVEPOINT commit for real, so a view's
-    commit would outlive the test's rolled-back transaction; SQLAlchemy's documented recipe
-    (``isolation_level = None`` and an explicit BEGIN) makes savepoints nest.
-    """
-    engine = _make_engine(url)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _no_implicit_transactions(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-            dbapi_connection.isolation_level = None
-
-        @event.listens_for(engine, "begin")
-        def _begin(connection) -> None:  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN")
-
-    return engine
-
-
-@pytest.fixture
-def app(empty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """The shared ``app`` fixture, with views free to commit (into a savepoint) on SQLite too."""
-    monkeypatch.setattr(gateway.db, "make_engine", _engine_with_sqlite_savepoints)
-    yield from _rolled_back_app(empty_database_url)
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt at a low cost: production's cost is what slows guessing, tests only need the
+    same code path (the hash names its parameters, so checking stays the real function)."""
+    monkeypatch.setattr(
+        accounts,
+        "hash_password",
+        lambda password: generate_password_hash(password, "scrypt:1024:8:1"),
+    )
 
 
 @pytest.fixture
