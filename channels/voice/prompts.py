@@ -32,6 +32,7 @@ class Spoken:
 
 
 # The channel's own sentences, by prompt id. Values are filled in with ``%`` after translation.
+# "choice" and "place-key" are patterns: their recordings are per key ("category-food-1").
 PROMPTS: dict[str, LazyString] = {
     "welcome": _l("Welcome to the %(city)s social services line."),
     "not-heard": _l("I did not hear anything."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,21 @@ def test_only_recordings_are_served(call, recordings: Path, path: str) -> None:
     _record(recordings, "fr", "welcome.mp3")
     (recordings / "secret.mp3").write_bytes(b"not a prompt")
     assert call().client.get(path).status_code == 404
+
+
+README = Path(__file__).resolve().parents[2] / "content" / "voice" / "README.md"
+
+
+def test_the_readme_names_every_recording_of_the_main_menu(call, recordings: Path) -> None:
+    """Record every id the README lists, in English: the main menu is then all recordings."""
+    ids = set(re.findall(r"^\| `([a-z0-9-]+)`", README.read_text("utf-8"), re.MULTILINE))
+    ids |= set(re.findall(r"`(category-[a-z]+-\d)`", README.read_text("utf-8")))
+    assert len(ids) > 30
+    for prompt in ids:
+        _record(recordings, "en", f"{prompt}.mp3")
+    caller: Caller = call()
+    caller.dial()
+    for key in ("2", "9"):  # English, then the second page
+        menu = caller.press(key)
+        assert menu.says() == [], menu.text()
+        assert len(list(menu.root.iter("Play"))) > 10
