@@ -35,6 +35,9 @@ _FIELD_CODES = {"name": NAME, "summary": SUMMARY, "description": DESCRIPTION}
 FUZZY_FACTORS = (1.0, 0.8, 0.6)
 # Words a vocabulary line adds ("+douche") count a little less than words typed.
 BOOST_FACTOR = 0.8
+# A posting list whose words would add less than this is not worth walking: a word in
+# most services' descriptions says nothing about any one of them.
+MIN_CONTRIBUTION = 0.05
 # Hits far below the best are noise (a stray word in a description), not answers.
 MIN_SHARE_OF_BEST = 0.25
 
@@ -97,8 +100,9 @@ class SearchIndex:
         self._vocabulary_words = TypoIndex(word for entry in entries for word in entry.words)
 
     def _build_texts(self) -> None:
-        """Word -> (service positions, best field) as compact sorted arrays, and categories."""
-        postings: dict[str, tuple[array[int], array[int]]] = {}
+        """Word -> service positions per field (name, summary, description), each service
+        under its best field only; compact sorted arrays. And each category's members."""
+        postings: dict[str, tuple[array[int], array[int], array[int]]] = {}
         members: dict[str, array[int]] = {}
         for position, record in enumerate(self.records):
             best: dict[str, int] = {}
@@ -115,9 +119,8 @@ class SearchIndex:
             for word, code in best.items():
                 entry = postings.get(word)
                 if entry is None:
-                    entry = postings[word] = (array("I"), array("B"))
-                entry[0].append(position)
-                entry[1].append(code)
+                    entry = postings[word] = (array("I"), array("I"), array("I"))
+                entry[code].append(position)
             for category in record.categories:
                 members.setdefault(category, array("I")).append(position)
         self._postings = postings
@@ -125,14 +128,32 @@ class SearchIndex:
         self._text_words = TypoIndex(postings)
         count = len(self.records)
         self._idf = {
-            word: math.log((count + 1) / len(ids)) / math.log(count + 1) if count else 0.0
-            for word, (ids, _codes) in postings.items()
+            word: math.log((count + 1) / sum(map(len, fields))) / math.log(count + 1)
+            for word, fields in postings.items()
         }
+        order = sorted(range(count), key=lambda position: (self.sort_names[position], position))
+        # Each service's place in name order: the final tiebreak as one integer.
+        self.name_ranks = array("I", bytes(4 * count))
+        for rank, position in enumerate(order):
+            self.name_ranks[position] = rank
 
     def _build_places(self) -> None:
         self._postcodes = tuple(frozenset(p.postcode for p in r.places) for r in self.records)
         self._districts = tuple(
             frozenset(p.district.casefold() for p in r.places) for r in self.records
+        )
+        # Per service, its places as (latitude, longitude, cos latitude) in radians.
+        self.coordinates = tuple(
+            tuple(
+                (
+                    math.radians(p.latitude),
+                    math.radians(p.longitude),
+                    math.cos(math.radians(p.latitude)),
+                )
+                for p in r.places
+                if p.latitude is not None and p.longitude is not None
+            )
+            for r in self.records
         )
         districts: dict[tuple[str, ...], str] = {}
         for record in self.records:
@@ -140,8 +161,10 @@ class SearchIndex:
                 core = _district_words(place.district)
                 if core:
                     districts.setdefault(core, place.district)
-        # Longest first, so "Saint-Martin-Nord" wins over "Saint-Martin".
-        self._district_names = sorted(districts.items(), key=lambda item: (-len(item[0]), item))
+        self._districts_by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for core, name in sorted(districts.items()):
+            self._districts_by_first.setdefault(core[0], []).append((core, name))
+        self._district_words = TypoIndex(self._districts_by_first)
 
     # -- reading a query --------------------------------------------------------------------
 
@@ -191,32 +214,44 @@ class SearchIndex:
         return frozenset().union(*(self._stopwords[code] for code in sorted(chosen)))
 
     def _find_district(self, typed: list[str], used: list[bool]) -> str | None:
+        """The district the query names, the longest name first ("Saint-Martin-Nord" over
+        "Saint-Martin"); its words, and an article before them, are marked used."""
         expanded = [_ABBREVIATIONS.get(word, word) for word in typed]
-        for core, name in self._district_names:
-            for start in range(len(expanded) - len(core) + 1):
-                span = range(start, start + len(core))
-                if any(used[i] for i in span):
-                    continue
-                if all(_close(expanded[i], word) for i, word in zip(span, core, strict=True)):
-                    for i in span:
-                        used[i] = True
-                    # "Les Tilleuls": the article before the name belongs to it too.
-                    if start > 0 and typed[start - 1] in _DISTRICT_ARTICLES:
-                        used[start - 1] = True
-                    return name
-        return None
+        found: list[tuple[int, int, str]] = []
+        for start, word in enumerate(expanded):
+            for first, _distance in self._district_words.lookup(word, closest=False):
+                for core, name in self._districts_by_first[first]:
+                    rest = expanded[start + 1 : start + len(core)]
+                    if len(rest) == len(core) - 1 and all(
+                        _close(typed, known) for typed, known in zip(rest, core[1:], strict=True)
+                    ):
+                        found.append((-len(core), start, name))
+        if not found:
+            return None
+        length, start, name = min(found)
+        for i in range(start, start - length):
+            used[i] = True
+        # "Les Tilleuls": the article before the name belongs to it too.
+        if start > 0 and typed[start - 1] in _DISTRICT_ARTICLES:
+            used[start - 1] = True
+        return name
 
     def _match_vocabulary(
         self, typed: list[str], used: list[bool], stopwords: frozenset[str]
     ) -> list[tuple[int, Entry, float]]:
-        """Vocabulary entries found in the query: (position, entry, confidence)."""
+        """Vocabulary entries found in the query: (position, entry, confidence).
+
+        The longest match wins: a word inside a matched phrase does not count on its own
+        ("casa de banho" is a bathroom, not a house; "غسيل الملابس" is laundry, not clothes).
+        """
         candidates = [
             {} if used[i] else dict(self._vocabulary_words.lookup(word))
             for i, word in enumerate(typed)
         ]
         matches: list[tuple[int, Entry, float]] = []
+        in_phrase = [False] * len(typed)
         for start, known in enumerate(candidates):
-            for first, distance in known.items():
+            for first in known:
                 for entry in self._phrases.get(first, ()):
                     end = start + len(entry.words)
                     if end > len(typed):
@@ -227,8 +262,11 @@ class SearchIndex:
                         continue
                     worst = max(d for d in distances if d is not None)
                     matches.append((start, entry, FUZZY_FACTORS[worst]))
-                if typed[start] in stopwords:
-                    continue
+                    in_phrase[start:end] = [True] * len(entry.words)
+        for start, known in enumerate(candidates):
+            if in_phrase[start] or typed[start] in stopwords:
+                continue
+            for first, distance in known.items():
                 for entry in self._single.get(first, ()):
                     matches.append((start, entry, FUZZY_FACTORS[distance]))
         return matches
@@ -249,17 +287,26 @@ class SearchIndex:
         scores: dict[int, float] = {}
         for match in analysis.categories:
             points = CATEGORY_POINTS * match.confidence
-            for position in self._members.get(match.category, ()):
+            members = self._members.get(match.category, ())
+            if not scores:
+                scores = dict.fromkeys(members, points)
+                continue
+            for position in members:
                 scores[position] = scores.get(position, 0.0) + points
         for term in analysis.terms:
             best: dict[int, float] = {}
             for known, factor in term.candidates:
-                ids, codes = self._postings[known]
                 weight = self._idf[known] * factor
-                for position, code in zip(ids, codes, strict=True):
-                    value = FIELD_WEIGHTS[code] * weight
-                    if value > best.get(position, 0.0):
-                        best[position] = value
+                for field_weight, ids in zip(FIELD_WEIGHTS, self._postings[known], strict=True):
+                    value = field_weight * weight
+                    if value < MIN_CONTRIBUTION:
+                        break  # fields come in decreasing weight
+                    if not best:
+                        best = dict.fromkeys(ids, value)
+                        continue
+                    for position in ids:
+                        if value > best.get(position, 0.0):
+                            best[position] = value
             for position, value in best.items():
                 scores[position] = scores.get(position, 0.0) + value
         if not scores:
@@ -275,18 +322,29 @@ class SearchIndex:
             if match.category in self.records[position].categories
         ]
         for term in analysis.terms:
-            for known, _factor in term.candidates:
-                ids, codes = self._postings[known]
-                at = bisect_left(ids, position)
-                if at < len(ids) and ids[at] == position:
-                    found.append(f"{FIELD_LABELS[codes[at]]}:{known}")
-                    break
+            label = next(
+                (
+                    f"{FIELD_LABELS[code]}:{known}"
+                    for known, factor in term.candidates
+                    for code, ids in enumerate(self._postings[known])
+                    if FIELD_WEIGHTS[code] * self._idf[known] * factor >= MIN_CONTRIBUTION
+                    and _holds(ids, position)
+                ),
+                None,
+            )
+            if label is not None:
+                found.append(label)
         return found
 
     def in_area(self, position: int, postcode: str | None, district: str | None) -> bool:
         if postcode and postcode in self._postcodes[position]:
             return True
         return bool(district) and (district or "").casefold() in self._districts[position]
+
+
+def _holds(ids: array[int], position: int) -> bool:
+    at = bisect_left(ids, position)
+    return at < len(ids) and ids[at] == position
 
 
 def _sort_name(record: ServiceRecord) -> str:

@@ -1,7 +1,10 @@
 """When services open, worked out from the index's records rather than the database.
 
-Opening times come from :mod:`gateway.directory.hours` and are cached per local day: a
-service's openings are worked out once a day, then each query only bisects them.
+Same rules as :mod:`gateway.directory.hours` (weekly ranges, overnight ranges, dated
+closures, a service not active never opens; a test holds the two equal), computed for many
+services at once. Most services share their hours with many others (9:00–17:00 on
+weekdays…), so openings are worked out per distinct schedule, not per service, and only
+once per local day; a query then bisects each distinct schedule it meets once.
 """
 
 from __future__ import annotations
@@ -9,51 +12,88 @@ from __future__ import annotations
 import threading
 from array import array
 from bisect import bisect_right
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from gateway.directory.hours import LOOKAHEAD_DAYS, Hours
+from gateway.directory.hours import LOOKAHEAD_DAYS, DatedClosure, WeeklyRange
 from gateway.search.records import ServiceRecord
+
+Schedule = tuple[tuple[WeeklyRange, ...], tuple[DatedClosure, ...]]
 
 
 class OpeningTimes:
-    """Openings of each service for the days around one local date, as epoch seconds.
+    """Minutes until services open, as :meth:`Hours.status` sees them.
 
-    Mirrors :meth:`Hours.status`: an opening running at ``at`` means open now, else the
-    minutes until the next one within the look-ahead.
+    Waits are elapsed minutes (a wait across a change of clocks is not an hour off).
     """
 
-    def __init__(self, records: tuple[ServiceRecord, ...]) -> None:
-        self._records = records
+    def __init__(self, records: Sequence[ServiceRecord]) -> None:
+        ids: dict[Schedule, int] = {}
+        self._schedule_of = array("I")
+        for record in records:
+            schedule: Schedule = (record.ranges, record.closures) if record.active else ((), ())
+            self._schedule_of.append(ids.setdefault(schedule, len(ids)))
+        self._schedules = list(ids)
         self._lock = threading.Lock()
         self._day: tuple[str, date] | None = None
-        self._openings: dict[int, tuple[array[float], array[float]]] = {}
+        # Per schedule, its openings' starts and, for each, the latest end so far (epoch
+        # seconds): open at t when the latest end among openings started by t is after t.
+        self._openings: list[tuple[array[int], array[int]] | None] = []
 
-    def minutes_to_opening(self, position: int, at: datetime, timezone: str) -> int | None:
-        starts, ends = self._of(position, at, timezone)
-        moment = at.timestamp()
-        upto = bisect_right(starts, moment)
-        if any(ends[i] > moment for i in range(upto)):
-            return 0
-        if upto == len(starts):
-            return None
-        return int((starts[upto] - moment) // 60)
-
-    def _of(self, position: int, at: datetime, timezone: str) -> tuple[array[float], array[float]]:
-        day = (timezone, at.astimezone(ZoneInfo(timezone)).date())
+    def minutes(self, positions: Sequence[int], at: datetime, timezone: str) -> list[int | None]:
+        """For each service: 0 when open at ``at``, else minutes until it opens; None when
+        it does not open within the look-ahead (or has no hours)."""
+        zone = ZoneInfo(timezone)
+        day = (timezone, at.astimezone(zone).date())
         with self._lock:
             if self._day != day:
-                self._day, self._openings = day, {}
-            found = self._openings.get(position)
-        if found is None:
-            record = self._records[position]
-            hours = Hours(record.ranges, record.closures, timezone, closed=not record.active)
-            openings = hours.openings_between(day[1] - timedelta(days=1), LOOKAHEAD_DAYS + 1)
-            found = (
-                array("d", (o.starts.timestamp() for o in openings)),
-                array("d", (o.ends.timestamp() for o in openings)),
-            )
-            with self._lock:
-                if self._day == day:
-                    self._openings[position] = found
+                self._day = day
+                self._openings = [None] * len(self._schedules)
+            cache = self._openings
+        moment = at.timestamp()
+        waits: dict[int, int | None] = {}
+        schedule_of = self._schedule_of
+        found: list[int | None] = []
+        for position in positions:
+            schedule = schedule_of[position]
+            if schedule in waits:
+                found.append(waits[schedule])
+                continue
+            openings = cache[schedule]
+            if openings is None:
+                openings = cache[schedule] = _openings(self._schedules[schedule], day[1], zone)
+            starts, latest_ends = openings
+            after = bisect_right(starts, moment)
+            wait: int | None = None
+            if after and latest_ends[after - 1] > moment:
+                wait = 0
+            elif after < len(starts):
+                wait = int((starts[after] - moment) // 60)
+            waits[schedule] = wait
+            found.append(wait)
         return found
+
+
+def _openings(schedule: Schedule, today: date, zone: ZoneInfo) -> tuple[array[int], array[int]]:
+    ranges, closures = schedule
+
+    def instant(day: date, clock: time) -> int:
+        return int(datetime.combine(day, clock, zone).timestamp())
+
+    pairs = []
+    # From the day before: an overnight opening begun yesterday may still run.
+    for offset in range(-1, LOOKAHEAD_DAYS):
+        day = today + timedelta(days=offset)
+        if any(closure.covers(day) for closure in closures):
+            continue
+        for weekly in ranges:
+            if weekly.weekday == day.weekday():
+                ends_on = day + timedelta(days=1) if weekly.overnight else day
+                pairs.append((instant(day, weekly.opens_at), instant(ends_on, weekly.closes_at)))
+    pairs.sort()
+    return (
+        array("q", (start for start, _end in pairs)),
+        array("q", accumulate((end for _start, end in pairs), max)),
+    )

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import groupby
 
-from gateway.directory.queries import Area, distance_km
+from gateway.directory.queries import Area
 from gateway.search.index import SearchIndex
-from gateway.search.records import ServiceRecord
+
+# Stands for "no opening known" among waits in minutes (more than the look-ahead).
+_NEVER = 10**7
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,6 @@ class Ranked:
     score: float
     in_area: bool
     minutes_to_opening: int | None
-    distance_km: float | None
 
 
 def rank(
@@ -39,46 +39,69 @@ def rank(
 ) -> list[Ranked]:
     """The best ``limit`` services of ``scores``, in order.
 
-    Hours and distances are worked out only for the groups (same whole relevance, same
-    side of the area) that reach into the first ``limit`` places.
+    Services fall in groups of the same whole relevance and the same side of the area;
+    hours and distances are worked out only for the groups that reach the first ``limit``.
     """
-    records, sort_names = index.records, index.sort_names
-    postcode = area.postcode if area is not None else None
-    district = area.district if area is not None else None
-    coarse = sorted(
-        (-int(score), not index.in_area(position, postcode, district), position)
-        for position, score in scores.items()
-    )
+    groups: dict[tuple[int, bool], list[int]] = {}
+    if area is None or (area.postcode is None and area.district is None):
+        for position, score in scores.items():
+            groups.setdefault((-int(score), True), []).append(position)
+    else:
+        for position, score in scores.items():
+            inside = index.in_area(position, area.postcode, area.district)
+            groups.setdefault((-int(score), not inside), []).append(position)
     ranked: list[Ranked] = []
-    for (_tier, outside), group in groupby(coarse, key=lambda item: item[:2]):
+    for key in sorted(groups):
         if len(ranked) >= limit:
             break
-        detailed = []
-        for _tier, _outside, position in group:
-            minutes = index.openings.minutes_to_opening(position, at, timezone)
-            distance = _distance(records[position], area)
-            detailed.append(Ranked(position, scores[position], not outside, minutes, distance))
-        ranked.extend(
-            heapq.nsmallest(
-                limit - len(ranked),
-                detailed,
-                key=lambda r: (
-                    r.minutes_to_opening if r.minutes_to_opening is not None else math.inf,
-                    r.distance_km if r.distance_km is not None else math.inf,
-                    sort_names[r.position],
-                    records[r.position].id,
-                ),
-            )
-        )
+        group = groups[key]
+        waits = index.openings.minutes(group, at, timezone)
+        ordered = _best(index, group, waits, area, limit - len(ranked))
+        ranked.extend(Ranked(p, scores[p], not key[1], waits[i]) for i, p in ordered)
     return ranked
 
 
-def _distance(record: ServiceRecord, area: Area | None) -> float | None:
+def _best(
+    index: SearchIndex,
+    group: list[int],
+    waits: list[int | None],
+    area: Area | None,
+    count: int,
+) -> list[tuple[int, int]]:
+    """(index in group, position) of the ``count`` first by wait, nearness, name."""
+    names = index.name_ranks
+    size = len(names)
     if area is None or area.latitude is None or area.longitude is None:
-        return None
-    distances: Iterable[float] = (
-        distance_km(area.latitude, area.longitude, place.latitude, place.longitude)
-        for place in record.places
-        if place.latitude is not None and place.longitude is not None
-    )
-    return min(distances, default=None)
+        # No distance to weigh: wait then name rank fold into one integer key.
+        keys = [
+            ((_NEVER if wait is None else wait) * size + names[position], i)
+            for i, (position, wait) in enumerate(zip(group, waits, strict=True))
+        ]
+        return [(i, group[i]) for _key, i in heapq.nsmallest(count, keys)]
+    nearness = _nearness(index, group, area.latitude, area.longitude)
+    keyed = [
+        (_NEVER if wait is None else wait, near, names[position], i)
+        for i, (position, wait, near) in enumerate(zip(group, waits, nearness, strict=True))
+    ]
+    return [(i, group[i]) for *_key, i in heapq.nsmallest(count, keyed)]
+
+
+def _nearness(
+    index: SearchIndex, group: Sequence[int], latitude: float, longitude: float
+) -> list[float]:
+    """A value that orders like the distance from the area's centre (the haversine's inner
+    term, monotonic in the distance), infinite for a service without coordinates."""
+    lat, lon = math.radians(latitude), math.radians(longitude)
+    cos_lat = math.cos(lat)
+    sin = math.sin
+    found = []
+    for position in group:
+        best = math.inf
+        for place_lat, place_lon, place_cos in index.coordinates[position]:
+            value = (
+                sin((place_lat - lat) / 2) ** 2
+                + cos_lat * place_cos * sin((place_lon - lon) / 2) ** 2
+            )
+            best = min(best, value)
+        found.append(best)
+    return found

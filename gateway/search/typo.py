@@ -9,7 +9,6 @@ costs a few dozen dictionary probes whatever the vocabulary's size.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import combinations
 
 
 def max_edits(length: int) -> int:
@@ -20,10 +19,12 @@ def max_edits(length: int) -> int:
 
 
 def _deletions(word: str, edits: int) -> set[str]:
+    """``word`` and every string made by deleting up to ``edits`` of its letters."""
     found = {word}
-    for count in range(1, edits + 1):
-        for positions in combinations(range(len(word)), count):
-            found.add("".join(c for i, c in enumerate(word) if i not in positions))
+    frontier = {word}
+    for _ in range(edits):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
     return found
 
 

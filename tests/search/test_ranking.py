@@ -141,7 +141,7 @@ def test_opening_times_agree_with_directory_hours(vocabulary, hours):
     for step in range(0, 24 * 60 * 5, 37):  # across days and the closure
         at = start + timedelta(minutes=step)
         expected = real.status(at).minutes_to_opening
-        assert index.openings.minutes_to_opening(0, at, "Europe/Paris") == expected, at
+        assert index.openings.minutes([0], at, "Europe/Paris")[0] == expected, at
 
 
 def test_opening_times_count_real_minutes_across_a_dst_change(vocabulary):
@@ -159,4 +159,4 @@ def test_opening_times_count_real_minutes_across_a_dst_change(vocabulary):
         expected = 0 if status.open_now else None
         if status.next_opening is not None and not status.open_now:
             expected = int((status.next_opening.starts.timestamp() - at.timestamp()) // 60)
-        assert index.openings.minutes_to_opening(0, at, "Europe/Paris") == expected
+        assert index.openings.minutes([0], at, "Europe/Paris")[0] == expected
