@@ -588,10 +588,22 @@ class OrganizationForm(Form):
         return None if self.errors else data
 
 
+@dataclass(frozen=True)
+class AccountInput:
+    """What the account form holds once checked; ``password`` empty keeps the current one."""
+
+    email: str
+    role: UserRole
+    organization_ids: list[str]
+    all_organizations: bool
+    password: str
+    active: bool
+
+
 class AccountForm(Form):
     multi = ("organizations",)
 
-    def validate(self, creating: bool, min_password: int) -> dict[str, object] | None:
+    def validate(self, creating: bool, min_password: int) -> AccountInput | None:
         self.errors = {}
         email = self.value("email").strip().lower()
         if not email:
@@ -608,12 +620,13 @@ class AccountForm(Form):
             self.errors["password"] = _(
                 "A password needs at least %(count)s characters.", count=min_password
             )
-        result = {
-            "email": email,
-            "role": role,
-            "organizations": list(dict.fromkeys(self.lists.get("organizations", []))),
-            "all_organizations": self.checked("all_organizations"),
-            "password": password,
-            "active": self.checked("active"),
-        }
-        return None if self.errors else result
+        if self.errors:
+            return None
+        return AccountInput(
+            email=email,
+            role=role,
+            organization_ids=list(dict.fromkeys(self.lists.get("organizations", []))),
+            all_organizations=self.checked("all_organizations"),
+            password=password,
+            active=self.checked("active"),
+        )

@@ -24,6 +24,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -53,6 +54,7 @@ from gateway.admin.forms import (
     TEXT_LABELS,
     WEEKDAYS,
     AccountForm,
+    AccountInput,
     OrganizationForm,
     ServiceForm,
 )
@@ -102,7 +104,7 @@ QUICK_ACTIONS = ("verified", "closed", "full", "reopen")
 
 
 @blueprint.before_request
-def guard() -> Response | None:
+def guard() -> ResponseReturnValue | None:
     if request.endpoint == "admin.static":
         return None
     g.user = session_user(db.session)
@@ -120,7 +122,7 @@ def headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if request.endpoint != "admin.static":
         response.headers["Cache-Control"] = "no-store"
-    chosen = request.args.get("lang")
+    chosen = request.args.get("lang", "")
     if chosen in current_app.config["LOCALES"]:
         response.set_cookie(
             LOCALE_COOKIE,
@@ -185,9 +187,8 @@ def page_context() -> dict[str, Any]:
 
 
 def _url_with_lang(code: str) -> str:
-    args = request.args.to_dict()
-    args["lang"] = code
-    return url_for(request.endpoint or "admin.home", **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), "lang": code}
+    return url_for(request.endpoint or "admin.home", **values)
 
 
 def _user() -> User:
@@ -331,8 +332,13 @@ def services() -> str:
         organizations=overview.organizations_for(db.session, user, archived=None),
         categories=categories(db.session),
         query=request.args,
-        page_url=lambda number: url_for(".services", **(request.args.to_dict() | {"page": number})),
+        page_url=_page_url,
     )
+
+
+def _page_url(number: int) -> str:
+    values: dict[str, Any] = {**request.args.to_dict(), "page": number}
+    return url_for(".services", **values)
 
 
 def _editable_service(service_id: str) -> Service:
@@ -638,12 +644,12 @@ def _render_account(form: AccountForm, account: User | None, status: int = 200) 
     ), status
 
 
-def _account_data(result: dict[str, Any]) -> accounts.AccountData:
+def _account_data(result: AccountInput) -> accounts.AccountData:
     return accounts.AccountData(
-        email=result["email"],
-        role=result["role"],
-        organization_ids=result["organizations"],
-        all_organizations=result["all_organizations"],
+        email=result.email,
+        role=result.role,
+        organization_ids=result.organization_ids,
+        all_organizations=result.all_organizations,
     )
 
 
@@ -654,15 +660,13 @@ def new_user() -> Any:
         return _render_account(AccountForm({"role": "editor", "active": "on"}, {}), None)
     form = AccountForm.from_request(request.form)
     result = form.validate(creating=True, min_password=MIN_PASSWORD_LENGTH)
-    if result is not None and accounts.find_user(db.session, result["email"]):
+    if result is not None and accounts.find_user(db.session, result.email):
         form.errors["email"] = _("An account already uses this email address.")
         result = None
     if result is None:
         return _render_account(form, None, 422)
     try:
-        account = accounts.create_user(
-            db.session, _user(), _account_data(result), result["password"]
-        )
+        account = accounts.create_user(db.session, _user(), _account_data(result), result.password)
     except OperationError as exc:
         db.session.rollback()
         form.errors[exc.field if exc.field in form.values else "email"] = str(exc)
@@ -691,13 +695,13 @@ def edit_user(user_id: int) -> Any:
     form = AccountForm.from_request(request.form)
     result = form.validate(creating=False, min_password=MIN_PASSWORD_LENGTH)
     if result is not None and account.id == _user().id:
-        if not result["active"]:
+        if not result.active:
             form.errors["active"] = _("You cannot disable your own account.")
-        if result["role"] is not UserRole.ADMIN:
+        if result.role is not UserRole.ADMIN:
             form.errors["role"] = _("You cannot take away your own administrator role.")
         result = None if form.errors else result
     if result is not None:
-        other = accounts.find_user(db.session, result["email"])
+        other = accounts.find_user(db.session, result.email)
         if other is not None and other.id != account.id:
             form.errors["email"] = _("An account already uses this email address.")
             result = None
@@ -706,11 +710,11 @@ def edit_user(user_id: int) -> Any:
     actor = _user()
     try:
         changes = accounts.update_user(
-            db.session, actor, account, _account_data(result), result["password"] or None
+            db.session, actor, account, _account_data(result), result.password or None
         )
-        if result["active"] and not account.active:
+        if result.active and not account.active:
             changes |= accounts.enable_user(db.session, actor, account)
-        elif not result["active"] and account.active:
+        elif not result.active and account.active:
             changes |= accounts.disable_user(db.session, actor, account)
     except OperationError as exc:
         db.session.rollback()

@@ -146,7 +146,13 @@ class ServiceData:
         return cls(
             organization_id=service.organization_id,
             texts={
-                text.locale: TextData(**{name: getattr(text, name) or "" for name in TEXT_FIELDS})
+                text.locale: TextData(
+                    name=text.name or "",
+                    summary=text.summary or "",
+                    description=text.description or "",
+                    eligibility=text.eligibility or "",
+                    how_to_access=text.how_to_access or "",
+                )
                 for text in service.texts
             },
             categories=[category.slug for category in service.categories],
