@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from channels.web import phrases, render
 from channels.web.areas import District, districts, find_district
@@ -135,7 +136,7 @@ def headers(response: Response) -> Response:
     for name, value in render.SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     response.headers["Content-Security-Policy"] = render.content_security_policy()
-    chosen = request.args.get("lang")
+    chosen = request.args.get("lang", "")
     if chosen in current_app.config["LOCALES"] and request.cookies.get(LOCALE_COOKIE) != chosen:
         response.set_cookie(
             LOCALE_COOKIE,
@@ -178,9 +179,8 @@ def page_context() -> dict[str, Any]:
 
 def _url_with(**changes: Any) -> str:
     """This page's address with some query arguments changed (language, page)."""
-    args = request.args.to_dict()
-    args.update(changes)
-    return url_for(str(request.endpoint), **(request.view_args or {}), **args)
+    args: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), **changes}
+    return url_for(str(request.endpoint), **args)
 
 
 def _url_with_lang(code: str) -> str:
@@ -352,7 +352,7 @@ def _service_context(
 
 
 @blueprint.post("/service/<service_id>/report")
-def report(service_id: str) -> Response:
+def report(service_id: str) -> BaseResponse:
     """A resident says something is wrong: a report for the social workers' queue."""
     csrf.protect()
     record = _listed(service_id)
