@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Request, Response, current_app, url_for
 from werkzeug.datastructures import MultiDict
@@ -162,7 +163,7 @@ class VoiceAdapter:
         return twiml_response(render.goodbye(locale, voice_settings()))
 
     def _url(self, reply: Reply, *, silence: int, then: Action | None = None) -> str:
-        params: dict[str, object] = {"lang": reply.locale}
+        params: dict[str, Any] = {"lang": reply.locale}
         if silence:
             params["silence"] = silence
         if then is not None:

@@ -39,7 +39,7 @@ class TerminalCall:
         }
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         with app.app_context(), app.test_request_context(target, method="POST", data=form):
-            response = views.inbound.__wrapped__()
+            response = views.answer()
         return ET.fromstring(response.get_data())
 
 

@@ -88,7 +88,7 @@ def say_control(verb: Verb, key: str, locale: str) -> Spoken:
     return Spoken(text, locale, f"{verb.value.replace('_', '-')}-{key_id(key)}")
 
 
-def say_choice(label: str, key: str, locale: str, prompt: str) -> Spoken:
+def say_choice(label: str, key: str, locale: str, prompt: str | None) -> Spoken:
     """ "Food: press 1." in ``locale`` (a language menu says each line in its own language)."""
     with force_locale(locale):
         text = str(PROMPTS["choice"]) % {"label": label, "key": key_name(key)}

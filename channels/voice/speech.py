@@ -9,6 +9,7 @@ in pairs, the way they are dialled at home.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import current_app, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -45,7 +46,7 @@ def with_spoken_numbers(text: str, settings: VoiceSettings) -> str:
     return _NUMBER.sub(lambda match: spoken_number(match[0], settings), text)
 
 
-def public_url(endpoint: str, **values: str) -> str:
+def public_url(endpoint: str, **values: Any) -> str:
     """An absolute URL Twilio can fetch: on ``PUBLIC_BASE_URL`` when set, else as requested."""
     base = current_app.config["PUBLIC_BASE_URL"]
     if base:

@@ -1,8 +1,4 @@
-"""The voice channel's routes: Twilio's call webhook, its status callback, recorded prompts.
-
-One commit per webhook, after the engine and the handoff have written: the SMS job is queued
-only once that commit holds.
-"""
+"""The voice channel's routes: Twilio's call webhook, its status callback, recorded prompts."""
 
 from __future__ import annotations
 
@@ -30,6 +26,14 @@ _FILENAME = re.compile(r"[a-z0-9][a-z0-9_-]*(?:" + "|".join(map(re.escape, AUDIO
 @twilio_webhook
 def inbound() -> Response:
     """A call arrives, a key is pressed, or a silence ran out: answer with TwiML."""
+    return answer()
+
+
+def answer() -> Response:
+    """The TwiML for this request to ``/voice``, once known to be Twilio's (or the terminal's).
+
+    One commit, after the engine and the handoff wrote: the SMS job is queued only once it holds.
+    """
     adapter = VoiceAdapter()
     inbound = adapter.parse(request)
     call = adapter.call
