@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gateway.search.language import LanguageGuesser
-from gateway.search.normalize import words
+from gateway.search.normalize import without_proclitic, words
 from gateway.search.opening import OpeningTimes
 from gateway.search.records import INDEXED_FIELDS, ServiceRecord
 from gateway.search.typo import TypoIndex, edit_distance, max_edits
@@ -41,6 +41,7 @@ MIN_CONTRIBUTION = 0.05
 # Hits far below the best are noise (a stray word in a description), not answers.
 MIN_SHARE_OF_BEST = 0.25
 
+DISTRICT_MIN_FUZZY = 5
 _POSTCODE = re.compile(r"^\d{5}$")
 _DISTRICT_ARTICLES = frozenset({"le", "la", "les", "l"})
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
@@ -220,6 +221,8 @@ class SearchIndex:
         found: list[tuple[int, int, str]] = []
         for start, word in enumerate(expanded):
             for first, _distance in self._district_words.lookup(word, closest=False):
+                if not _close(word, first):
+                    continue
                 for core, name in self._districts_by_first[first]:
                     rest = expanded[start + 1 : start + len(core)]
                     if len(rest) == len(core) - 1 and all(
@@ -245,8 +248,7 @@ class SearchIndex:
         ("casa de banho" is a bathroom, not a house; "غسيل الملابس" is laundry, not clothes).
         """
         candidates = [
-            {} if used[i] else dict(self._vocabulary_words.lookup(word))
-            for i, word in enumerate(typed)
+            {} if used[i] else self._vocabulary_candidates(word) for i, word in enumerate(typed)
         ]
         matches: list[tuple[int, Entry, float]] = []
         in_phrase = [False] * len(typed)
@@ -270,6 +272,19 @@ class SearchIndex:
                 for entry in self._single.get(first, ()):
                     matches.append((start, entry, FUZZY_FACTORS[distance]))
         return matches
+
+    def _vocabulary_candidates(self, word: str) -> dict[str, int]:
+        """Vocabulary words ``word`` may be, with their distance. A word that exists as typed
+        (in services' texts or among stopwords) is not a typo: "read" is not "bread"."""
+        found: dict[str, int] = {}
+        if word in self._vocabulary_words or not (
+            word in self._text_words or word in self._all_stopwords
+        ):
+            found.update(self._vocabulary_words.lookup(word))
+        bare = without_proclitic(word)
+        if bare is not None and bare in self._vocabulary_words:
+            found.setdefault(bare, 0)
+        return found
 
     def _term(self, word: str, factor: float) -> Term:
         return Term(
@@ -360,6 +375,12 @@ def _district_words(district: str) -> tuple[str, ...]:
 
 
 def _close(typed: str, known: str) -> bool:
+    """Whether a typed word may mean a district's word. Short ones must be exact: "dort"
+    is not "Port", "care" not "Gare"."""
+    if typed == known:
+        return True
+    if min(len(typed), len(known)) < DISTRICT_MIN_FUZZY:
+        return False
     allowed = min(max_edits(len(typed)), max_edits(len(known)))
     return edit_distance(typed, known, allowed) <= allowed
 

@@ -36,6 +36,8 @@ _ELISION = re.compile(r"\b([a-z]|qu)['’ʼ](?=\w)")
 # Articles glued to Arabic words: "الأكل", "والسكن", "بالمجان", "للنساء" mean the same words.
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
 _ARABIC_LETTERS = re.compile(r"[\u0621-\u064A]")
+# One-letter words glued to the next: and, with/by, for/to, so, like ("لكبار السن").
+_ARABIC_PROCLITICS = frozenset("وبلفك")
 
 
 def _is_arabic_mark(char: str) -> bool:
@@ -96,3 +98,11 @@ def words(text: str) -> list[str]:
     casefolded = unicodedata.normalize("NFC", text).casefold()
     found = _WORD.findall(_ELISION.sub(r"\1 ", casefolded).translate(_TABLE).replace("_", " "))
     return [_strip_arabic_article(w) if _ARABIC_LETTERS.match(w) else w for w in found]
+
+
+def without_proclitic(word: str) -> str | None:
+    """An Arabic word without a glued one-letter conjunction or preposition, if it may have
+    one; a reading to try beside the word itself, never instead of it ("بيت" is a word)."""
+    if len(word) >= 4 and word[0] in _ARABIC_PROCLITICS and _ARABIC_LETTERS.match(word):
+        return _strip_arabic_article(word[1:])
+    return None

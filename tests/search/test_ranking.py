@@ -160,3 +160,9 @@ def test_opening_times_count_real_minutes_across_a_dst_change(vocabulary):
         if status.next_opening is not None and not status.open_now:
             expected = int((status.next_opening.starts.timestamp() - at.timestamp()) // 60)
         assert index.openings.minutes([0], at, "Europe/Paris")[0] == expected
+
+
+def test_short_district_words_must_be_exact(vocabulary):
+    index = SearchIndex([record("a", "Aaa", district="Le Port")], vocabulary)
+    assert index.analyse("on dort dehors").district is None
+    assert index.analyse("manger au port").district == "Le Port"

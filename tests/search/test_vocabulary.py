@@ -113,3 +113,28 @@ def test_typos_reach_single_words_but_not_short_ones(vocabulary):
 def test_only_stopwords_mean_nothing(vocabulary):
     analysis = SearchIndex([], vocabulary).analyse("je veux où svp")
     assert analysis.categories == () and analysis.terms == ()
+
+
+def categories_of(index: SearchIndex, text: str) -> list[str]:
+    return [match.category for match in index.analyse(text).categories]
+
+
+def test_the_longest_match_wins(vocabulary):
+    index = SearchIndex([], vocabulary)
+    assert categories_of(index, "casa de banho") == ["hygiene"]  # not "casa", a house
+    assert categories_of(index, "on dort dans la voiture") == ["shelter"]  # not transport
+
+
+def test_a_real_word_is_not_taken_for_a_typo(vocabulary):
+    from tests.search.conftest import record
+
+    lost = {"en": {"name": "Lost property", "summary": ""}}
+    known = SearchIndex([record("a", "Objets trouvés", ("admin",), texts=lost)], vocabulary)
+    assert categories_of(known, "lost") == []  # a word of the directory, not "post"
+    assert categories_of(SearchIndex([], vocabulary), "lost") == ["admin"]  # a typo for "post"
+
+
+def test_arabic_glued_prepositions_are_read_both_ways(vocabulary):
+    index = SearchIndex([], vocabulary)
+    assert categories_of(index, "مساعدة لكبار السن") == ["elderly"]
+    assert categories_of(index, "بالمجان اكل") == ["food"]
