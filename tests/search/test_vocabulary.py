@@ -128,10 +128,10 @@ def test_the_longest_match_wins(vocabulary):
 def test_a_real_word_is_not_taken_for_a_typo(vocabulary):
     from tests.search.conftest import record
 
-    lost = {"en": {"name": "Lost property", "summary": ""}}
-    known = SearchIndex([record("a", "Objets trouvés", ("admin",), texts=lost)], vocabulary)
-    assert categories_of(known, "lost") == []  # a word of the directory, not "post"
-    assert categories_of(SearchIndex([], vocabulary), "lost") == ["admin"]  # a typo for "post"
+    boat = {"en": {"name": "Boat trips", "summary": ""}}
+    known = SearchIndex([record("a", "Promenades en bateau", ("family",), texts=boat)], vocabulary)
+    assert categories_of(known, "boat") == []  # a word of the directory, not "coat"
+    assert categories_of(SearchIndex([], vocabulary), "boat") == ["clothing"]  # a typo
 
 
 def test_arabic_glued_prepositions_are_read_both_ways(vocabulary):
