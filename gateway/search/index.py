@@ -7,7 +7,8 @@ reads the query (language, area, categories through the vocabulary, words to loo
 
 Relevance adds up: a category the query maps to is worth :data:`CATEGORY_POINTS`; each query
 word found in a service's own texts adds up to :data:`FIELD_WEIGHTS` (name, summary,
-description), scaled by how rare the word is and how exactly it matched.
+description), scaled by how rare the word is and how exactly it matched; a query of several
+words that are all in one service's name is worth a category again (the place was named).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Term:
 
     word: str
     candidates: tuple[tuple[str, float], ...]  # (indexed word, match factor)
+    typed: bool = True  # False for a word a vocabulary line adds
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,8 @@ class SearchIndex:
         )
         terms = [self._term(word, 1.0) for word in looked_for]
         boosts = dict.fromkeys(boost for match in matches for boost in match[1].boosts)
-        terms.extend(self._term(boost, BOOST_FACTOR) for boost in boosts if boost not in looked_for)
+        added = [boost for boost in boosts if boost not in looked_for]
+        terms.extend(self._term(boost, BOOST_FACTOR, typed=False) for boost in added)
         # Numbers other than a postcode or a known one ("115") may be a phone number: dropped.
         kept = [
             word
@@ -286,13 +289,14 @@ class SearchIndex:
             found.setdefault(bare, 0)
         return found
 
-    def _term(self, word: str, factor: float) -> Term:
+    def _term(self, word: str, factor: float, typed: bool = True) -> Term:
         return Term(
             word,
             tuple(
                 (known, FUZZY_FACTORS[distance] * factor)
                 for known, distance in self._text_words.lookup(word, closest=False)
             ),
+            typed,
         )
 
     # -- scoring ----------------------------------------------------------------------------
@@ -324,10 +328,26 @@ class SearchIndex:
                             best[position] = value
             for position, value in best.items():
                 scores[position] = scores.get(position, 0.0) + value
+        for position in self._named(analysis.terms):
+            scores[position] = scores.get(position, 0.0) + CATEGORY_POINTS
         if not scores:
             return scores
         floor = max(scores.values()) * MIN_SHARE_OF_BEST
         return {position: value for position, value in scores.items() if value >= floor}
+
+    def _named(self, terms: Sequence[Term]) -> set[int]:
+        """Services whose name holds every word of a query of several words: the resident
+        named the place ("secours populaire"), which says more than any category word."""
+        typed = [term for term in terms if term.typed]
+        if len(typed) < 2:
+            return set()
+        named: set[int] | None = None
+        for term in typed:
+            found = {p for known, _ in term.candidates for p in self._postings[known][NAME]}
+            named = found if named is None else named & found
+            if not named:
+                return set()
+        return named or set()
 
     def reasons(self, position: int, analysis: Analysis) -> list[str]:
         """Why the service at ``position`` matched: its categories, then its words."""

@@ -166,3 +166,13 @@ def test_short_district_words_must_be_exact(vocabulary):
     index = SearchIndex([record("a", "Aaa", district="Le Port")], vocabulary)
     assert index.analyse("on dort dehors").district is None
     assert index.analyse("manger au port").district == "Le Port"
+
+
+def test_a_named_place_beats_a_category_word(ask):
+    records = [
+        record("sp", "Vestiaire", ("clothing",), texts={"en": {"name": "Secours populaire shop"}}),
+        record("samu", "SAMU", ("emergency",), hours=WEEKDAYS),
+    ]
+    result = ask(records, "secours populaire")  # "secours" is also an emergency word
+    assert ids(result)[0] == "sp"
+    assert result.categories == ("emergency",)
