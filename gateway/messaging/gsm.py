@@ -62,6 +62,8 @@ _FOLDS = {
     "―": "-",
     "−": "-",
     "•": "-",
+    "º": "o",  # Spanish and Portuguese ordinals: 3.º, 1.ª
+    "ª": "a",
     "…": "...",
     "\t": " ",
     "\u00a0": " ",  # no-break space
