@@ -63,6 +63,10 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "TWILIO_API_BASE_URL": (None, str),
     "TWILIO_MPS": (1.0, float),
     "DAILY_SEGMENT_CAP": (2000, int),
+    # Answers one number gets per hour by SMS, then one notice and silence for an hour; 0: no limit.
+    "SMS_RATE_LIMIT_PER_HOUR": (30, int),
+    # /dev/phone, a page playing a phone against the SMS channel (on anyway with DEBUG or TESTING).
+    "DEV_PHONE_PAGE": (False, _as_bool),
     "SEND_RETRY_INTERVALS": ("10,30,120,600,1800", str),
     "PUBLIC_BASE_URL": (None, str),
     "TRUSTED_PROXIES": (0, int),
