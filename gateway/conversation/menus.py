@@ -425,6 +425,7 @@ def service_lines(turn: Turn, card: ServiceCard) -> list[Line]:
     lines = [
         _content(card.summary, LineRole.SUMMARY),
         _line(turn, describe.hours_phrase(card, turn.at), LineRole.HOURS),
+        *(_content(note, LineRole.CLOSURE) for note in describe.closure_notes(card)),
         Line(describe.address_line(card.location), ORIGINAL_LOCALE, LineRole.ADDRESS),
         _line(turn, describe.phone_phrase(card), LineRole.PHONE),
         _line(turn, describe.access_phrase(card), LineRole.ACCESS),
@@ -471,7 +472,7 @@ def service_reply(
         service=card,
         current=current,
         notes=(note,),
-        content=(card.name, card.summary),
+        content=(card.name, card.summary, *describe.closure_notes(card)),
         invalid=invalid,
         can_send_sms=sendable,
     )

@@ -88,6 +88,7 @@ class LineRole(enum.StrEnum):
     TEXT = "text"
     SUMMARY = "summary"
     HOURS = "hours"
+    CLOSURE = "closure"  # the social workers' own words about a closure
     ADDRESS = "address"
     DISTANCE = "distance"
     PHONE = "phone"  # a voice reads the number digit by digit

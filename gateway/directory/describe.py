@@ -21,7 +21,7 @@ from flask_babel.speaklater import LazyString
 
 from gateway.directory.hours import DatedClosure, HoursStatus, WeeklyRange
 from gateway.directory.queries import ServiceCard
-from gateway.i18n import pick_text
+from gateway.i18n import Localized, pick_text
 from gateway.models import AccessCondition, Location, ServiceStatus
 
 # A run that lasts longer than this is "open 24 hours", not "open until next week".
@@ -165,11 +165,11 @@ def weekly_hours_lines(card: ServiceCard) -> list[str]:
     return lines
 
 
-def closure_notes(card: ServiceCard) -> list[str]:
+def closure_notes(card: ServiceCard) -> list[Localized]:
     """The social workers' own words about current and coming closures, in the best locale."""
     code = str(_locale())
-    notes = [pick_text(closure.message, code).text for closure in card.upcoming_closures]
-    return [note for note in notes if note]
+    notes = [pick_text(closure.message, code) for closure in card.upcoming_closures]
+    return [note for note in notes if note.text]
 
 
 def address_line(location: Location | None, *, with_city: bool = True) -> str:

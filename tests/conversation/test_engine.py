@@ -1,6 +1,6 @@
 """The engine's rules one at a time: language, state, commands, odd input (by SMS)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,8 @@ from gateway.conversation import LocaleSource
 from gateway.conversation import ReplyKind as K
 from gateway.conversation.commands import WORDS, Command
 from gateway.models import (
+    Closure,
+    ClosureReason,
     Contact,
     ConversationState,
     Direction,
@@ -381,3 +383,24 @@ def test_conversation_package_knows_no_request_no_twilio_no_markup() -> None:
         source = module.read_text("utf-8")
         for forbidden in ("flask import request", "twilio", "<Say", "<br", "<a "):
             assert forbidden not in source, (module.name, forbidden)
+
+
+def test_a_closure_is_said_in_the_social_workers_words(city, phone, session) -> None:
+    city["Restaurant solidaire"].closures = [
+        Closure(
+            starts_on=date(2026, 11, 30),
+            ends_on=date(2027, 1, 3),
+            reason=ClosureReason.WORKS,
+            message={"fr": "Travaux de cuisine", "en": "Kitchen works"},
+        )
+    ]
+    session.flush()
+    resident = phone("+447700900123")
+    resident.send("MENU")
+    resident.send("1")
+    resident.send("MORE")
+    reply = resident.send("5")  # closed: last of the list
+    assert reply.title.text == "Community restaurant"
+    lines = {line.role: line for line in reply.items}
+    assert lines["hours"].text == "Closed until January 3 (works)"
+    assert (lines["closure"].text, lines["closure"].locale) == ("Kitchen works", "en")
