@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 
 from gateway import contacts
 from gateway.conversation import state
-from gateway.conversation.commands import Command, Parsed, command_word, parse_digits, parse_text
+from gateway.conversation.commands import (
+    Command,
+    Parsed,
+    clean,
+    command_word,
+    parse_digits,
+    parse_text,
+)
 from gateway.conversation.languages import COUNTRY_LOCALES, resolve_locale
 from gateway.conversation.menus import (
     Turn,
@@ -254,7 +261,11 @@ def _on_search(turn: Turn, parsed: Parsed) -> Reply:
     return _search(turn, parsed.arg, page=0)
 
 
-def _search(turn: Turn, text: str, page: int) -> Reply:
+def _search(turn: Turn, words: str, page: int) -> Reply:
+    """Search the resident's words (a link's words are cleaned like a message's)."""
+    text = clean(words)
+    if not text:
+        return menu_reply(turn, invalid=True)
     result = search(
         turn.session,
         text,

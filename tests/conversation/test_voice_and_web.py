@@ -153,3 +153,26 @@ def test_web_search_pages_are_links_too(make_service, phone) -> None:
     assert len(first.choices) == 10 and first.controls[0].action.verb is Verb.SEARCH
     second = browser.send(action=first.controls[0].action)
     assert [c.key for c in second.choices] == ["11", "12"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "search::0",
+        "search:<b></b>:0",
+        "search:manger:999",
+        "category:nope:0",
+        "category:food:12345",
+        "service:not-a-service:0",
+        "language:xx:0",
+        "send_sms::0",
+        "send_sms:not-a-service:0",
+        "more::0",
+        "repeat::0",
+        "menu::7",
+        "helpline::0",
+    ],
+)
+def test_web_survives_tampered_links(city, phone, token) -> None:
+    reply = phone(None, channel="web").send(action=Action.parse(token))
+    assert reply.title is not None and reply.title.text
