@@ -409,18 +409,15 @@ def list_reply(
     )
 
 
-def list_number(turn: Turn, service_id: str) -> int | None:
-    """The number a service has in the last list as the resident saw it, if it is there."""
+def _list_number(turn: Turn, service_id: str) -> int | None:
+    """The number a service has in the last list on a text channel (they number on)."""
     listing = turn.conversation.listing
     if listing is None or service_id not in listing.ids:
         return None
-    index = listing.ids.index(service_id)
-    if turn.profile.continuous:
-        return index + 1
-    return index % turn.profile.page_size + 1
+    return listing.ids.index(service_id) + 1
 
 
-def service_lines(turn: Turn, card: ServiceCard) -> list[Line]:
+def _service_lines(turn: Turn, card: ServiceCard) -> list[Line]:
     """The short form of a service (SMS, voice): what, when, where, phone, conditions."""
     lines = [
         _content(card.summary, LineRole.SUMMARY),
@@ -466,7 +463,7 @@ def service_reply(
         turn,
         kind,
         title=_content(card.name, LineRole.TEXT),
-        items=service_lines(turn, card),
+        items=_service_lines(turn, card),
         controls=controls,
         prompt=prompt,
         service=card,
@@ -479,8 +476,9 @@ def service_reply(
 
 
 def _service_prompt(turn: Turn, card: ServiceCard, controls: Sequence[Choice]) -> str:
+    """What to reply on a text channel, and how to report a problem with this place."""
     keys = _keys_text((), controls)
-    number = list_number(turn, card.id)
+    number = _list_number(turn, card.id)
     if number is None:
         return _("Reply %(keys)s", keys=keys)
     return _(
