@@ -90,12 +90,17 @@ def history(session: Session, entity_type: str, entity_id: str | int) -> list[Au
     )
 
 
-def recent(session: Session, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
-    """Every entry, newest first, one page at a time."""
+def recent(
+    session: Session, limit: int = 50, offset: int = 0, hide: tuple[str, ...] = ()
+) -> list[AuditEntry]:
+    """Every entry (but those about the entity types in ``hide``), newest first, one page
+    at a time."""
+    query = select(AuditEntry)
+    if hide:
+        query = query.where(AuditEntry.entity_type.not_in(hide))
     return list(
         session.scalars(
-            select(AuditEntry)
-            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
             .limit(limit)
             .offset(offset)
         )

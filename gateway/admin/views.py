@@ -495,11 +495,14 @@ def service_history(service_id: str) -> str:
 
 @blueprint.get("/changes")
 def changes() -> str:
-    """Every recent change; editors limited to a part of the directory see it all the same,
-    as a trail is only useful when nothing is hidden from it."""
+    """Every recent change to the directory, for every editor alike (a trail is only useful
+    when nothing is hidden from it); changes to accounts only for those who manage them."""
     page = max(request.args.get("page", 1, type=int), 1)
     entries = audit.recent(
-        db.session, limit=overview.PAGE_SIZE + 1, offset=(page - 1) * overview.PAGE_SIZE
+        db.session,
+        limit=overview.PAGE_SIZE + 1,
+        offset=(page - 1) * overview.PAGE_SIZE,
+        hide=() if can_manage_accounts(_user()) else ("user",),
     )
     return render_template(
         "admin/changes.html",

@@ -165,3 +165,15 @@ def test_admin_disables_an_account_and_its_sessions_end(admin, client, make_user
     assert response.status_code == 303
     assert not worker.active
     assert other_browser.get("/admin/").status_code == 302
+
+
+def test_editors_see_directory_changes_but_not_account_changes(editor_setup) -> None:
+    browser, own, other = editor_setup
+    from gateway.db import db
+    from gateway.directory import operations
+
+    operations.verify_service(db.session, "someone@example.org", other)
+    page = browser.text("/admin/changes")
+    assert "Marked as verified today" in page  # the directory's trail, whole
+    assert "Account created" not in page
+    assert "editor@example.org</td>" not in page
