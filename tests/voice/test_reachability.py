@@ -9,6 +9,7 @@ back to. A known caller hears the same screens: the deepest path is replayed wit
 from __future__ import annotations
 
 from collections import deque
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,10 +19,12 @@ from gateway.config import SUPPORTED_LOCALES
 from gateway.db import db
 from gateway.directory.queries import listed_clause
 from gateway.models import Service
-from tests.voice.conftest import Answer, Caller
+from tests.voice.conftest import TZ, Answer, Caller
 
 # Key presses after the language choice (ARCHITECTURE.md budgets three; the issue four).
 MAX_DEPTH = 4
+SUNDAY_23H = datetime(2026, 11, 29, 23, 0, tzinfo=TZ)
+SATURDAY_14H = datetime(2026, 12, 5, 14, 0, tzinfo=TZ)
 # Keys that lead nowhere new: repeat, back to the menu (or the helpline), the language menu.
 NOT_FORWARD = frozenset({"*", "0", "#"})
 
@@ -87,3 +90,12 @@ def test_every_service_within_the_depth_budget(call, locale: str) -> None:
     known = replay(call(), language_key, path)
     assert shown_service(hidden) == service
     assert known.says()[0] == hidden.says()[0]  # the service's name, in its own voice
+
+
+@pytest.mark.parametrize("when", [SUNDAY_23H, SATURDAY_14H], ids=["sunday-night", "saturday"])
+def test_the_budget_holds_whatever_is_open(call, clock, when: datetime) -> None:
+    """Lists put what is open first, so pages change with the hour: walk at other hours."""
+    clock(when)
+    found = walk(call(None), "1")
+    listed = set(db.session.scalars(select(Service.id).where(listed_clause())))
+    assert listed <= set(found)
