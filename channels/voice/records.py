@@ -18,8 +18,9 @@ from gateway.models import Call, CallStatus
 def _call(session: Session, call_sid: str) -> Call:
     call = session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
     if call is None:
-        call = Call(call_sid=call_sid, status=CallStatus.IN_PROGRESS, transferred=False)
-        call.texts_sent = 0
+        call = Call(
+            call_sid=call_sid, status=CallStatus.IN_PROGRESS, transferred=False, texts_sent=0
+        )
         session.add(call)
     return call
 
@@ -33,7 +34,7 @@ def record_turn(
     call = _call(session, call_sid)
     call.locale = locale
     call.transferred = call.transferred or transferred
-    call.texts_sent = (call.texts_sent or 0) + int(texted)
+    call.texts_sent += int(texted)
 
 
 def record_status(

@@ -103,11 +103,9 @@ def _screen(reply: Reply, turn: Turn) -> Iterator[Part]:
         title = reply.title
         yield Spoken(title.text, title.locale, _TITLE_PROMPTS.get(reply.kind))
         yield PAUSE
-    roles = SERVICE_ROLES if reply.kind is ReplyKind.SERVICE else None
-    items = sorted(
-        (item for item in reply.items if roles is None or item.role in roles),
-        key=lambda item: roles.index(item.role) if roles else 0,
-    )
+    items = reply.items
+    if reply.kind is ReplyKind.SERVICE:
+        items = tuple(item for role in SERVICE_ROLES for item in reply.items if item.role is role)
     for item in items:
         text = item.text
         if item.role in _NUMBER_ROLES:
