@@ -194,7 +194,7 @@ def _transfer(reply: Reply, turn: Turn) -> VoiceResponse:
     if status.open_now:
         if reply.title is not None:
             _append(response, [Spoken(reply.title.text, reply.title.locale)], turn.settings)
-        response.dial(settings.helpline, timeout=DIAL_TIMEOUT)
+        response.dial(reply.hints.transfer_to or settings.helpline, timeout=DIAL_TIMEOUT)
         _append(response, [say("helpline-ended", locale)], turn.settings)
     else:
         with force_locale(locale):
