@@ -38,7 +38,7 @@ FUZZY_FACTORS = (1.0, 0.8, 0.6)
 BOOST_FACTOR = 0.8
 # A posting list whose words would add less than this is not worth walking: a word in
 # most services' descriptions says nothing about any one of them.
-MIN_CONTRIBUTION = 0.05
+MIN_CONTRIBUTION = 0.15
 # Hits far below the best are noise (a stray word in a description), not answers.
 MIN_SHARE_OF_BEST = 0.25
 
@@ -82,8 +82,10 @@ class Analysis:
 
 class SearchIndex:
     def __init__(self, records: Iterable[ServiceRecord], vocabulary: Vocabulary) -> None:
-        self.records: tuple[ServiceRecord, ...] = tuple(sorted(records, key=lambda r: r.id))
-        self.sort_names = tuple(_sort_name(record) for record in self.records)
+        # In name order, then id: a service's position is the final tiebreak of ranking.
+        self.records: tuple[ServiceRecord, ...] = tuple(
+            sorted(records, key=lambda record: (_sort_name(record), record.id))
+        )
         self._stopwords = vocabulary.stopwords
         self._all_stopwords = frozenset().union(*vocabulary.stopwords.values())
         self._guesser = LanguageGuesser(vocabulary.known_words())
@@ -134,30 +136,33 @@ class SearchIndex:
             word: math.log((count + 1) / sum(map(len, fields))) / math.log(count + 1)
             for word, fields in postings.items()
         }
-        order = sorted(range(count), key=lambda position: (self.sort_names[position], position))
-        # Each service's place in name order: the final tiebreak as one integer.
-        self.name_ranks = array("I", bytes(4 * count))
-        for rank, position in enumerate(order):
-            self.name_ranks[position] = rank
 
     def _build_places(self) -> None:
-        self._postcodes = tuple(frozenset(p.postcode for p in r.places) for r in self.records)
-        self._districts = tuple(
-            frozenset(p.district.casefold() for p in r.places) for r in self.records
-        )
-        # Per service, its places as (latitude, longitude, cos latitude) in radians.
-        self.coordinates = tuple(
-            tuple(
-                (
-                    math.radians(p.latitude),
-                    math.radians(p.longitude),
-                    math.cos(math.radians(p.latitude)),
-                )
-                for p in r.places
+        self._by_postcode: dict[str, set[int]] = {}
+        self._by_district: dict[str, set[int]] = {}
+        for position, record in enumerate(self.records):
+            for place in record.places:
+                self._by_postcode.setdefault(place.postcode, set()).add(position)
+                self._by_district.setdefault(place.district.casefold(), set()).add(position)
+        # Each service's first place as a point on the unit sphere (the nearer of two places
+        # to a centre has the larger dot product with it); further places aside. A service
+        # without coordinates is at the origin, marked "unplaced".
+        self.point_x, self.point_y, self.point_z = array("d"), array("d"), array("d")
+        self.unplaced = array("B")
+        self.more_points: dict[int, tuple[tuple[float, float, float], ...]] = {}
+        for position, record in enumerate(self.records):
+            points = tuple(
+                unit_vector(p.latitude, p.longitude)
+                for p in record.places
                 if p.latitude is not None and p.longitude is not None
             )
-            for r in self.records
-        )
+            x, y, z = points[0] if points else (0.0, 0.0, 0.0)
+            self.point_x.append(x)
+            self.point_y.append(y)
+            self.point_z.append(z)
+            self.unplaced.append(not points)
+            if len(points) > 1:
+                self.more_points[position] = points[1:]
         districts: dict[tuple[str, ...], str] = {}
         for record in self.records:
             for place in record.places:
@@ -371,10 +376,18 @@ class SearchIndex:
                 found.append(label)
         return found
 
-    def in_area(self, position: int, postcode: str | None, district: str | None) -> bool:
-        if postcode and postcode in self._postcodes[position]:
-            return True
-        return bool(district) and (district or "").casefold() in self._districts[position]
+    def in_area(self, postcode: str | None, district: str | None) -> set[int]:
+        """Services with a place in the area: by postcode when given, else by district (as
+        :meth:`gateway.directory.queries.Area.contains`)."""
+        found = self._by_postcode.get(postcode, set()) if postcode else set()
+        if district:
+            found = found | self._by_district.get(district.casefold(), set())
+        return found
+
+
+def unit_vector(latitude: float, longitude: float) -> tuple[float, float, float]:
+    lat, lon = math.radians(latitude), math.radians(longitude)
+    return (math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat))
 
 
 def _holds(ids: array[int], position: int) -> bool:

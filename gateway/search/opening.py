@@ -53,27 +53,21 @@ class OpeningTimes:
                 self._openings = [None] * len(self._schedules)
             cache = self._openings
         moment = at.timestamp()
+        schedules = [self._schedule_of[position] for position in positions]
         waits: dict[int, int | None] = {}
-        schedule_of = self._schedule_of
-        found: list[int | None] = []
-        for position in positions:
-            schedule = schedule_of[position]
-            if schedule in waits:
-                found.append(waits[schedule])
-                continue
+        for schedule in set(schedules):
             openings = cache[schedule]
             if openings is None:
                 openings = cache[schedule] = _openings(self._schedules[schedule], day[1], zone)
             starts, latest_ends = openings
             after = bisect_right(starts, moment)
-            wait: int | None = None
             if after and latest_ends[after - 1] > moment:
-                wait = 0
+                waits[schedule] = 0
             elif after < len(starts):
-                wait = int((starts[after] - moment) // 60)
-            waits[schedule] = wait
-            found.append(wait)
-        return found
+                waits[schedule] = int((starts[after] - moment) // 60)
+            else:
+                waits[schedule] = None
+        return [waits[schedule] for schedule in schedules]
 
 
 def _openings(schedule: Schedule, today: date, zone: ZoneInfo) -> tuple[array[int], array[int]]:

@@ -3,18 +3,18 @@ nearest, and finally name and id so that the same question always gets the same 
 
 Relevance is compared by whole points (see :mod:`gateway.search.index`), so that a stray
 description word does not push a closed service above an open one of the same category.
+The index keeps services in name order, so a service's position is the name-and-id
+tiebreak, and a group scanned in position order can stop early once enough are open.
 """
 
 from __future__ import annotations
 
 import heapq
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.directory.queries import Area
-from gateway.search.index import SearchIndex
+from gateway.search.index import SearchIndex, unit_vector
 
 # Stands for "no opening known" among waits in minutes (more than the look-ahead).
 _NEVER = 10**7
@@ -47,61 +47,63 @@ def rank(
         for position, score in scores.items():
             groups.setdefault((-int(score), True), []).append(position)
     else:
+        inside = index.in_area(area.postcode, area.district)
         for position, score in scores.items():
-            inside = index.in_area(position, area.postcode, area.district)
-            groups.setdefault((-int(score), not inside), []).append(position)
+            groups.setdefault((-int(score), position not in inside), []).append(position)
     ranked: list[Ranked] = []
     for key in sorted(groups):
         if len(ranked) >= limit:
             break
-        group = groups[key]
+        group = sorted(groups[key])
         waits = index.openings.minutes(group, at, timezone)
-        ordered = _best(index, group, waits, area, limit - len(ranked))
-        ranked.extend(Ranked(p, scores[p], not key[1], waits[i]) for i, p in ordered)
+        if area is None or area.latitude is None or area.longitude is None:
+            chosen = _soonest(group, waits, limit - len(ranked))
+        else:
+            centre = unit_vector(area.latitude, area.longitude)
+            chosen = _soonest_nearest(index, group, waits, centre, limit - len(ranked))
+        ranked.extend(Ranked(group[i], scores[group[i]], not key[1], waits[i]) for i in chosen)
     return ranked
 
 
-def _best(
+def _soonest(group: list[int], waits: list[int | None], count: int) -> list[int]:
+    """Indexes in ``group`` (in position order) of the ``count`` first by wait, then
+    position. Open ones come first in position order, so the scan stops at ``count``."""
+    open_now = []
+    for i, wait in enumerate(waits):
+        if wait == 0:
+            open_now.append(i)
+            if len(open_now) == count:
+                return open_now
+    later = heapq.nsmallest(
+        count - len(open_now),
+        ((_NEVER if wait is None else wait, i) for i, wait in enumerate(waits) if wait != 0),
+    )
+    return open_now + [i for _wait, i in later]
+
+
+def _soonest_nearest(
     index: SearchIndex,
     group: list[int],
     waits: list[int | None],
-    area: Area | None,
+    centre: tuple[float, float, float],
     count: int,
-) -> list[tuple[int, int]]:
-    """(index in group, position) of the ``count`` first by wait, nearness, name."""
-    names = index.name_ranks
-    size = len(names)
-    if area is None or area.latitude is None or area.longitude is None:
-        # No distance to weigh: wait then name rank fold into one integer key.
-        keys = [
-            ((_NEVER if wait is None else wait) * size + names[position], i)
-            for i, (position, wait) in enumerate(zip(group, waits, strict=True))
-        ]
-        return [(i, group[i]) for _key, i in heapq.nsmallest(count, keys)]
-    nearness = _nearness(index, group, area.latitude, area.longitude)
-    keyed = [
-        (_NEVER if wait is None else wait, near, names[position], i)
-        for i, (position, wait, near) in enumerate(zip(group, waits, nearness, strict=True))
+) -> list[int]:
+    """Indexes in ``group`` of the ``count`` first by wait, distance, then position.
+
+    Distances matter only among those that wait no longer than the ``count``-th: the
+    others are never chosen, so their distance is not worked out.
+    """
+    keys = [_NEVER if wait is None else wait for wait in waits]
+    cutoff = heapq.nsmallest(count, keys)[-1] if count < len(keys) else _NEVER
+    x, y, z = centre
+    px, py, pz, unplaced = index.point_x, index.point_y, index.point_z, index.unplaced
+    chosen = [i for i, wait in enumerate(keys) if wait <= cutoff]
+    # -dot is within [-1, 1]; a service without coordinates comes after any placed one.
+    far = [
+        3 * unplaced[p] - (px[p] * x + py[p] * y + pz[p] * z) for p in (group[i] for i in chosen)
     ]
-    return [(i, group[i]) for *_key, i in heapq.nsmallest(count, keyed)]
-
-
-def _nearness(
-    index: SearchIndex, group: Sequence[int], latitude: float, longitude: float
-) -> list[float]:
-    """A value that orders like the distance from the area's centre (the haversine's inner
-    term, monotonic in the distance), infinite for a service without coordinates."""
-    lat, lon = math.radians(latitude), math.radians(longitude)
-    cos_lat = math.cos(lat)
-    sin = math.sin
-    found = []
-    for position in group:
-        best = math.inf
-        for place_lat, place_lon, place_cos in index.coordinates[position]:
-            value = (
-                sin((place_lat - lat) / 2) ** 2
-                + cos_lat * place_cos * sin((place_lon - lon) / 2) ** 2
-            )
-            best = min(best, value)
-        found.append(best)
-    return found
+    for k, i in enumerate(chosen):
+        for ox, oy, oz in index.more_points.get(group[i], ()):
+            far[k] = min(far[k], -(ox * x + oy * y + oz * z))
+    keyed = zip((keys[i] for i in chosen), far, chosen, strict=True)
+    return [i for _wait, _far, i in heapq.nsmallest(count, keyed)]
