@@ -38,6 +38,9 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-un
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Readers and the writer don't block each other in WAL mode: a request reading the
+    # directory never stalls a worker committing a message, and the other way round.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
