@@ -13,7 +13,7 @@ from flask import Flask
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → CLI."""
-    from channels import voice, web
+    from channels import sms, voice, web
     from gateway import admin, cli, health, i18n
     from gateway.config import environment, load_settings
     from gateway.db import db
@@ -36,5 +36,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     admin.init_app(app)
     web.init_app(app)
     voice.init_app(app)
+    sms.init_app(app)
     cli.init_app(app)
     return app

@@ -1,1 +1,18 @@
-"""The SMS channel on Twilio: encoding and packing of replies (``encoding``)."""
+"""The SMS channel on Twilio: answers that fit in three segments, opt-out that holds.
+
+``views`` has Twilio's webhook and status callback, ``adapter`` reads Twilio's form and writes
+TwiML, ``exchange`` is the one path a message takes (stored, answered, recorded) whether it
+came from Twilio, ``guichet sms`` (``cli``) or the dev phone (``dev``), ``limits`` keeps each
+number to ``SMS_RATE_LIMIT_PER_HOUR`` answers, ``render`` lays a reply out in one message and
+``encoding`` does the GSM-7 folding and packing.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from channels.sms import views
+
+    app.register_blueprint(views.blueprint)

@@ -1,0 +1,208 @@
+"""One text message in, at most one out: the path shared by the webhook, ``guichet sms`` and
+the dev phone.
+
+:func:`receive` first stores the message and commits it, so nothing a resident sends is lost;
+the unique ``provider_sid`` (Twilio's MessageSid) makes a retried or concurrent delivery of the
+same message fail that insert, and it gets the stored answer instead of a second one. Then the
+engine answers, always, so that STOP, START and FORGET take effect even when we stay silent.
+What is sent is the engine's reply rendered for SMS, unless Twilio already answered an opt-out
+keyword itself (``OptOutType``), the number is over its hourly limit (one notice, then
+silence) or the city over its daily segment cap. What is sent is stored as a REPLY row with its
+encoding and segments, linked to the message it answers, in one final commit.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from channels.sms import limits
+from channels.sms.encoding import SmsText, encode_for_sms
+from channels.sms.render import plain_text, sms_text
+from gateway.contacts import contact_for
+from gateway.conversation import Inbound, Reply, handle
+from gateway.db import db
+from gateway.directory.describe import time_phrase
+from gateway.messaging.outbox import within_daily_cap
+from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
+
+log = logging.getLogger(__name__)
+CHANNEL = "sms"
+
+
+class Outcome(enum.StrEnum):
+    """What became of a message, for logs, the CLI and the dev phone."""
+
+    ANSWERED = "answered"
+    REPEATED = "repeated"  # a delivery of a message already received: its stored answer
+    CARRIER = "carrier"  # Twilio answered the opt-out keyword itself: nothing more
+    NOTICE = "notice"  # the number reached its hourly limit: told so, once
+    SILENCED = "silenced"  # within the hour after the notice
+    OVER_CAP = "over_cap"  # the city's daily segment cap is reached
+    NO_SENDER = "no_sender"  # not a phone number we could answer
+
+
+@dataclass(frozen=True)
+class IncomingSms:
+    """A text message as the channel received it.
+
+    ``sid`` is unique per message (Twilio's MessageSid); ``opt_out_type`` is Twilio's
+    ``OptOutType`` (STOP, START, HELP) when Twilio recognised and answered the keyword.
+    """
+
+    sid: str
+    sender: str
+    body: str
+    received_at: datetime
+    opt_out_type: str | None = None
+
+    @property
+    def inbound(self) -> Inbound:
+        """The message as the engine takes it."""
+        return Inbound(CHANNEL, self.sender, self.body, None, None, self.received_at)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """The answer to send (``sms``; None: answer nothing) and how it came about.
+
+    ``reply`` is the engine's, when it ran for this delivery.
+    """
+
+    outcome: Outcome
+    sms: SmsText | None
+    reply: Reply | None = None
+
+
+def receive(incoming: IncomingSms) -> Exchange:
+    """Store, answer and record one text message (uses ``db.session``; commits twice)."""
+    session = db.session
+    at = incoming.received_at.astimezone(UTC)
+    contact = _contact(session, incoming.sender)
+    message = Message(
+        direction=Direction.INBOUND,
+        kind=MessageKind.MESSAGE,
+        channel=CHANNEL,
+        contact_id=contact.id if contact is not None else None,
+        provider_sid=incoming.sid,
+        body=stored_body(incoming.body),
+        status=MessageStatus.RECEIVED,
+        created_at=at,
+    )
+    session.add(message)
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        return _already_received(session, incoming.sid, error)
+    if contact is None:
+        return Exchange(Outcome.NO_SENDER, None)
+
+    gate = limits.gate(session, contact.id, at, current_app.config["SMS_RATE_LIMIT_PER_HOUR"])
+    reply = handle(incoming.inbound)
+    outcome, sms = _what_to_send(incoming, reply, gate, at)
+    if sms is not None and not within_daily_cap(session, sms.segments, at):
+        log.warning("daily segment cap reached: message %s left unanswered", message.id)
+        outcome, sms = Outcome.OVER_CAP, None
+
+    forgotten = reply.hints.forgotten
+    if forgotten:
+        # The engine deleted the contact and its messages, this one included. What stays is
+        # that a message with this SID was answered: no body, no contact.
+        message = _anonymous_copy(session, incoming.sid, at)
+    message.locale = reply.locale
+    if sms is not None:
+        message.status = MessageStatus.ANSWERED
+        session.add(
+            Message(
+                direction=Direction.OUTBOUND,
+                kind=MessageKind.REPLY,
+                channel=CHANNEL,
+                contact_id=None if forgotten else contact.id,
+                in_reply_to_id=message.id,
+                body=sms.text,
+                locale=reply.locale,
+                encoding=sms.encoding,
+                segments=sms.segments,
+                status=MessageStatus.ANSWERED,
+                created_at=at,
+            )
+        )
+    session.commit()
+    return Exchange(outcome, sms, reply)
+
+
+def stored_body(body: str) -> str:
+    """The body as stored: as received, but for NUL, which PostgreSQL cannot keep in text."""
+    return body.replace("\x00", "\ufffd")
+
+
+def _contact(session: Session, number: str) -> Contact | None:
+    try:
+        return contact_for(session, number)
+    except ValueError:  # an alphanumeric sender, a short code: nobody to answer
+        return None
+
+
+def _already_received(session: Session, sid: str, error: IntegrityError) -> Exchange:
+    """The stored answer to the message ``sid`` (nothing if it got none, or not yet)."""
+    original = session.scalar(
+        select(Message).where(Message.provider_sid == sid, Message.direction == Direction.INBOUND)
+    )
+    if original is None:
+        raise error
+    answer = session.scalar(
+        select(Message).where(
+            Message.in_reply_to_id == original.id, Message.kind == MessageKind.REPLY
+        )
+    )
+    body = answer.body if answer is not None else None
+    return Exchange(Outcome.REPEATED, encode_for_sms(body) if body else None)
+
+
+def _what_to_send(
+    incoming: IncomingSms, reply: Reply, gate: limits.Gate, at: datetime
+) -> tuple[Outcome, SmsText | None]:
+    if incoming.opt_out_type:
+        return Outcome.CARRIER, None
+    if gate is limits.Gate.SILENCE:
+        return Outcome.SILENCED, None
+    if gate is limits.Gate.NOTICE:
+        return Outcome.NOTICE, limit_notice(reply.locale, at + limits.WINDOW)
+    return Outcome.ANSWERED, sms_text(reply)
+
+
+def limit_notice(locale: str, until: datetime) -> SmsText:
+    """The one message a number gets when it reaches its hourly limit, in its language."""
+    city_time = until.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    with force_locale(locale):
+        return plain_text(
+            _(
+                "You have sent us many messages this hour. We will answer again from %(time)s.",
+                time=time_phrase(city_time),
+            )
+        )
+
+
+def _anonymous_copy(session: Session, sid: str, at: datetime) -> Message:
+    message = Message(
+        direction=Direction.INBOUND,
+        kind=MessageKind.MESSAGE,
+        channel=CHANNEL,
+        provider_sid=sid,
+        status=MessageStatus.RECEIVED,
+        created_at=at,
+    )
+    session.add(message)
+    session.flush()
+    return message

@@ -1,0 +1,41 @@
+"""The SMS channel's routes: Twilio's messaging webhook and its delivery reports.
+
+Both are signed by Twilio (:func:`channels.twilio_auth.twilio_webhook`: 403 otherwise). The
+webhook commits the message before it does anything else and once more when it has answered
+(:func:`channels.sms.exchange.receive`); the status callback commits once.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, request
+
+from channels.sms import adapter
+from channels.sms.exchange import receive
+from channels.twilio_auth import twilio_webhook
+from gateway.db import db
+from gateway.messaging.provider import STATUS_CALLBACK_PATH
+from gateway.messaging.status import apply_status
+
+blueprint = Blueprint("sms", __name__)
+
+
+@blueprint.post("/sms")
+@twilio_webhook
+def inbound() -> Response:
+    """A resident's text message: answer it with TwiML (an empty one to say nothing)."""
+    exchange = receive(adapter.read(request.form))
+    return adapter.respond(exchange.sms)
+
+
+@blueprint.post(STATUS_CALLBACK_PATH)
+@twilio_webhook
+def status() -> tuple[str, int]:
+    """Twilio's delivery report for a message we sent: it only ever moves forward."""
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid")
+    reported = request.form.get("MessageStatus") or request.form.get("SmsStatus")
+    if not sid or not reported:
+        abort(400)
+    code = request.form.get("ErrorCode", "").strip()
+    apply_status(db.session, sid, reported, int(code) if code.isdigit() else None)
+    db.session.commit()
+    return "", 204
