@@ -16,3 +16,7 @@ def init_app(app: Flask) -> None:
     from channels.sms import views
 
     app.register_blueprint(views.blueprint)
+    if app.config["DEBUG"] or app.config["TESTING"] or app.config["DEV_PHONE_PAGE"]:
+        from channels.sms import dev
+
+        app.register_blueprint(dev.blueprint)

@@ -1,0 +1,62 @@
+"""``/dev/phone``: a page that plays a phone against the SMS channel, for developers and trainers.
+
+Registered only with ``DEBUG``, ``TESTING`` or ``DEV_PHONE_PAGE`` (never on a public site:
+whoever reaches it can write as any number). A message typed here takes the webhook's path
+(:func:`channels.sms.exchange.receive`) without HTTP from Twilio or its signature, so it is
+stored, counted against the limits and answered exactly as a text would be. The page shows
+the answer with its encoding and segments, and the number's recent messages.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from channels.sms import adapter
+from channels.sms.cli import local_sid
+from channels.sms.exchange import Exchange, IncomingSms, receive
+from gateway.admin import csrf
+from gateway.contacts import normalize_number, phone_hash
+from gateway.db import db
+from gateway.models import Contact, Message
+
+blueprint = Blueprint("sms_dev", __name__, template_folder="templates")
+DEFAULT_NUMBER = "+33612345678"
+THREAD_LENGTH = 20
+
+
+def _thread(number: str) -> list[Message]:
+    """The number's last messages, oldest first (none once it has been forgotten)."""
+    digest = phone_hash(number, current_app.config["PHONE_HASH_KEY"])
+    contact = db.session.scalar(select(Contact).where(Contact.phone_hash == digest))
+    if contact is None:
+        return []
+    messages = db.session.scalars(
+        select(Message)
+        .where(Message.contact_id == contact.id)
+        .order_by(Message.id.desc())
+        .limit(THREAD_LENGTH)
+    ).all()
+    return list(reversed(messages))
+
+
+@blueprint.route("/dev/phone", methods=["GET", "POST"])
+def phone() -> str:
+    number = request.values.get("number", DEFAULT_NUMBER).strip()
+    text = ""
+    error = ""
+    exchange: Exchange | None = None
+    if request.method == "POST":
+        csrf.protect()
+        text = request.form.get("text", "")
+        try:
+            number = normalize_number(number)
+        except ValueError:
+            error = _("Type an international number, such as %(example)s.", example=DEFAULT_NUMBER)
+        else:
+            exchange = receive(IncomingSms(local_sid("DV"), number, text, adapter.now()))
+    thread = [] if error else _thread(number)
+    return render_template(
+        "sms/phone.html", number=number, text=text, error=error, exchange=exchange, thread=thread
+    )
