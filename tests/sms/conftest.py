@@ -1,0 +1,210 @@
+"""A phone that texts the SMS channel as Twilio would, and reads its TwiML answers.
+
+:class:`Texter` posts the form fields Twilio really posts for an inbound message, signed with
+``X-Twilio-Signature`` over the public URL, to ``/sms``; each request runs in an app context of
+its own, as in production. The clock is the city's Monday 30 November 2026, 10:00, and each
+message arrives a minute after the one before unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+
+from channels.sms import adapter
+from gateway.contacts import phone_hash
+from gateway.db import db
+from gateway.models import Contact, Direction, Message, MessageKind
+from tests.conftest import _rolled_back_app
+
+AUTH_TOKEN = "0123456789abcdef" * 2
+ACCOUNT_SID = "AC" + "fedcba9876543210" * 2
+MESSAGING_SERVICE_SID = "MG" + "0123456789abcdef" * 2
+PUBLIC_BASE_URL = "https://guichet.example.org"
+CITY_NUMBER = "+33639980000"  # the number residents text
+TZ = ZoneInfo("Europe/Paris")
+MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
+MAX_SEGMENTS = 3
+
+
+def sms_settings(**extra: Any) -> dict[str, Any]:
+    """A Twilio account whose token signs the webhooks, and the public URL it calls."""
+    return {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": CITY_NUMBER,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        **extra,
+    }
+
+
+def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
+    return RequestValidator(token).compute_signature(url, params)
+
+
+_sids = itertools.count(1)
+
+
+def new_sid() -> str:
+    return f"SM{next(_sids):032x}"
+
+
+def twilio_form(number: str, body: str, sid: str | None = None, **extra: str) -> dict[str, str]:
+    """The fields Twilio posts for an inbound SMS to a messaging service's number."""
+    sid = sid or new_sid()
+    return {
+        "ToCountry": "FR",
+        "ToState": "",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": "FR",
+        "To": CITY_NUMBER,
+        "MessagingServiceSid": MESSAGING_SERVICE_SID,
+        "ToZip": "",
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": number,
+        "ApiVersion": "2010-04-01",
+        **extra,
+    }
+
+
+class FreshContextClient(FlaskClient):
+    """Each request in an app context of its own (its own session), as in production.
+
+    The ``app`` fixtures keep one context pushed for the whole test, which a request would
+    otherwise share with the test and with the requests before it.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(FlaskClient.open, self, *args, **kwargs)
+
+
+@dataclass
+class Answer:
+    """One TwiML answer, read: the text of its ``<Message>`` or None for an empty one."""
+
+    xml: str
+    root: ET.Element
+
+    @property
+    def text(self) -> str | None:
+        messages = self.root.findall("Message")
+        assert len(messages) <= 1, self.xml
+        return "".join(messages[0].itertext()) if messages else None
+
+
+def read_twiml(body: bytes) -> Answer:
+    root = ET.fromstring(body)  # also proves the document is well-formed XML
+    assert root.tag == "Response"
+    assert {child.tag for child in root} <= {"Message"}
+    return Answer(body.decode("utf-8"), root)
+
+
+class Clock:
+    """The time the channel sees; each message moves it on a minute unless told otherwise."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = MONDAY_10H
+        monkeypatch.setattr(adapter, "now", lambda: self.now)
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@dataclass
+class Texter:
+    """One resident texting the city's number from ``number``."""
+
+    client: FlaskClient
+    clock: Clock
+    number: str = "+33612345678"
+    answers: list[Answer] = field(default_factory=list)
+
+    def post(
+        self,
+        params: dict[str, str],
+        *,
+        path: str = "/sms",
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):  # type: ignore[no-untyped-def]
+        signature = sign(PUBLIC_BASE_URL + path, params) if signature is None else signature
+        return self.client.post(
+            path, data=params, headers={"X-Twilio-Signature": signature, **(headers or {})}
+        )
+
+    def deliver(self, params: dict[str, str]) -> Answer:
+        """Post a signed inbound webhook and read the TwiML answer."""
+        response = self.post(params)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.mimetype == "text/xml"
+        answer = read_twiml(response.get_data())
+        self.answers.append(answer)
+        return answer
+
+    def send(self, body: str, *, wait: timedelta = timedelta(minutes=1), **extra: str) -> Answer:
+        """Text ``body``; the answer's text is ``.text`` (None when nothing is sent back)."""
+        self.clock.advance(wait)
+        return self.deliver(twilio_form(self.number, body, **extra))
+
+    def contact(self) -> Contact | None:
+        digest = phone_hash(self.number, "test-phone-key")
+        return db.session.scalars(select(Contact).where(Contact.phone_hash == digest)).first()
+
+
+def replies(contact_id: int | None = None) -> list[Message]:
+    query = select(Message).where(
+        Message.direction == Direction.OUTBOUND, Message.kind == MessageKind.REPLY
+    )
+    if contact_id is not None:
+        query = query.where(Message.contact_id == contact_id)
+    return list(db.session.scalars(query.order_by(Message.id)))
+
+
+def inbound_messages() -> list[Message]:
+    query = select(Message).where(Message.direction == Direction.INBOUND)
+    return list(db.session.scalars(query.order_by(Message.id)))
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)
+
+
+@pytest.fixture
+def sms_app(demo_database_url: str) -> Iterator[Flask]:
+    """The demo city, on a Twilio account that signs the webhooks."""
+    for app in _rolled_back_app(demo_database_url, **sms_settings()):
+        app.test_client_class = FreshContextClient
+        yield app
+
+
+@pytest.fixture
+def texter(sms_app: Flask, clock: Clock) -> Callable[..., Texter]:
+    """Factory: a resident texting from ``number`` (a French mobile unless told)."""
+
+    def make(number: str = "+33612345678") -> Texter:
+        return Texter(sms_app.test_client(), clock, number)
+
+    return make
