@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -179,6 +180,8 @@ def page_context() -> dict[str, Any]:
 
 def _url_with(**changes: Any) -> str:
     """This page's address with some query arguments changed (language, page)."""
+    if request.endpoint is None:  # an address that matched no page: keep it as it is
+        return request.path + "?" + urlencode({**request.args.to_dict(), **changes})
     args: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), **changes}
     return url_for(str(request.endpoint), **args)
 
@@ -197,9 +200,14 @@ def display_number(number: str) -> str:
     return number
 
 
-@blueprint.errorhandler(404)
+@blueprint.app_errorhandler(404)
 def not_found(error: HTTPException) -> Response:
-    return _page("web/error.html", status=404, message=_("There is no page at this address."))
+    """The lite page for any unknown address, not only the site's own (the back office and
+    the webhooks answer their errors themselves)."""
+    message = _("There is no page at this address.")
+    if request.blueprint != blueprint.name:  # the blueprint's context is not there by itself
+        return _page("web/error.html", status=404, message=message, **page_context())
+    return _page("web/error.html", status=404, message=message)
 
 
 @blueprint.errorhandler(CSRFError)

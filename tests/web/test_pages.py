@@ -64,6 +64,16 @@ def test_unknown_area_category_and_page_are_not_found(web: FlaskClient) -> None:
     assert web.get("/service/nope").status_code == 404
 
 
+def test_an_address_outside_the_site_gets_the_lite_page_in_the_residents_language(
+    web: FlaskClient,
+) -> None:
+    response = web.get("/no/such/page", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    page = parse(body_of(response))
+    assert "There is no page at this address." in page.visible_text
+    assert '<html lang="en"' in page.html
+
+
 def test_service_page_has_every_detail(visit) -> None:
     page = visit(f"/service/{CCAS}")
     text = page.visible_text
