@@ -95,6 +95,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "SMS_NUMBER": ("+33639980000", str),
     "VOICE_NUMBER": ("+33261910001", str),
     "RETENTION_DAYS": (30, int),
+    "CONVERSATION_TTL_MINUTES": (30, int),
     "ADMIN_IDLE_MINUTES": (480, int),
     "LOGIN_MAX_FAILURES": (5, int),
     "LOGIN_MAX_FAILURES_PER_ADDRESS": (20, int),

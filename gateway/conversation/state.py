@@ -20,8 +20,6 @@ from sqlalchemy.orm import Session
 from gateway.conversation.types import LocaleSource
 from gateway.models import Contact, ConversationState
 
-DEFAULT_TTL_MINUTES = 30
-
 
 class Level(enum.StrEnum):
     """What the resident has in front of them, so a number or "more" has a meaning."""
@@ -95,9 +93,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def ttl() -> timedelta:
-    return timedelta(
-        minutes=int(current_app.config.get("CONVERSATION_TTL_MINUTES", DEFAULT_TTL_MINUTES))
-    )
+    return timedelta(minutes=current_app.config["CONVERSATION_TTL_MINUTES"])
 
 
 def load(session: Session, contact: Contact, channel: str, now: datetime) -> Conversation:
