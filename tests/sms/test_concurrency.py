@@ -39,9 +39,9 @@ def test_simultaneous_deliveries_answer_once(
         request.applymarker(
             pytest.mark.xfail(
                 strict=False,  # it depends on which thread SQLite lets read first
-                reason="gateway/db.py begins SQLite transactions DEFERRED: the second delivery, "
-                "holding a read lock, is often refused the write lock at once ('database is "
-                "locked', HTTP 500) instead of waiting for it",
+                reason="gateway/db.py begins SQLite transactions DEFERRED: a delivery that read "
+                "before the other committed may not write any more, and SQLite says 'database "
+                "is locked' at once (HTTP 500) instead of waiting; BEGIN IMMEDIATE would wait",
             )
         )
     engine_runs = []
