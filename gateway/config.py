@@ -61,6 +61,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "TWILIO_AUTH_TOKEN": (None, str),
     "TWILIO_FROM_NUMBER": (None, str),
     "TWILIO_API_BASE_URL": (None, str),
+    "SMS_PROVIDER": ("auto", str),
     "TWILIO_MPS": (1.0, float),
     "DAILY_SEGMENT_CAP": (2000, int),
     # Answers one number gets per hour by SMS, then one notice and silence for an hour; 0: no limit.

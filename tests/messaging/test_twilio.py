@@ -113,3 +113,27 @@ def test_wrong_credentials_fail_without_retry(twilio_app: Flask, twilio_api: Fak
     message = queue_and_commit()
     assert (message.status, message.error_code) == (MessageStatus.FAILED, 20003)
     assert not twilio_api.received[0].authorized
+
+
+def test_outbox_chosen_explicitly_keeps_messages_in_despite_credentials(
+    backend, tmp_path, twilio_api: FakeTwilioApi
+) -> None:
+    from tests.messaging.conftest import _committed_app, twilio_settings
+
+    for _app in _committed_app(
+        backend, tmp_path, SMS_PROVIDER="outbox", **twilio_settings(twilio_api)
+    ):
+        message = queue_and_commit()
+        assert message.status is MessageStatus.SENT
+        assert message.provider_sid.startswith("OUTBOX")
+    assert twilio_api.received == []
+
+
+def test_unknown_provider_choice_is_a_clear_error(backend, tmp_path) -> None:
+    from gateway.config import ConfigError
+    from gateway.messaging.provider import sms_provider
+    from tests.messaging.conftest import _committed_app
+
+    for _app in _committed_app(backend, tmp_path, SMS_PROVIDER="carrier-pigeon"):
+        with pytest.raises(ConfigError, match="SMS_PROVIDER"):
+            sms_provider()
