@@ -366,7 +366,9 @@ def _repeat(turn: Turn, _action: Action | None = None, *, note: str = "") -> Rep
 
 def _send_sms(turn: Turn, action: Action) -> Reply:
     """Voice ``#``: the adapter queues the shown service's details to the caller by SMS."""
-    service_id = action.arg or turn.conversation.service_id
+    # Only the place on screen: after going back to a list, "#" must not send the last one seen.
+    on_screen = turn.conversation.level is Level.SERVICE
+    service_id = action.arg or (turn.conversation.service_id if on_screen else None)
     card = _card(turn, service_id) if service_id else None
     if card is None:
         return _repeat(turn, note=_("Choose a place first."))

@@ -50,6 +50,18 @@ def test_a_call_from_language_to_sms(city, phone) -> None:
     assert transfer.expect is Expect.NOTHING
 
 
+def test_hash_on_a_list_sends_nothing_even_after_a_place_was_seen(city, phone) -> None:
+    caller = phone("+447700900123", channel="voice")
+    caller.press("2")  # English
+    caller.press("1")  # food
+    assert caller.press("1").kind is K.SERVICE
+    assert caller.press("0").kind is K.MENU
+    assert caller.press("1").kind is K.RESULTS
+    reply = caller.press("#")
+    assert reply.kind is not K.HANDOFF
+    assert "Choose a place first." in reply.note
+
+
 def test_a_known_caller_skips_the_language_menu_and_can_change_it(city, phone) -> None:
     caller = phone("+33612345678", channel="voice")
     caller.send("LANGUE AR", wait=timedelta(0))
