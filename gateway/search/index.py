@@ -80,6 +80,12 @@ class Analysis:
         return self.postcode is not None or self.district is not None
 
 
+@dataclass(frozen=True)
+class Scores:
+    relevance: dict[int, float]  # per service position
+    name_hits: dict[int, int]  # how many of the words typed are in the service's name
+
+
 class SearchIndex:
     def __init__(self, records: Iterable[ServiceRecord], vocabulary: Vocabulary) -> None:
         # In name order, then id: a service's position is the final tiebreak of ranking.
@@ -176,9 +182,6 @@ class SearchIndex:
 
     # -- reading a query --------------------------------------------------------------------
 
-    def detect_language(self, text: str) -> str | None:
-        return self._guesser.guess(text, words(text))
-
     def analyse(self, text: str, locale: str | None = None) -> Analysis:
         typed = words(text)
         detected = self._guesser.guess(text, typed)
@@ -234,7 +237,7 @@ class SearchIndex:
                 for core, name in self._districts_by_first[first]:
                     rest = expanded[start + 1 : start + len(core)]
                     if len(rest) == len(core) - 1 and all(
-                        _close(typed, known) for typed, known in zip(rest, core[1:], strict=True)
+                        _close(said, known) for said, known in zip(rest, core[1:], strict=True)
                     ):
                         found.append((-len(core), start, name))
         if not found:
@@ -306,7 +309,7 @@ class SearchIndex:
 
     # -- scoring ----------------------------------------------------------------------------
 
-    def score(self, analysis: Analysis) -> dict[int, float]:
+    def score(self, analysis: Analysis) -> Scores:
         """Relevance per service position; services the query does not point to are absent."""
         scores: dict[int, float] = {}
         for match in analysis.categories:
@@ -317,14 +320,18 @@ class SearchIndex:
                 continue
             for position in members:
                 scores[position] = scores.get(position, 0.0) + points
+        name_hits: dict[int, int] = {}
         for term in analysis.terms:
             best: dict[int, float] = {}
+            in_name: set[int] = set()
             for known, factor in term.candidates:
                 weight = self._idf[known] * factor
-                for field_weight, ids in zip(FIELD_WEIGHTS, self._postings[known], strict=True):
-                    value = field_weight * weight
+                for code, ids in enumerate(self._postings[known]):
+                    value = FIELD_WEIGHTS[code] * weight
                     if value < MIN_CONTRIBUTION:
                         break  # fields come in decreasing weight
+                    if code == NAME and term.typed:
+                        in_name.update(ids)
                     if not best:
                         best = dict.fromkeys(ids, value)
                         continue
@@ -333,12 +340,15 @@ class SearchIndex:
                             best[position] = value
             for position, value in best.items():
                 scores[position] = scores.get(position, 0.0) + value
+            for position in in_name:
+                name_hits[position] = name_hits.get(position, 0) + 1
         for position in self._named(analysis.terms):
             scores[position] = scores.get(position, 0.0) + CATEGORY_POINTS
         if not scores:
-            return scores
+            return Scores({}, {})
         floor = max(scores.values()) * MIN_SHARE_OF_BEST
-        return {position: value for position, value in scores.items() if value >= floor}
+        kept = {position: value for position, value in scores.items() if value >= floor}
+        return Scores(kept, name_hits)
 
     def _named(self, terms: Sequence[Term]) -> set[int]:
         """Services whose name holds every word of a query of several words: the resident
@@ -377,8 +387,8 @@ class SearchIndex:
         return found
 
     def in_area(self, postcode: str | None, district: str | None) -> set[int]:
-        """Services with a place in the area: by postcode when given, else by district (as
-        :meth:`gateway.directory.queries.Area.contains`)."""
+        """Services with a place in the area, by its postcode or its district (as
+        :meth:`gateway.directory.queries.Area.contains` decides for one place)."""
         found = self._by_postcode.get(postcode, set()) if postcode else set()
         if district:
             found = found | self._by_district.get(district.casefold(), set())

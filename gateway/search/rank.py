@@ -1,8 +1,11 @@
 """Ordering hits: relevance first, then the resident's area, open now / opening soonest,
 nearest, and finally name and id so that the same question always gets the same answer.
 
-Relevance is compared by whole points (see :mod:`gateway.search.index`), so that a stray
-description word does not push a closed service above an open one of the same category.
+Relevance is compared in steps of a quarter of the best score, at most a quarter category
+(see :mod:`gateway.search.index`), so that a word found in a description by the way does
+not push a closed service above an open one of the same category. Within a step, services
+with more of the resident's own words in their name come first ("cheap phone": the shop
+of refurbished phones before the other computer help).
 The index keeps services in name order, so a service's position is the name-and-id
 tiebreak, and a group scanned in position order can stop early once enough are open.
 """
@@ -14,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.directory.queries import Area
-from gateway.search.index import SearchIndex, unit_vector
+from gateway.search.index import CATEGORY_POINTS, Scores, SearchIndex, unit_vector
 
+MAX_RELEVANCE_STEP = CATEGORY_POINTS / 4
 # Stands for "no opening known" among waits in minutes (more than the look-ahead).
 _NEVER = 10**7
 
@@ -30,7 +34,7 @@ class Ranked:
 
 def rank(
     index: SearchIndex,
-    scores: dict[int, float],
+    scores: Scores,
     *,
     at: datetime,
     timezone: str,
@@ -39,17 +43,19 @@ def rank(
 ) -> list[Ranked]:
     """The best ``limit`` services of ``scores``, in order.
 
-    Services fall in groups of the same whole relevance and the same side of the area;
-    hours and distances are worked out only for the groups that reach the first ``limit``.
+    Services fall in groups: the same relevance step, as many of the words typed in their
+    name, the same side of the area. Hours and distances are worked out only for the groups
+    that reach the first ``limit``.
     """
-    groups: dict[tuple[int, bool], list[int]] = {}
-    if area is None or (area.postcode is None and area.district is None):
-        for position, score in scores.items():
-            groups.setdefault((-int(score), True), []).append(position)
-    else:
-        inside = index.in_area(area.postcode, area.district)
-        for position, score in scores.items():
-            groups.setdefault((-int(score), position not in inside), []).append(position)
+    relevance, name_hits = scores.relevance, scores.name_hits
+    if not relevance:
+        return []
+    unit = min(MAX_RELEVANCE_STEP, max(relevance.values()) / 4)
+    inside = index.in_area(area.postcode, area.district) if area is not None else set()
+    groups: dict[tuple[int, int, bool], list[int]] = {}
+    for position, score in relevance.items():
+        key = (-int(score // unit), -name_hits.get(position, 0), position not in inside)
+        groups.setdefault(key, []).append(position)
     ranked: list[Ranked] = []
     for key in sorted(groups):
         if len(ranked) >= limit:
@@ -61,7 +67,7 @@ def rank(
         else:
             centre = unit_vector(area.latitude, area.longitude)
             chosen = _soonest_nearest(index, group, waits, centre, limit - len(ranked))
-        ranked.extend(Ranked(group[i], scores[group[i]], not key[1], waits[i]) for i in chosen)
+        ranked.extend(Ranked(group[i], relevance[group[i]], not key[2], waits[i]) for i in chosen)
     return ranked
 
 

@@ -176,3 +176,13 @@ def test_a_named_place_beats_a_category_word(ask):
     result = ask(records, "secours populaire")  # "secours" is also an emergency word
     assert ids(result)[0] == "sp"
     assert result.categories == ("emergency",)
+
+
+def test_the_residents_own_words_in_a_name_come_before_hours(ask):
+    records = [
+        record("help", "Aide numérique", ("digital",), hours=WEEKDAYS),
+        record("phones", "Téléphones reconditionnés", ("digital",), hours=EVENINGS),
+    ]
+    result = ask(records, "telephone pas cher")
+    assert ids(result) == ["phones", "help"]
+    assert "name:telephones" in result.hits[0].reasons
