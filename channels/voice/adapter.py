@@ -138,6 +138,7 @@ class VoiceAdapter:
             locale_hint=state.locale if state.number is None else None,
             received_at=now(),
             action=action,
+            new_session=state.new_call,
         )
         return self.inbound
 

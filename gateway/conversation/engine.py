@@ -80,7 +80,7 @@ def handle(inbound: Inbound) -> Reply:
     contact = _contact(session, inbound.contact)
     conversation = (
         state.load(session, contact, inbound.channel, inbound.received_at)
-        if contact is not None
+        if contact is not None and not inbound.new_session
         else Conversation()
     )
     locales: tuple[str, ...] = tuple(config["LOCALES"])

@@ -164,7 +164,8 @@ class Inbound:
 
     ``contact`` is the sender's number (E.164), or None when anonymous (web, hidden caller ID).
     ``action`` is set by stateless channels following a choice's link instead of sending text.
-    ``received_at`` must be timezone-aware.
+    ``received_at`` must be timezone-aware. ``new_session`` is the channel's word that a new
+    conversation begins here whatever was stored (a new phone call), not a resumed one.
     """
 
     channel: str
@@ -174,6 +175,7 @@ class Inbound:
     locale_hint: str | None
     received_at: datetime
     action: Action | None = None
+    new_session: bool = False
 
 
 @dataclass(frozen=True)

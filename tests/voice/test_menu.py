@@ -88,6 +88,17 @@ def test_a_known_language_skips_the_language_menu(call) -> None:
     assert english.says()[0].language == "en-GB"
 
 
+def test_calling_back_starts_at_the_menu_not_at_the_last_place_heard(call) -> None:
+    first: Caller = call()
+    first.dial()
+    menu = first.press("1")  # French
+    food = first.press("1")
+    first.press("1")  # a place
+    again = call(first.number)  # a new call within the conversation's 30 minutes
+    assert menu.text() in again.dial().text()  # the main menu, after a greeting
+    assert again.press("1").text() == food.text()  # "1" is food again, not the old list's first
+
+
 @CALLERS
 def test_silence_is_met_twice_then_a_gentle_goodbye(call, number: str | None) -> None:
     caller: Caller = call() if number else call(None)
