@@ -49,6 +49,22 @@ def test_record_query_keeps_no_phone_number(session, make_service):
     assert row.locale == "fr"
     assert not any(ch.isdigit() for ch in row.text)
     assert "faim" in row.text
+    assert row.area is None
+
+
+def test_record_query_keeps_area_and_no_result(session, make_service):
+    make_service("Épicerie solidaire", categories=("food",), postcode="45130")
+    found = search(session, "faim 45130 +33 6 12 34 56 78", at=AT, timezone=TZ)
+    record_query(session, found, channel="web", locale="en")
+    nothing = search(session, "je veux svp", at=AT, timezone=TZ)
+    record_query(session, nothing, channel="voice", locale="en")
+    rows = session.scalars(select(SearchQuery).order_by(SearchQuery.id)).all()
+    assert [(r.channel, r.locale, r.area, r.category, r.result_count) for r in rows] == [
+        ("web", "fr", "45130", "food", 1),
+        ("voice", "fr", None, None, 0),
+    ]
+    assert rows[0].text == "faim 45130"
+    assert rows[1].no_result
 
 
 def test_a_named_area_orders_and_is_returned(session, make_service):
