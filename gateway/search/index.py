@@ -42,6 +42,7 @@ MIN_CONTRIBUTION = 0.15
 # Hits far below the best are noise (a stray word in a description), not answers.
 MIN_SHARE_OF_BEST = 0.25
 
+MAX_WORDS = 40
 DISTRICT_MIN_FUZZY = 5
 _POSTCODE = re.compile(r"^\d{5}$")
 _DISTRICT_ARTICLES = frozenset({"le", "la", "les", "l"})
@@ -183,7 +184,8 @@ class SearchIndex:
     # -- reading a query --------------------------------------------------------------------
 
     def analyse(self, text: str, locale: str | None = None) -> Analysis:
-        typed = words(text)
+        # A question fits in far fewer words; a pasted page must not cost a page of lookups.
+        typed = words(text)[:MAX_WORDS]
         detected = self._guesser.guess(text, typed)
         stopwords = self._stopwords_for(locale, detected)
         used = [False] * len(typed)

@@ -186,3 +186,10 @@ def test_the_residents_own_words_in_a_name_come_before_hours(ask):
     result = ask(records, "telephone pas cher")
     assert ids(result) == ["phones", "help"]
     assert "name:telephones" in result.hits[0].reasons
+
+
+def test_a_pasted_page_is_read_up_to_a_question_s_length(vocabulary):
+    index = SearchIndex([record("a", "Épicerie")], vocabulary)
+    analysis = index.analyse("bla " * 5000 + "faim")
+    assert analysis.categories == ()
+    assert len(index.analyse("faim " + "bla " * 5000).kept_words) == 40
