@@ -117,8 +117,8 @@ def receive(incoming: IncomingSms) -> Exchange:
 
     forgotten = reply.hints.forgotten
     if forgotten:
-        # The engine deleted the contact and its messages, this one included. What stays is
-        # that a message with this SID was answered: no body, no contact.
+        # The engine deleted the contact and its messages, this one included. Only the SID
+        # stays, with no body and no contact, so that a retry of it is not answered again.
         message = _anonymous_copy(session, incoming.sid, at)
     message.locale = reply.locale
     if sms is not None:

@@ -124,7 +124,7 @@ def _layouts(reply: Reply) -> list[_Layout]:
     keys = _keys(reply, len(reply.choices)) if engine_prompt else ""
     plan = [(screens[0], engine_prompt), (screens[1], engine_prompt)]
     plan += [(screen, keys) for screen in screens[1:]]
-    choice_forms = [
+    choice_forms: list[tuple[tuple[LineRole, ...], int | None]] = [
         (_CHOICE_DETAILS[:shown], None) for shown in range(len(_CHOICE_DETAILS), -1, -1)
     ]
     choice_forms += [((), limit) for limit in _LABEL_LIMITS]
