@@ -116,7 +116,9 @@ class Hours:
         if current is not None:
             minutes = 0
         elif upcoming is not None:
-            minutes = int((upcoming.starts - local).total_seconds() // 60)
+            # Through timestamps: two datetimes of one zone subtract by the wall clock, which
+            # is an hour off across a change of clocks.
+            minutes = int((upcoming.starts.timestamp() - local.timestamp()) // 60)
         return HoursStatus(
             open_now=current is not None,
             closes_at=None if current is None else self._continuous_end(current, openings),

@@ -1,8 +1,7 @@
 """When services open, worked out from the index's records rather than the database.
 
-Same rules as :mod:`gateway.directory.hours` (weekly ranges, overnight ranges, dated
-closures, a service not active never opens; a test holds the two equal), computed for many
-services at once. Most services share their hours with many others (9:00–17:00 on
+The openings come from :mod:`gateway.directory.hours` itself; what this adds is speed for
+many services at once. Most services share their hours with many others (9:00–17:00 on
 weekdays…), so openings are worked out per distinct schedule, not per service, and only
 once per local day; a query then bisects each distinct schedule it meets once.
 """
@@ -13,11 +12,11 @@ import threading
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from gateway.directory.hours import LOOKAHEAD_DAYS, DatedClosure, WeeklyRange
+from gateway.directory.hours import LOOKAHEAD_DAYS, DatedClosure, Hours, WeeklyRange
 from gateway.search.records import ServiceRecord
 
 Schedule = tuple[tuple[WeeklyRange, ...], tuple[DatedClosure, ...]]
@@ -58,7 +57,7 @@ class OpeningTimes:
         for schedule in set(schedules):
             openings = cache[schedule]
             if openings is None:
-                openings = cache[schedule] = _openings(self._schedules[schedule], day[1], zone)
+                openings = cache[schedule] = _openings(self._schedules[schedule], day[1], timezone)
             starts, latest_ends = openings
             after = bisect_right(starts, moment)
             if after and latest_ends[after - 1] > moment:
@@ -70,23 +69,13 @@ class OpeningTimes:
         return [waits[schedule] for schedule in schedules]
 
 
-def _openings(schedule: Schedule, today: date, zone: ZoneInfo) -> tuple[array[int], array[int]]:
+def _openings(schedule: Schedule, today: date, timezone: str) -> tuple[array[int], array[int]]:
     ranges, closures = schedule
-
-    def instant(day: date, clock: time) -> int:
-        return int(datetime.combine(day, clock, zone).timestamp())
-
-    pairs = []
-    # From the day before: an overnight opening begun yesterday may still run.
-    for offset in range(-1, LOOKAHEAD_DAYS):
-        day = today + timedelta(days=offset)
-        if any(closure.covers(day) for closure in closures):
-            continue
-        for weekly in ranges:
-            if weekly.weekday == day.weekday():
-                ends_on = day + timedelta(days=1) if weekly.overnight else day
-                pairs.append((instant(day, weekly.opens_at), instant(ends_on, weekly.closes_at)))
-    pairs.sort()
+    # The same openings Hours.status looks at: from the day before (an overnight opening
+    # begun yesterday may still run) to the end of the look-ahead.
+    hours = Hours(ranges, closures, timezone=timezone)
+    openings = hours.openings_between(today - timedelta(days=1), LOOKAHEAD_DAYS + 1)
+    pairs = [(int(o.starts.timestamp()), int(o.ends.timestamp())) for o in openings]
     return (
         array("q", (start for start, _end in pairs)),
         array("q", accumulate((end for _start, end in pairs), max)),

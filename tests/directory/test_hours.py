@@ -106,3 +106,10 @@ def test_daylight_saving_change_keeps_wall_clock_hours() -> None:
     status = hours.status(datetime(2027, 3, 28, 12, tzinfo=PARIS))
     assert status.next_opening.starts == datetime(2027, 3, 29, 9, 0, tzinfo=PARIS)
     assert status.minutes_to_opening == 21 * 60
+
+
+def test_a_wait_across_the_change_of_clocks_counts_real_minutes() -> None:
+    hours = Hours(weekdays("09:00", "12:00", days=[MON]))
+    # Saturday 2027-03-27 22:00 to Monday 09:00: clocks go forward in between, 34 h not 35.
+    status = hours.status(datetime(2027, 3, 27, 22, tzinfo=PARIS))
+    assert status.minutes_to_opening == 34 * 60
