@@ -44,6 +44,7 @@ from gateway.conversation.state import ttl
 from gateway.db import db
 from gateway.directory import describe
 from gateway.directory.categories import category_name
+from gateway.directory.operations import REPORT_MAX_CHARS, report_problem
 from gateway.directory.queries import (
     Area,
     ServiceCard,
@@ -57,14 +58,13 @@ from gateway.directory.queries import (
     services_of_category,
 )
 from gateway.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, ORIGINAL_LOCALE, text_direction
-from gateway.models import CATEGORY_SLUGS, Feedback, Service
+from gateway.models import CATEGORY_SLUGS, Service
 from gateway.search import record_query, search
 
 blueprint = Blueprint("web", __name__, template_folder="templates")
 
 PAGE_SIZE = 20  # places per page: a long list on a small screen, still far under 14 KB
 SEARCH_LIMIT = 60
-REPORT_MAX_CHARS = 1000
 # Stands for the form token while the ETag is computed (see render.page).
 TOKEN_SLOT = "csrf-token-slot"
 
@@ -364,8 +364,8 @@ def report(service_id: str) -> BaseResponse:
     """A resident says something is wrong: a report for the social workers' queue."""
     csrf.protect()
     record = _listed(service_id)
-    text = " ".join(request.form.get("text", "").split())[:REPORT_MAX_CHARS]
-    if not text:
+    text = request.form.get("text", "")
+    if not text.strip():
         card = service_card(record, _locale(), _city_now(), current_app.config["TIMEZONE"])
         response = _page(
             "web/service.html",
@@ -374,9 +374,7 @@ def report(service_id: str) -> BaseResponse:
             token=generate_csrf(),
         )
         return render.not_stored(response)
-    db.session.add(
-        Feedback(service_id=record.id, contact_id=None, channel="web", locale=_locale(), text=text)
-    )
+    report_problem(db.session, record.id, text, channel="web", locale=_locale())
     db.session.commit()
     return render.not_stored(redirect(url_for("web.reported", service_id=record.id), code=303))
 

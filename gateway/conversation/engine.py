@@ -55,12 +55,12 @@ from gateway.conversation.types import (
 )
 from gateway.db import db
 from gateway.directory.categories import category_name
+from gateway.directory.operations import report_problem
 from gateway.directory.queries import ServiceCard, find_area, get_service, services_of_category
 from gateway.i18n import LANGUAGE_NAMES, pick_field
-from gateway.models import CATEGORY_SLUGS, Contact, Feedback
+from gateway.models import CATEGORY_SLUGS, Contact
 from gateway.search import detect_language, record_query, search
 
-MAX_REPORT_CHARS = 1000
 SEARCH_LIMIT = 50
 
 # Commands that are steps in the menu tree, the same as following a choice's action.
@@ -523,14 +523,13 @@ def _on_report(turn: Turn, parsed: Parsed) -> Reply:
             missing = _("There is no number %(number)s in your last list.", number=parsed.number)
             return list_reply(turn, note=f"{missing} {how}", invalid=True)
         return menu_reply(turn, note=how, invalid=True)
-    turn.session.add(
-        Feedback(
-            service_id=service.id,
-            contact_id=turn.contact.id if turn.contact is not None else None,
-            channel=turn.inbound.channel,
-            locale=turn.locale,
-            text=parsed.arg[:MAX_REPORT_CHARS],
-        )
+    report_problem(
+        turn.session,
+        service.id,
+        parsed.arg,
+        channel=turn.inbound.channel,
+        locale=turn.locale,
+        contact_id=turn.contact.id if turn.contact is not None else None,
     )
     name = pick_field(service.text_by_locale(), "name", turn.locale).text
     return notice_reply(

@@ -706,6 +706,34 @@ def restore_organization(
 # --------------------------------------------------------------------------------------------
 
 
+REPORT_MAX_CHARS = 1000
+
+
+def report_problem(
+    session: Session,
+    service_id: str,
+    text: str,
+    *,
+    channel: str,
+    locale: str,
+    contact_id: int | None = None,
+) -> Feedback:
+    """A resident's report about a service, from any channel, for the social workers' queue.
+
+    White space is folded and the text cut to ``REPORT_MAX_CHARS``, the same on every channel.
+    """
+    feedback = Feedback(
+        service_id=service_id,
+        contact_id=contact_id,
+        channel=channel,
+        locale=locale,
+        text=" ".join(text.split())[:REPORT_MAX_CHARS],
+    )
+    session.add(feedback)
+    session.flush()
+    return feedback
+
+
 def review_feedback(
     session: Session,
     actor: Actor,
