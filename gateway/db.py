@@ -45,7 +45,11 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-un
 
 
 def _on_sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE: take the write lock at the start and wait for it (busy timeout). A deferred
+    # transaction that read before another process committed could not write any more, and
+    # SQLite would refuse at once instead of waiting. The embedded default serialises writers;
+    # a site with real traffic runs PostgreSQL.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:

@@ -41,7 +41,9 @@ def load(message_id: int) -> Message:
     """The row as committed by the worker, read in a fresh session."""
     db.session.expire_all()
     db.session.rollback()
-    return db.session.get_one(Message, message_id)
+    message = db.session.get_one(Message, message_id)
+    db.session.commit()  # end the read: on SQLite it holds the lock the worker must take
+    return message
 
 
 def redis_queue(setup: WorkerSetup) -> Queue:
