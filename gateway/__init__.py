@@ -14,7 +14,7 @@ from flask import Flask
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → CLI."""
     from channels import sms, voice, web
-    from gateway import admin, cli, health, i18n
+    from gateway import admin, cli, extensions, health, i18n
     from gateway.config import environment, load_settings
     from gateway.db import db
 
@@ -32,6 +32,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
     i18n.init_app(app)
+    extensions.init_app(app)
     app.register_blueprint(health.blueprint)
     admin.init_app(app)
     web.init_app(app)

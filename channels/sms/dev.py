@@ -16,9 +16,9 @@ from sqlalchemy import select
 from channels.sms import adapter
 from channels.sms.cli import local_sid
 from channels.sms.exchange import Exchange, IncomingSms, receive
-from gateway.admin import csrf
 from gateway.contacts import normalize_number, phone_hash
 from gateway.db import db
+from gateway.extensions import csrf
 from gateway.models import Contact, Message
 
 blueprint = Blueprint("sms_dev", __name__, template_folder="templates")

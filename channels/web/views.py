@@ -37,7 +37,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from channels.web import phrases, render
 from channels.web.areas import District, districts, find_district
-from gateway.admin import csrf
 from gateway.contacts import country_calling_code
 from gateway.conversation.commands import Command, command_word
 from gateway.conversation.state import ttl
@@ -57,6 +56,7 @@ from gateway.directory.queries import (
     service_card,
     services_of_category,
 )
+from gateway.extensions import csrf
 from gateway.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, ORIGINAL_LOCALE, text_direction
 from gateway.models import CATEGORY_SLUGS, Service
 from gateway.search import record_query, search

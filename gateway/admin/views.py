@@ -32,7 +32,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from gateway import audit
-from gateway.admin import accounts, csrf, history, overview
+from gateway.admin import accounts, history, overview
 from gateway.admin.auth import (
     MIN_PASSWORD_LENGTH,
     LoginLimits,
@@ -63,6 +63,7 @@ from gateway.directory import operations
 from gateway.directory.categories import category_name
 from gateway.directory.operations import OperationError, OrganizationData, ServiceData
 from gateway.directory.queries import categories, get_service
+from gateway.extensions import csrf
 from gateway.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, text_direction
 from gateway.models import (
     SUMMARY_MAX_CHARS,
