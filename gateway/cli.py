@@ -13,6 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, routes_command, shell_command
 from sqlalchemy import func, select
+from werkzeug.serving import run_simple
 
 from gateway import migrations
 from gateway.db import db
@@ -128,7 +129,8 @@ def run(host: str, port: int) -> None:
     # The local server is not production, so it may start without a SECRET_KEY.
     app = create_app({"DEBUG": True})
     click.echo(f"Guichet on http://{host}:{port}/  (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Not app.run(): Flask ignores it inside its own CLI. Threads, no debugger, no reloader.
+    run_simple(host, port, app, threaded=True)
 
 
 @click.command("worker", help="Run an RQ worker for background jobs (needs REDIS_URL).")
