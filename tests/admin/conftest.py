@@ -85,6 +85,15 @@ def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser that asks for English, the back office's second language (French, the
+    default, is checked on its own in test_home)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
 def make_organization(app: Flask) -> Callable[..., Organization]:
     counter = iter(range(1, 10_000))
 

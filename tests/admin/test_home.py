@@ -144,9 +144,12 @@ def test_recent_changes_everywhere(admin, make_service, app) -> None:
     assert page.index("<strong>Import") < page.index("<strong>Marked as verified")  # newest first
 
 
-def test_the_interface_speaks_french_by_default_and_english_on_request(client) -> None:
+def test_the_interface_speaks_french_by_default_and_english_on_request(app) -> None:
+    client = app.test_client()  # a browser that states no language
     # One app context serves the whole test, so Babel's cached locale is refreshed by hand.
-    assert '<html lang="fr"' in client.get("/admin/login").get_data(as_text=True)
+    french = client.get("/admin/login").get_data(as_text=True)
+    assert '<html lang="fr"' in french
+    assert "Se connecter" in french
     refresh()
     response = client.get("/admin/login?lang=en")
     assert '<html lang="en"' in response.get_data(as_text=True)

@@ -15,7 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
+from channels.sms.adapter import now
+from channels.sms.cli import local_sid
+from channels.sms.exchange import IncomingSms, receive
 from gateway.admin import accounts
+from gateway.db import db
 from gateway.directory import operations
 from gateway.directory.queries import directory_version, get_service, service_card
 from gateway.models import ClosureReason, TextStatus, UserRole
@@ -41,6 +45,7 @@ def admin_account(live_server: LiveServer) -> Iterator[None]:
 @pytest.fixture
 def service_id(live_server: LiveServer, request: pytest.FixtureRequest) -> str:
     """A fresh service of a fresh organisation, named after the test."""
+    own_word = "".join(ch for ch in request.node.name if ch.isalpha())
     with live_server.session() as session:
         organization = operations.create_organization(
             session, "test", operations.OrganizationData(name=f"Association {request.node.name}")
@@ -50,7 +55,10 @@ def service_id(live_server: LiveServer, request: pytest.FixtureRequest) -> str:
             "test",
             operations.ServiceData(
                 organization_id=organization.id,
-                texts={"fr": operations.TextData(name="Repas chaud", summary="Repas le midi.")},
+                # A word of its own in the name, so that an SMS search finds this one.
+                texts={
+                    "fr": operations.TextData(name=f"Repas {own_word}", summary="Repas le midi.")
+                },
                 categories=["food"],
                 languages=["fr"],
                 places=[operations.PlaceData(None, "Salle", "3 rue Neuve", "45100", "Val")],
@@ -82,7 +90,7 @@ def version(live_server: LiveServer) -> int:
 
 def test_log_in_and_out(page: Page) -> None:
     page.goto("/admin/")
-    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     page.get_by_label("Email address").fill(EMAIL)
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
@@ -96,8 +104,22 @@ def test_log_in_and_out(page: Page) -> None:
     expect(page).to_have_url(LOGIN_URL)
 
 
+def sms_details(live_server: LiveServer, service_id: str) -> str:
+    """What a resident texting the service's own name, then "1", reads about it."""
+    word = card(live_server, service_id).name.text.split()[-1]
+    number = "+33639980" + str(abs(hash(word)) % 1000).zfill(3)
+    with live_server.app.app_context():
+        receive(IncomingSms(local_sid("BR"), number, word, now()))
+        details = receive(IncomingSms(local_sid("BR"), number, "1", now())).sms
+        db.session.commit()
+    assert details is not None
+    return details.text
+
+
 def test_edit_hours(page: Page, live_server: LiveServer, service_id: str) -> None:
     before = version(live_server)
+    hours = re.compile(r"09:00|9:00|14:00|19:00")
+    assert not hours.search(sms_details(live_server, service_id))
     log_in(page, f"/admin/services/{service_id}")
     monday = page.get_by_role("group", name="Monday")
     monday.get_by_label("Opens").first.fill("9h")
@@ -120,6 +142,10 @@ def test_edit_hours(page: Page, live_server: LiveServer, service_id: str) -> Non
     ]
     saturday_3am = datetime(2026, 12, 5, 3, 0, tzinfo=ZoneInfo(TZ))
     assert card(live_server, service_id, at=saturday_3am).hours.open_now  # Friday night runs on
+    # Every channel shows it on the next request: the lite site and an SMS answer.
+    page.goto(f"/service/{service_id}?lang=fr")
+    expect(page.locator("main")).to_contain_text("17:30")
+    assert hours.search(sms_details(live_server, service_id))
 
 
 def test_add_a_closure(page: Page, live_server: LiveServer, service_id: str) -> None:
@@ -225,7 +251,7 @@ def test_admin_pages_have_no_accessibility_violations(
     page.goto("/admin/login")
     assert_accessible(page)
     log_in(page)
-    for path in (
+    paths = (
         "/admin/",
         "/admin/services",
         f"/admin/services/{service_id}",
@@ -235,9 +261,13 @@ def test_admin_pages_have_no_accessibility_violations(
         "/admin/organizations",
         "/admin/users",
         "/admin/services/new",
-    ):
-        page.goto(path)
-        assert_accessible(page)
+    )
+    for language in ("fr", "ar", "en"):  # ?lang= is remembered: each page in each language
+        page.goto(f"/admin/?lang={language}")
+        for path in paths:
+            page.goto(path)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            assert_accessible(page)
     page.goto(f"/admin/services/{service_id}")
     page.locator("#locale-en > summary").click()
     page.locator("#text-fr-name").fill("")
