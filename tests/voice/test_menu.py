@@ -8,7 +8,7 @@ from channels.voice.prompts import say, say_choice
 from channels.voice.settings import voice_settings
 from gateway.config import SUPPORTED_LOCALES
 from gateway.i18n import LANGUAGE_NAMES
-from tests.voice.conftest import Answer, Caller
+from tests.voice.conftest import Answer, Caller, spoken
 
 DEFAULT_VOICES = {
     "fr": "fr-FR",
@@ -106,7 +106,7 @@ def test_silence_is_met_twice_then_a_gentle_goodbye(call, number: str | None) ->
     menu = caller.press("2")
     for _ in range(2):
         again = caller.wait()
-        assert again.says()[0].text == "I did not hear anything."
+        assert again.says()[0].text == spoken("I did not hear anything.", "en")
         assert menu_lines(again) == menu_lines(menu)
     goodbye = caller.wait()
     assert goodbye.verbs() == ["Say", "Hangup"]
@@ -136,7 +136,10 @@ def reach(caller: Caller, keys: str) -> Answer:
 def test_star_repeats_every_screen(call, number: str | None, level: str) -> None:
     caller: Caller = call() if number else call(None)
     screen = reach(caller, LEVELS[level])
-    assert "To hear this again, press star." in screen.text()
+    # A new caller hears the language menu in French, then chose English ("2").
+    locale = "fr" if level == "languages" else "en"
+    star = spoken("star", locale)
+    assert spoken("To hear this again, press %(key)s.", locale, key=star) in screen.text()
     again = caller.press("*")
     expected = menu_lines(screen)
     if level == "languages":
@@ -185,5 +188,5 @@ def test_a_few_words_at_the_menu_search(call) -> None:
     caller.press("1")
     answer = caller.speak("je cherche à manger")
     assert answer.says()[0].text == "Alimentation"  # the food places, by what was said
-    assert "Press 1." in answer.text()
+    assert spoken("Press %(key)s.", key="1") in answer.text()
     assert answer.gather.get("input") is None  # the list is chosen by key
