@@ -83,6 +83,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     engine.dispose()
 
 
+def translated(msgid: str, locale: str = "fr", **values: object) -> str:
+    """``msgid`` as the catalog of ``locale`` has it: tests name the English source string and
+    compare with what a resident of that language really gets."""
+    from babel.support import Translations
+
+    from gateway.i18n import TRANSLATIONS_DIR, compile_catalogs
+
+    compile_catalogs()
+    text = Translations.load(str(TRANSLATIONS_DIR), [locale]).gettext(msgid)
+    return text % values if values else text
+
+
 def settings_for(database_url: str, **extra: Any) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "TESTING": True,

@@ -56,7 +56,7 @@ from gateway.conversation.types import (
 from gateway.db import db
 from gateway.directory.categories import category_name
 from gateway.directory.operations import report_problem
-from gateway.directory.queries import ServiceCard, find_area, get_service, services_of_category
+from gateway.directory.queries import ServiceCard, category_cards, find_area, get_service
 from gateway.i18n import LANGUAGE_NAMES, pick_field
 from gateway.models import CATEGORY_SLUGS, Contact
 from gateway.search import detect_language, record_query, search
@@ -274,6 +274,7 @@ def _search(turn: Turn, words: str, page: int) -> Reply:
         timezone=turn.timezone,
         area=turn.area,
         limit=SEARCH_LIMIT,
+        directory=turn.directory,
     )
     if page == 0:
         record_query(turn.session, result, channel=turn.inbound.channel, locale=turn.locale)
@@ -298,8 +299,8 @@ def _category(turn: Turn, action: Action) -> Reply:
     slug = action.arg
     if slug not in CATEGORY_SLUGS:
         return menu_reply(turn, invalid=True)
-    cards = services_of_category(
-        turn.session, slug, turn.locale, turn.at, turn.timezone, area=turn.area
+    cards = category_cards(
+        turn.directory, slug, turn.locale, turn.at, turn.timezone, area=turn.area
     )
     if not cards:
         return no_result_reply(

@@ -37,9 +37,16 @@ from gateway.conversation.types import (
 )
 from gateway.directory import describe
 from gateway.directory.categories import category_name
-from gateway.directory.queries import Area, ServiceCard, find_area, get_service, service_card
+from gateway.directory.queries import (
+    Area,
+    DirectorySnapshot,
+    ServiceCard,
+    directory_snapshot,
+    find_area,
+    service_card,
+)
 from gateway.i18n import LANGUAGE_NAMES, ORIGINAL_LOCALE, Localized
-from gateway.models import CATEGORY_SLUGS, Contact, ServiceStatus
+from gateway.models import CATEGORY_SLUGS, Contact
 
 _CONTROL_LABELS: dict[Verb, LazyString] = {
     Verb.MORE: _l("More"),
@@ -72,6 +79,11 @@ class Turn:
     timezone: str
     helpline: str
     locales: tuple[str, ...]
+
+    @cached_property
+    def directory(self) -> DirectorySnapshot:
+        """The listed directory, read once per message and only by those that show places."""
+        return directory_snapshot(self.session)
 
     @cached_property
     def area(self) -> Area | None:
@@ -312,17 +324,12 @@ def listing_area(turn: Turn, listing: Listing) -> Area | None:
 
 def load_cards(turn: Turn, ids: Sequence[str], area: Area | None) -> list[ServiceCard]:
     """Cards for ``ids`` in order, skipping services unlisted since the list was made."""
-    cards = []
-    for service_id in ids:
-        service = get_service(turn.session, service_id)
-        if (
-            service is None
-            or service.archived_at is not None
-            or service.status is ServiceStatus.INACTIVE
-        ):
-            continue
-        cards.append(service_card(service, turn.locale, turn.at, turn.timezone, area))
-    return cards
+    listed = turn.directory.services
+    return [
+        service_card(listed[service_id], turn.locale, turn.at, turn.timezone, area)
+        for service_id in ids
+        if service_id in listed
+    ]
 
 
 def _listing_title(turn: Turn, listing: Listing, area: Area | None) -> str:

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from gateway.directory.hours import DatedClosure, HoursStatus, WeeklyRange
-from gateway.directory.queries import ServiceCard
+from gateway.directory.queries import Place, ServiceCard
 from gateway.i18n import Localized, pick_text
 from gateway.models import AccessCondition, Location, ServiceStatus
 
@@ -172,7 +172,7 @@ def closure_notes(card: ServiceCard) -> list[Localized]:
     return [note for note in notes if note.text]
 
 
-def address_line(location: Location | None, *, with_city: bool = True) -> str:
+def address_line(location: Place | Location | None, *, with_city: bool = True) -> str:
     """The street address, then postcode and city unless the line must stay short."""
     if location is None:
         return ""

@@ -2,21 +2,32 @@
 
 Channels never assemble a service's facts themselves: :func:`service_card` resolves the texts
 for a locale (saying when it fell back to French), the hours at a moment, the place and phones.
+
+What residents are shown is read from a :class:`DirectorySnapshot`: every listed service as
+plain, read-only values, built once per process and directory version
+(:func:`directory_snapshot`). Each request reads the version (one small query); every write
+bumps it (:func:`gateway.directory.operations.bump_directory_version`), so an edit is seen on
+the next request in every process, and meanwhile a card or a category costs no query.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.directory.hours import DatedClosure, Hours, HoursStatus, WeeklyRange
-from gateway.i18n import Localized, pick_field
+from gateway.i18n import Localized, pick_text
 from gateway.models import (
+    TEXT_FIELDS,
     Category,
     DirectoryVersion,
     Location,
@@ -25,6 +36,8 @@ from gateway.models import (
     ServiceLocation,
     ServiceStatus,
 )
+
+T = TypeVar("T")
 
 _SERVICE_LOADING = (
     selectinload(Service.texts),
@@ -79,16 +92,151 @@ def listed_services(session: Session, category: str | None = None) -> list[Servi
     return list(session.scalars(query.order_by(Service.id)))
 
 
-def hours_of(service: Service, timezone: str) -> Hours:
+@dataclass(frozen=True)
+class Place:
+    """Where a service is delivered, as residents are told (a location's plain values)."""
+
+    name: str
+    address: str
+    postcode: str
+    city: str
+    district: str
+    latitude: float | None
+    longitude: float | None
+
+    @classmethod
+    def of(cls, location: Location) -> Place:
+        return cls(
+            name=location.name,
+            address=location.address,
+            postcode=location.postcode,
+            city=location.city,
+            district=location.district,
+            latitude=location.latitude,
+            longitude=location.longitude,
+        )
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    """A service as plain, read-only values: everything a card is made of.
+
+    ``texts`` maps a locale to every text field (:data:`~gateway.models.TEXT_FIELDS`, "" when
+    empty); ``places`` and ``phones`` are in the directory's order.
+    """
+
+    id: str
+    status: ServiceStatus
+    texts: Mapping[str, Mapping[str, str]]
+    organization: str
+    categories: tuple[str, ...]
+    places: tuple[Place, ...]
+    phones: tuple[tuple[str, str], ...]  # (number, kind)
+    ranges: tuple[WeeklyRange, ...]
+    closures: tuple[DatedClosure, ...]
+    access_conditions: tuple[str, ...]
+    languages: tuple[str, ...]
+    verified_at: datetime | None
+
+    @classmethod
+    def of(cls, service: Service) -> ServiceFacts:
+        """The facts of a service loaded with everything (:func:`get_service`)."""
+        return cls(
+            id=service.id,
+            status=service.status,
+            texts=MappingProxyType(
+                {
+                    text.locale: MappingProxyType(
+                        {name: getattr(text, name) or "" for name in TEXT_FIELDS}
+                    )
+                    for text in service.texts
+                }
+            ),
+            organization=service.organization.name,
+            categories=tuple(category.slug for category in service.categories),
+            places=tuple(Place.of(link.location) for link in service.locations),
+            phones=tuple((phone.number, phone.kind) for phone in service.phones),
+            ranges=tuple(
+                WeeklyRange(s.weekday, s.opens_at, s.closes_at) for s in service.schedules
+            ),
+            closures=tuple(
+                DatedClosure(c.starts_on, c.ends_on, c.reason.value, dict(c.message))
+                for c in service.closures
+            ),
+            access_conditions=tuple(service.access_conditions),
+            languages=tuple(service.languages),
+            verified_at=service.verified_at,
+        )
+
+    def text(self, name: str, locale: str) -> Localized:
+        """The text field ``name`` in ``locale``, else French, else any locale that has it."""
+        return pick_text({code: texts[name] for code, texts in self.texts.items()}, locale)
+
+
+def hours_of(service: Service | ServiceFacts, timezone: str) -> Hours:
+    facts = service if isinstance(service, ServiceFacts) else ServiceFacts.of(service)
     return Hours(
-        (WeeklyRange(s.weekday, s.opens_at, s.closes_at) for s in service.schedules),
-        (
-            DatedClosure(c.starts_on, c.ends_on, c.reason.value, dict(c.message))
-            for c in service.closures
-        ),
+        facts.ranges,
+        facts.closures,
         timezone=timezone,
-        closed=service.status is not ServiceStatus.ACTIVE,
+        closed=facts.status is not ServiceStatus.ACTIVE,
     )
+
+
+class DirectorySnapshot:
+    """Every listed service at one directory version, as :class:`ServiceFacts` (read-only).
+
+    Shared by all the requests of a process until the version moves; what is worked out from
+    it once (the search index) is kept with it (:meth:`derived`).
+    """
+
+    def __init__(self, version: int, services: Iterable[ServiceFacts]) -> None:
+        self.version = version
+        self.services: Mapping[str, ServiceFacts] = MappingProxyType(
+            {facts.id: facts for facts in services}
+        )
+        self._derived: dict[Callable[[DirectorySnapshot], Any], Any] = {}
+        self._lock = threading.Lock()
+
+    def of_category(self, slug: str) -> list[ServiceFacts]:
+        """The category's services, in id order as :func:`listed_services` reads them."""
+        return [facts for facts in self.services.values() if slug in facts.categories]
+
+    def derived(self, build: Callable[[DirectorySnapshot], T]) -> T:
+        """``build(self)``, worked out once per snapshot (built by one request at a time)."""
+        try:
+            return self._derived[build]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        with self._lock:
+            if build not in self._derived:
+                self._derived[build] = build(self)
+            return self._derived[build]  # type: ignore[no-any-return]
+
+
+# Keyed by engine, i.e. by app and database: tests that roll back start again from the same
+# version numbers, so a URL alone could hand one test the snapshot of another's rows.
+_snapshots: WeakKeyDictionary[Engine, DirectorySnapshot] = WeakKeyDictionary()
+_snapshot_lock = threading.Lock()
+
+
+def directory_snapshot(session: Session) -> DirectorySnapshot:
+    """The listed directory as the session's database has it now (one query when unchanged).
+
+    Rebuilt, by one request at a time, when the version stamp moved since the last build.
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    version = directory_version(session)
+    cached = _snapshots.get(engine)
+    if cached is not None and cached.version == version:
+        return cached
+    with _snapshot_lock:
+        cached = _snapshots.get(engine)
+        if cached is None or cached.version != version:
+            facts = [ServiceFacts.of(service) for service in listed_services(session)]
+            cached = _snapshots[engine] = DirectorySnapshot(version, facts)
+    return cached
 
 
 @dataclass(frozen=True)
@@ -100,7 +248,7 @@ class Area:
     latitude: float | None
     longitude: float | None
 
-    def contains(self, location: Location) -> bool:
+    def contains(self, location: Place) -> bool:
         if self.postcode and location.postcode == self.postcode:
             return True
         return (
@@ -143,7 +291,7 @@ class ServiceCard:
     status: ServiceStatus
     access_conditions: tuple[str, ...]
     languages: tuple[str, ...]
-    location: Location | None
+    location: Place | None
     phones: tuple[tuple[str, str], ...]  # (number, kind)
     hours: HoursStatus
     weekly: tuple[WeeklyRange, ...]
@@ -158,15 +306,19 @@ class ServiceCard:
 
 
 def service_card(
-    service: Service, locale: str, at: datetime, timezone: str, area: Area | None = None
+    service: Service | ServiceFacts,
+    locale: str,
+    at: datetime,
+    timezone: str,
+    area: Area | None = None,
 ) -> ServiceCard:
-    texts = service.text_by_locale()
-    hours = hours_of(service, timezone)
-    location = service.locations[0].location if service.locations else None
+    """The service as a resident sees it at ``at`` in ``locale`` (from a loaded service or
+    from the snapshot's facts); with an ``area``, its place there and the distance to it."""
+    facts = service if isinstance(service, ServiceFacts) else ServiceFacts.of(service)
+    hours = hours_of(facts, timezone)
+    location = facts.places[0] if facts.places else None
     if area is not None:
-        location = next(
-            (sl.location for sl in service.locations if area.contains(sl.location)), location
-        )
+        location = next((place for place in facts.places if area.contains(place)), location)
     distance = None
     if (
         area is not None
@@ -179,23 +331,23 @@ def service_card(
         distance = distance_km(area.latitude, area.longitude, location.latitude, location.longitude)
     today = at.astimezone(hours.tz).date()
     return ServiceCard(
-        id=service.id,
-        name=pick_field(texts, "name", locale),
-        summary=pick_field(texts, "summary", locale),
-        description=pick_field(texts, "description", locale),
-        eligibility=pick_field(texts, "eligibility", locale),
-        how_to_access=pick_field(texts, "how_to_access", locale),
-        organization=service.organization.name,
-        categories=tuple(c.slug for c in service.categories),
-        status=service.status,
-        access_conditions=tuple(service.access_conditions),
-        languages=tuple(service.languages),
+        id=facts.id,
+        name=facts.text("name", locale),
+        summary=facts.text("summary", locale),
+        description=facts.text("description", locale),
+        eligibility=facts.text("eligibility", locale),
+        how_to_access=facts.text("how_to_access", locale),
+        organization=facts.organization,
+        categories=facts.categories,
+        status=facts.status,
+        access_conditions=facts.access_conditions,
+        languages=facts.languages,
         location=location,
-        phones=tuple((p.number, p.kind) for p in service.phones),
+        phones=facts.phones,
         hours=hours.status(at),
         weekly=hours.ranges,
         upcoming_closures=tuple(c for c in hours.closures if c.ends_on >= today),
-        verified_at=service.verified_at,
+        verified_at=facts.verified_at,
         distance_km=distance,
     )
 
@@ -225,8 +377,20 @@ def services_of_category(
     area: Area | None = None,
 ) -> list[ServiceCard]:
     """A category's services as cards; those in the resident's area first when one is given."""
+    return category_cards(directory_snapshot(session), category, locale, at, timezone, area)
+
+
+def category_cards(
+    directory: DirectorySnapshot,
+    category: str,
+    locale: str,
+    at: datetime,
+    timezone: str,
+    area: Area | None = None,
+) -> list[ServiceCard]:
+    """:func:`services_of_category` from a snapshot already in hand."""
     cards = [
-        service_card(s, locale, at, timezone, area) for s in listed_services(session, category)
+        service_card(facts, locale, at, timezone, area) for facts in directory.of_category(category)
     ]
     ranked = rank_cards(cards)
     if area is None or (area.postcode is None and area.district is None):

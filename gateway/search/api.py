@@ -1,22 +1,21 @@
 """Search as the conversation engine and the channels call it.
 
-One index per process and database, rebuilt when the directory's version stamp moves: each
-search reads the stamp (one small query) and, when a social worker changed something,
-rebuilds before answering, so the change is searchable on the very next request.
+The index is worked out once per directory snapshot (:func:`gateway.directory.queries.
+directory_snapshot`: one per process and directory version): each search reads the version
+stamp (one small query, none when the caller hands over the snapshot it has) and, when a
+social worker changed something, the index is rebuilt before answering, so the change is
+searchable on the very next request.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from gateway.directory.queries import Area, directory_version, find_area
+from gateway.directory.queries import Area, DirectorySnapshot, directory_snapshot, find_area
 from gateway.models import SearchQuery
 from gateway.search.index import Analysis, SearchIndex
 from gateway.search.language import LanguageGuesser
@@ -47,32 +46,14 @@ class SearchResult:
         return not self.hits
 
 
-@dataclass
-class _Cached:
-    version: int
-    index: SearchIndex
+def build_index(directory: DirectorySnapshot) -> SearchIndex:
+    """The index of a snapshot's services (:meth:`DirectorySnapshot.derived` keeps it)."""
+    return SearchIndex(directory_records(directory), load_vocabulary())
 
 
-# Keyed by engine, i.e. by app and database: tests that roll back start again from the same
-# version numbers, so a URL alone could hand one test the index of another's rows.
-_indexes: WeakKeyDictionary[Engine, _Cached] = WeakKeyDictionary()
-_build_lock = threading.Lock()
-
-
-def current_index(session: Session) -> SearchIndex:
+def current_index(session: Session, directory: DirectorySnapshot | None = None) -> SearchIndex:
     """The index for the session's database, rebuilt first if the directory changed."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    version = directory_version(session)
-    cached = _indexes.get(engine)
-    if cached is not None and cached.version == version:
-        return cached.index
-    with _build_lock:
-        cached = _indexes.get(engine)
-        if cached is None or cached.version != version:
-            cached = _Cached(version, SearchIndex(directory_records(session), load_vocabulary()))
-            _indexes[engine] = cached
-    return cached.index
+    return (directory or directory_snapshot(session)).derived(build_index)
 
 
 def search(
@@ -84,13 +65,15 @@ def search(
     timezone: str,
     area: Area | None = None,
     limit: int = 50,
+    directory: DirectorySnapshot | None = None,
 ) -> SearchResult:
     """Services answering ``text``, best first; no hits when nothing really matches.
 
     ``locale`` is the conversation's language (its stopwords apply with the detected
-    language's); ``area`` the resident's known area, replaced by one named in the text.
+    language's); ``area`` the resident's known area, replaced by one named in the text;
+    ``directory`` the snapshot the caller already read, if any.
     """
-    index = current_index(session)
+    index = current_index(session, directory)
     analysis = index.analyse(text, locale)
     named = None
     if analysis.names_area:

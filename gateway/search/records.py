@@ -1,4 +1,4 @@
-"""The plain facts the search index is built from, read from the directory in one pass.
+"""The plain facts the search index is built from, taken from the directory's snapshot.
 
 The index takes these records rather than ORM objects, so that the benchmark can build it
 from generated data through the same code path as the app.
@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from gateway.directory.hours import DatedClosure, WeeklyRange
-from gateway.directory.queries import listed_services
+from gateway.directory.queries import DirectorySnapshot, ServiceFacts
 from gateway.models import ServiceStatus
 
 INDEXED_FIELDS = ("name", "summary", "description")
@@ -38,34 +36,26 @@ class ServiceRecord:
     active: bool = True
 
 
-def directory_records(session: Session) -> list[ServiceRecord]:
-    """Every listed service as a record (a handful of queries, whatever the directory's size)."""
-    return [
-        ServiceRecord(
-            id=service.id,
-            texts={
-                text.locale: {field: getattr(text, field) or "" for field in INDEXED_FIELDS}
-                for text in service.texts
-            },
-            organization=service.organization.name,
-            categories=tuple(category.slug for category in service.categories),
-            places=tuple(
-                Place(
-                    sl.location.postcode,
-                    sl.location.district,
-                    sl.location.latitude,
-                    sl.location.longitude,
-                )
-                for sl in service.locations
-            ),
-            ranges=tuple(
-                WeeklyRange(s.weekday, s.opens_at, s.closes_at) for s in service.schedules
-            ),
-            closures=tuple(
-                DatedClosure(c.starts_on, c.ends_on, c.reason.value, dict(c.message))
-                for c in service.closures
-            ),
-            active=service.status is ServiceStatus.ACTIVE,
-        )
-        for service in listed_services(session)
-    ]
+def service_record(facts: ServiceFacts) -> ServiceRecord:
+    """What the index needs to know of one listed service."""
+    return ServiceRecord(
+        id=facts.id,
+        texts={
+            locale: {name: texts[name] for name in INDEXED_FIELDS}
+            for locale, texts in facts.texts.items()
+        },
+        organization=facts.organization,
+        categories=facts.categories,
+        places=tuple(
+            Place(place.postcode, place.district, place.latitude, place.longitude)
+            for place in facts.places
+        ),
+        ranges=facts.ranges,
+        closures=facts.closures,
+        active=facts.status is ServiceStatus.ACTIVE,
+    )
+
+
+def directory_records(directory: DirectorySnapshot) -> list[ServiceRecord]:
+    """Every listed service of the snapshot as a record."""
+    return [service_record(facts) for facts in directory.services.values()]

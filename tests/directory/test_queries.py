@@ -3,8 +3,13 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
+
+from gateway.directory.operations import bump_directory_version
 from gateway.directory.queries import (
+    category_cards,
     category_counts,
+    directory_snapshot,
     find_area,
     get_service,
     listed_services,
@@ -90,3 +95,35 @@ def test_get_service_loads_everything_a_card_needs(make_service, session) -> Non
     assert card.hours.open_now
     assert card.location.postcode == "45100"
     assert get_service(session, "no-such-id") is None
+
+
+def test_the_snapshot_answers_without_a_query_until_the_directory_changes(
+    make_service, session
+) -> None:
+    service = make_service("Repas", hours=[(0, "09:00", "12:00")])
+    make_service("Plus actif", status=ServiceStatus.INACTIVE)
+    snapshot = directory_snapshot(session)
+    assert directory_snapshot(session) is snapshot, "one per version"
+    assert [facts.id for facts in snapshot.services.values()] == [service.id], "listed only"
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    connection = session.connection()
+    event.listen(connection, "before_cursor_execute", record)
+    card = service_card(snapshot.services[service.id], "fr", MONDAY_10H, TZ)
+    [listed] = category_cards(snapshot, "food", "fr", MONDAY_10H, TZ)
+    event.remove(connection, "before_cursor_execute", record)
+    assert seen == []
+    assert listed == card == service_card(get_service(session, service.id), "fr", MONDAY_10H, TZ)
+    assert (card.name.text, card.hours.open_now, card.location.postcode) == ("Repas", True, "45100")
+
+    # An edit bumps the version: the next read sees it (in every process, by the stamp).
+    service.text_by_locale()["fr"].name = "Repas chaud"
+    bump_directory_version(session)
+    session.flush()
+    changed = directory_snapshot(session)
+    assert changed is not snapshot
+    assert changed.services[service.id].text("name", "fr").text == "Repas chaud"
+    assert services_of_category_now("food")[0].name.text == "Repas chaud"

@@ -256,14 +256,3 @@ def call(
         return Caller(client, new_number() if number == "new" else number, schema=twiml_schema)
 
     return make
-
-
-def spoken(msgid: str, locale: str = "fr", **values: object) -> str:
-    """What the menu says for ``msgid`` in ``locale``: tests name the English source string."""
-    from babel.support import Translations
-
-    from gateway.i18n import TRANSLATIONS_DIR, compile_catalogs
-
-    compile_catalogs()
-    text = Translations.load(str(TRANSLATIONS_DIR), [locale]).gettext(msgid)
-    return text % values if values else text

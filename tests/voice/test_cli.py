@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tests.voice.conftest import new_number, spoken
+from tests.conftest import translated
+from tests.voice.conftest import new_number
 
 
 def _call(app: Flask, keys: list[str], *args: str) -> str:
@@ -25,7 +26,7 @@ def test_walks_to_a_place_and_hangs_up(voice_app: Flask, clock) -> None:
 
 def test_a_silent_caller_hears_the_goodbye(voice_app: Flask, clock) -> None:
     output = _call(voice_app, ["", "", ""])
-    assert output.count(spoken("I did not hear anything.")) == 2
+    assert output.count(translated("I did not hear anything.")) == 2
     assert "0 2, 6 1, 9 1, 0 0, 0 0" in output  # the helpline, read as dialled
     assert output.rstrip().endswith("[call ended]")
 

@@ -8,7 +8,8 @@ from channels.voice.prompts import say, say_choice
 from channels.voice.settings import voice_settings
 from gateway.config import SUPPORTED_LOCALES
 from gateway.i18n import LANGUAGE_NAMES
-from tests.voice.conftest import Answer, Caller, spoken
+from tests.conftest import translated
+from tests.voice.conftest import Answer, Caller
 
 DEFAULT_VOICES = {
     "fr": "fr-FR",
@@ -106,7 +107,7 @@ def test_silence_is_met_twice_then_a_gentle_goodbye(call, number: str | None) ->
     menu = caller.press("2")
     for _ in range(2):
         again = caller.wait()
-        assert again.says()[0].text == spoken("I did not hear anything.", "en")
+        assert again.says()[0].text == translated("I did not hear anything.", "en")
         assert menu_lines(again) == menu_lines(menu)
     goodbye = caller.wait()
     assert goodbye.verbs() == ["Say", "Hangup"]
@@ -138,8 +139,8 @@ def test_star_repeats_every_screen(call, number: str | None, level: str) -> None
     screen = reach(caller, LEVELS[level])
     # A new caller hears the language menu in French, then chose English ("2").
     locale = "fr" if level == "languages" else "en"
-    star = spoken("star", locale)
-    assert spoken("To hear this again, press %(key)s.", locale, key=star) in screen.text()
+    star = translated("star", locale)
+    assert translated("To hear this again, press %(key)s.", locale, key=star) in screen.text()
     again = caller.press("*")
     expected = menu_lines(screen)
     if level == "languages":
@@ -188,5 +189,5 @@ def test_a_few_words_at_the_menu_search(call) -> None:
     caller.press("1")
     answer = caller.speak("je cherche à manger")
     assert answer.says()[0].text == "Alimentation"  # the food places, by what was said
-    assert spoken("Press %(key)s.", key="1") in answer.text()
+    assert translated("Press %(key)s.", key="1") in answer.text()
     assert answer.gather.get("input") is None  # the list is chosen by key
