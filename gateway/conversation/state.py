@@ -51,9 +51,11 @@ class Conversation:
     page: int = 0
     menu_page: int = 0
     service_id: str | None = None
-    # Not stored: how this message found the conversation.
+    # Not stored: how this message found the conversation, and the row it was read from
+    # (held, so that saving it costs no second read).
     is_new: bool = field(default=True, compare=False)
     expired: bool = field(default=False, compare=False)
+    row: ConversationState | None = field(default=None, compare=False, repr=False)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -102,15 +104,17 @@ def load(session: Session, contact: Contact, channel: str, now: datetime) -> Con
     if row is None:
         return Conversation()
     if _aware(row.expires_at) <= now:
-        return Conversation(expired=True)
-    return Conversation.from_data(row.data or {})
+        return Conversation(expired=True, row=row)
+    conversation = Conversation.from_data(row.data or {})
+    conversation.row = row
+    return conversation
 
 
 def save(
     session: Session, contact: Contact, channel: str, conversation: Conversation, now: datetime
 ) -> None:
     """Store the conversation, to expire ``ttl()`` after ``now``."""
-    row = session.get(ConversationState, (contact.id, channel))
+    row = conversation.row or session.get(ConversationState, (contact.id, channel))
     if row is None:
         row = ConversationState(contact_id=contact.id, channel=channel)
         session.add(row)
