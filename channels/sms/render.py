@@ -15,7 +15,7 @@ numbers it shows.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from flask_babel import force_locale
@@ -111,8 +111,9 @@ class _Layout:
         return [*self.lines, *self.choices]
 
 
-def _layouts(reply: Reply) -> list[_Layout]:
-    """The ways to lay ``reply`` out, from the fullest to the barest.
+def _layouts(reply: Reply) -> Iterator[_Layout]:
+    """The ways to lay ``reply`` out, from the fullest to the barest, each once; made as
+    they are asked for, since the first one fits most screens.
 
     The engine's prompt goes right after the languages line: what a place is matters more
     than how to report it. Then the prompt is only the keys ("Reply 1-3, SUITE, MENU").
@@ -129,7 +130,7 @@ def _layouts(reply: Reply) -> list[_Layout]:
     ]
     choice_forms += [((), limit) for limit in _LABEL_LIMITS]
     title = reply.title.text if reply.title is not None else ""
-    layouts: list[_Layout] = []
+    seen: set[_Layout] = set()
     for screen, prompt in plan:
         header = [showable(part).strip() for part in (screen.note, title) if part.strip()]
         for roles, limit in choice_forms:
@@ -139,9 +140,9 @@ def _layouts(reply: Reply) -> list[_Layout]:
                 tuple(_choice_text(choice, roles, limit) for choice in reply.choices),
                 prompt,
             )
-            if layout not in layouts:
-                layouts.append(layout)
-    return layouts
+            if layout not in seen:
+                seen.add(layout)
+                yield layout
 
 
 def _keys(reply: Reply, shown: int) -> str:
@@ -158,12 +159,11 @@ def fit(reply: Reply, max_segments: int = MAX_SEGMENTS) -> Page:
     """The page that shows ``reply`` in at most ``max_segments``: the first of its layouts
     that fits whole. If none does, the barest is cut, between items or words, and its prompt
     names only the choices shown (:attr:`Page.more` is then true)."""
-    layouts = _layouts(reply)
-    for layout in layouts:
+    for layout in _layouts(reply):
         page = _pack(layout.items, layout.header, layout.prompt, max_segments)
         if not page.more:
             return page
-    barest = layouts[-1]
+    barest = layout
 
     def cut_prompt(shown: int, _more: bool) -> str:
         if not barest.prompt:

@@ -110,6 +110,24 @@ def _fold_char(char: str) -> str:
     return char
 
 
+class _FoldTable(dict[int, str]):
+    """:func:`_fold_char` as a :meth:`str.translate` table, filled in as characters come
+    (those of the alphabets and punctuation we meet; rarer ones are worked out each time,
+    so that no message can grow the table without bound)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        if code < _CACHED_BELOW:
+            self[code] = folded
+        return folded
+
+
+_CACHED_BELOW = 0x3000  # Latin, Greek, Cyrillic, Arabic… and general punctuation
+
+
+_FOLD_TABLE = _FoldTable()
+_GSM_CHARACTERS = GSM_BASIC | GSM_EXTENSION
+
 # French guillemets hold their spaces inside (« Noël »); straight quotes hug the word ("Noel").
 _GUILLEMETS = re.compile("«[ \u00a0\u202f]*|[ \u00a0\u202f]*»")
 
@@ -117,11 +135,11 @@ _GUILLEMETS = re.compile("«[ \u00a0\u202f]*|[ \u00a0\u202f]*»")
 def fold(text: str) -> str:
     """Replace characters outside GSM 03.38 that have a faithful GSM equivalent."""
     text = _GUILLEMETS.sub('"', unicodedata.normalize("NFC", text))
-    return "".join(_fold_char(char) for char in text)
+    return text.translate(_FOLD_TABLE)
 
 
 def is_gsm(text: str) -> bool:
-    return all(char in GSM_BASIC or char in GSM_EXTENSION for char in text)
+    return _GSM_CHARACTERS.issuperset(text)
 
 
 def unit_cost(char: str, encoding: Encoding) -> int:
@@ -129,6 +147,13 @@ def unit_cost(char: str, encoding: Encoding) -> int:
     if encoding == "GSM-7":
         return 2 if char in GSM_EXTENSION else 1
     return 2 if ord(char) > 0xFFFF else 1
+
+
+def units_of(text: str, encoding: Encoding) -> int:
+    """The units ``text`` takes in ``encoding`` (the sum of :func:`unit_cost`)."""
+    if encoding == "GSM-7":
+        return len(text) + sum(text.count(char) for char in GSM_EXTENSION)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def split_segments(text: str, encoding: Encoding) -> list[str]:
@@ -148,6 +173,16 @@ def split_segments(text: str, encoding: Encoding) -> list[str]:
     return parts
 
 
+def _segment_count(text: str, encoding: Encoding, units: int) -> int:
+    """``len(split_segments(text, encoding))``, by arithmetic when every character is one
+    unit (then no pair can straddle two parts)."""
+    if units <= SINGLE_LIMIT[encoding]:
+        return 1 if text else 0
+    if units == len(text):
+        return -(-units // PART_LIMIT[encoding])
+    return len(split_segments(text, encoding))
+
+
 def encode_for_sms(text: str) -> SmsText:
     """Fold ``text`` into GSM-7 when possible; otherwise keep it as written, in UCS-2.
 
@@ -158,5 +193,5 @@ def encode_for_sms(text: str) -> SmsText:
     if not is_gsm(body):
         # Folding buys nothing once UCS-2 is needed, and the original reads better.
         body, encoding = unicodedata.normalize("NFC", text), "UCS-2"
-    units = sum(unit_cost(char, encoding) for char in body)
-    return SmsText(body, encoding, len(split_segments(body, encoding)), units)
+    units = units_of(body, encoding)
+    return SmsText(body, encoding, _segment_count(body, encoding, units), units)
