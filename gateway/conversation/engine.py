@@ -37,6 +37,7 @@ from gateway.conversation.menus import (
     list_reply,
     listing_area,
     load_cards,
+    menu_page_size,
     menu_reply,
     no_result_reply,
     notice_reply,
@@ -161,7 +162,9 @@ def _picked(
             return Action(Verb.LANGUAGE, locales[number - 1])
         return None
     if conversation.level is Level.MENU:
-        index = _index(profile, number, conversation.menu_page, profile.menu_page_size)
+        # The page was shown in the conversation's language, and sized for it.
+        size = menu_page_size(profile, conversation.locale)
+        index = _index(profile, number, conversation.menu_page, size)
         if index is not None and index < len(CATEGORY_SLUGS):
             return Action(Verb.CATEGORY, CATEGORY_SLUGS[index])
         return None

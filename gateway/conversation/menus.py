@@ -12,8 +12,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -46,6 +47,7 @@ from gateway.directory.queries import (
     service_card,
 )
 from gateway.i18n import LANGUAGE_NAMES, ORIGINAL_LOCALE, Localized
+from gateway.messaging.gsm import fold, is_gsm
 from gateway.models import CATEGORY_SLUGS, Contact
 
 _CONTROL_LABELS: dict[Verb, LazyString] = {
@@ -237,6 +239,29 @@ def languages_reply(turn: Turn, *, note: str = "", invalid: bool = False) -> Rep
     )
 
 
+def menu_page_size(profile: Profile, locale: str | None) -> int:
+    """Categories per page of the menu in ``locale`` on a channel with ``profile``."""
+    if profile.ucs2_menu_page_size is None or locale is None or _menu_is_gsm7(locale):
+        return profile.menu_page_size
+    return profile.ucs2_menu_page_size
+
+
+@cache
+def _menu_is_gsm7(locale: str) -> bool:
+    """Whether the menu's words in ``locale`` fold to GSM-7: its title, categories, prompt
+    and commands, read from the catalogs (compiled once when the app starts), so that a
+    language needs no entry in a list of scripts."""
+    with force_locale(locale):
+        words = [
+            _("What do you need?"),
+            *(category_name(slug) for slug in CATEGORY_SLUGS),
+            _("Send what you need in a few words, or reply %(keys)s", keys=""),
+            *(str(_CONTROL_LABELS[verb]) for verb in _CONTROL_WORDS),
+            *(command_word(command, locale) for command in _CONTROL_WORDS.values()),
+        ]
+    return is_gsm(fold("\n".join(words)))
+
+
 def menu_reply(
     turn: Turn,
     *,
@@ -253,7 +278,7 @@ def menu_reply(
 
     ``current`` is what shows this screen again when it is not the menu itself (no result).
     """
-    size = turn.profile.menu_page_size
+    size = menu_page_size(turn.profile, turn.locale)
     pages = math.ceil(len(CATEGORY_SLUGS) / size)
     page %= pages
     conversation = turn.conversation

@@ -3,7 +3,10 @@
 The tree is the same everywhere; only these facts differ: how many places fit on a page (three
 in one SMS, eight on a keypad that keeps 9 for "more"), whether numbers run on across pages
 (an SMS list can say 4, 5, 6; a keypad has one key per place on the page) and whether the
-resident answers with keys.
+resident answers with keys. A text message holds less than half as much in a script GSM-7
+lacks (Arabic, Cyrillic: UCS-2, 67 characters a segment instead of 153), so SMS shows the
+sixteen categories on one page only in a language GSM-7 can write
+(:func:`gateway.conversation.menus.menu_page_size` tells from the language's own words).
 """
 
 from __future__ import annotations
@@ -19,10 +22,14 @@ class Profile:
     page_size: int  # services per page
     menu_page_size: int  # categories per page
     continuous: bool  # numbers run on across pages rather than restart at 1
+    # Categories per page when the menu's words need UCS-2; None: the same as any other.
+    ucs2_menu_page_size: int | None = None
 
 
 PROFILES = {
-    "sms": Profile(keypad=False, page_size=3, menu_page_size=16, continuous=True),
+    "sms": Profile(
+        keypad=False, page_size=3, menu_page_size=16, continuous=True, ucs2_menu_page_size=8
+    ),
     "voice": Profile(keypad=True, page_size=8, menu_page_size=8, continuous=False),
     "web": Profile(keypad=False, page_size=10, menu_page_size=16, continuous=True),
 }

@@ -7,10 +7,13 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from gateway.conversation import LocaleSource
+from gateway.conversation import Action, LocaleSource, Verb
 from gateway.conversation import ReplyKind as K
-from gateway.conversation.commands import WORDS, Command
+from gateway.conversation.commands import WORDS, Command, command_word
+from gateway.conversation.menus import menu_page_size
+from gateway.conversation.profiles import profile_for
 from gateway.models import (
+    CATEGORY_SLUGS,
     Closure,
     ClosureReason,
     Contact,
@@ -202,6 +205,48 @@ def test_menu_lists_the_sixteen_categories(city, phone) -> None:
     assert reply.choices[0].label == "Food" and reply.choices[15].label == "Emergency"
     assert reply.choices[0].action.token == "category:food:0"
     assert reply.prompt == "Send what you need in a few words, or reply 1-16, LANG"
+
+
+@pytest.mark.parametrize(
+    ("number", "locale"),
+    [
+        ("+33612345678", "fr"),
+        ("+447700900123", "en"),
+        ("+34612345678", "es"),
+        ("+351912345678", "pt"),
+        ("+212612345678", "ar"),
+        ("+380671234567", "uk"),
+    ],
+)
+def test_the_sms_menu_pages_by_what_a_text_holds_in_the_language(
+    city, phone, number, locale
+) -> None:
+    """Sixteen categories on one screen in a language GSM-7 writes; eight a page, with
+    "more", in Arabic and Ukrainian (UCS-2 holds 67 characters a segment, not 153)."""
+    resident = phone(number)
+    first = resident.send("MENU")
+    assert first.locale == locale
+    gsm7 = locale in ("fr", "en", "es", "pt")
+    assert menu_page_size(profile_for("sms"), locale) == (16 if gsm7 else 8)
+    assert menu_page_size(profile_for("voice"), locale) == 8
+    assert menu_page_size(profile_for("web"), locale) == 16
+    if gsm7:
+        assert [c.key for c in first.choices] == [str(n) for n in range(1, 17)]
+        assert (first.hints.pages, first.controls[0].control) == (1, Verb.LANGUAGES)
+        return
+    more = command_word(Command.MORE, locale)
+    assert [c.key for c in first.choices] == [str(n) for n in range(1, 9)]
+    assert (first.hints.page, first.hints.pages, first.hints.total) == (1, 2, 16)
+    assert first.controls[0].key == more
+    assert first.prompt.endswith(f"1-8, {more}, {command_word(Command.LANGUAGE, locale)}")
+    assert "12" in resident.send("12").note, "not shown yet: said so, the page again"
+    second = resident.send(more)
+    assert [c.key for c in second.choices] == [str(n) for n in range(9, 17)]
+    assert [c.action.arg for c in first.choices + second.choices] == list(CATEGORY_SLUGS)
+    assert resident.send("12").current == Action(Verb.CATEGORY, CATEGORY_SLUGS[11])
+    resident.send("MENU")
+    assert resident.send(more).choices[0].key == "9"
+    assert resident.send(more).choices[0].key == "1", "after the last page, the first again"
 
 
 def test_pages_of_three_numbered_on(city, phone) -> None:

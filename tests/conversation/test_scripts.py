@@ -30,11 +30,13 @@ def test_a_whole_conversation(locale, city, phone, session) -> None:
     number, help_word, search_words, more, report, wrong, forget = LANGUAGES[locale]
     with force_locale(locale):
         food = category_name("food")
+    # The sixteen categories on one screen, but in a script GSM-7 lacks: eight, then more.
+    menu = [f"1. {food}", "8. ", more] if locale in ("ar", "uk") else [f"1. {food}", "16. "]
     resident = phone(number)
     play(
         resident,
         [
-            Step(help_word, K.MENU, [f"1. {food}", "16. "], locale),
+            Step(help_word, K.MENU, menu, locale),
             Step(search_words, K.RESULTS, [food, "1. ", "3. ", more], locale),
             Step(more, K.RESULTS, ["4. ", "5. "], locale),
             Step(more, K.RESULTS, ["1. ", "3. "], locale),  # after the last page, the first
