@@ -208,3 +208,10 @@ def texter(sms_app: Flask, clock: Clock) -> Callable[..., Texter]:
         return Texter(sms_app.test_client(), clock, number)
 
     return make
+
+
+def in_sms(text: str) -> str:
+    """``text`` as a phone receives it: folded to GSM-7 where it can be."""
+    from gateway.messaging.gsm import encode_for_sms
+
+    return encode_for_sms(text).text

@@ -11,10 +11,14 @@ from channels.sms.limits import WINDOW, Gate, decide
 from gateway.db import db
 from gateway.messaging.outbox import segments_today, within_daily_cap
 from gateway.models import MessageStatus
-from tests.sms.conftest import Texter, inbound_messages, replies
+from tests.conftest import translated
+from tests.sms.conftest import Texter, in_sms, inbound_messages, replies
 
 NUMBER = "+33612345678"
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+BUSY = "You have sent us many messages this hour. We will answer again from %(time)s."
 
 
 def minutes(*offsets: int) -> list[datetime]:
@@ -48,7 +52,7 @@ def test_the_31st_message_gets_the_notice_the_32nd_silence_until_the_hour_passes
     for _ in range(30):
         assert resident.send("MENU").text is not None
     notice = resident.send("MENU").text  # 10:31
-    assert notice == ("You have sent us many messages this hour. We will answer again from 11:31.")
+    assert notice == in_sms(translated(BUSY, time="11:31"))
     assert resident.send("MENU").text is None
     assert resident.send("ou manger", wait=timedelta(minutes=50)).text is None  # 11:22
     assert len(replies()) == 31 and len(inbound_messages()) == 33, "every message is kept"
@@ -70,7 +74,7 @@ def test_the_limit_is_per_number(texter, sms_app: Flask) -> None:
     sms_app.config["SMS_RATE_LIMIT_PER_HOUR"] = 1
     first, second = texter("+33612345678"), texter("+33698765432")
     assert first.send("MENU").text is not None
-    assert first.send("MENU").text.startswith("You have sent us many messages")
+    assert first.send("MENU").text.startswith(in_sms(translated(BUSY, time="")).rstrip("."))
     assert second.send("MENU").text is not None
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 from gateway import create_app
 from gateway.db import db
 from gateway.models import MessageKind
-from tests.conftest import settings_for
+from tests.conftest import settings_for, translated
 from tests.sms.conftest import inbound_messages, replies
 
 NUMBER = "+33612345678"
@@ -63,7 +63,13 @@ def test_the_dev_phone_answers_as_a_text_would_be(sms_app: Flask, clock) -> None
     page = html.unescape(response.get_data(as_text=True))
     [reply] = replies()
     assert f'<pre id="answer">{reply.body}</pre>' in page
-    assert f"GSM-7, {reply.segments} segment(s), {len(reply.body)} characters" in page
+    meta = translated(
+        "%(encoding)s, %(segments)s segment(s), %(units)s characters",
+        encoding="GSM-7",
+        segments=reply.segments,
+        units=len(reply.body),
+    )
+    assert meta in page
     assert "ou manger ce soir" in page, "the number's thread is shown"
     assert inbound_messages()[0].provider_sid.startswith("DV")
 
@@ -78,7 +84,8 @@ def test_the_dev_phone_refuses_a_national_number(sms_app: Flask) -> None:
     phone = sms_app.test_client()
     token = _token(phone.get("/dev/phone").get_data(as_text=True))
     response = phone.post("/dev/phone", data={"csrf_token": token, "number": "06", "text": "x"})
-    assert "Type an international number" in response.get_data(as_text=True)
+    error = translated("Type an international number, such as %(example)s.", example="+33612345678")
+    assert error in html.unescape(response.get_data(as_text=True))
     assert inbound_messages() == []
 
 

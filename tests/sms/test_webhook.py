@@ -13,13 +13,14 @@ from sqlalchemy import select
 from channels.sms import exchange
 from gateway.db import db
 from gateway.models import Direction, Message, MessageKind, MessageStatus
-from tests.conftest import _rolled_back_app
+from tests.conftest import _rolled_back_app, translated
 from tests.fakes import gsm0338
 from tests.sms.conftest import (
     MAX_SEGMENTS,
     PUBLIC_BASE_URL,
     FreshContextClient,
     Texter,
+    in_sms,
     inbound_messages,
     read_twiml,
     replies,
@@ -29,16 +30,25 @@ from tests.sms.conftest import (
 )
 
 NUMBER = "+33612345678"
+NOT_UNDERSTOOD = "Sorry, I did not understand. Tell me in a few words what you need."
 LONG_BODY = ("Bonjour, je cherche un endroit pour manger ce soir avec mes enfants. " * 30)[:1600]
 
 
 @pytest.mark.parametrize(
     ("body", "shows"),
     [
-        pytest.param("ou manger ce soir", ["1. ", "3. ", "Reply 1-3, SUITE, MENU"], id="valid"),
+        pytest.param(
+            "ou manger ce soir",
+            ["1. ", "3. ", in_sms(translated("Reply %(keys)s", keys="1-3, SUITE, MENU"))],
+            id="valid",
+        ),
         pytest.param("", ["1. Alimentation", "16. Urgences"], id="empty-body"),
         pytest.param(LONG_BODY, ["1. "], id="1600-characters"),
-        pytest.param("🙏🙏🙏 😀", ["Sorry, I did not understand."], id="emoji"),
+        pytest.param(
+            "🙏🙏🙏 😀",
+            [in_sms(translated(NOT_UNDERSTOOD))],
+            id="emoji",
+        ),
         pytest.param("ou\x00 manger\x07\x1b ce\x0c soir\r\n", ["1. ", "3. "], id="control-chars"),
         pytest.param("<script>alert('x')</script><b>manger</b>", ["1. "], id="markup-in-the-body"),
         pytest.param("a < b & c", ["a < b & c"], id="markup-characters-echoed"),
@@ -157,7 +167,8 @@ def test_a_retried_message_gets_the_stored_answer_and_nothing_more(texter, clock
     assert again.text == first.text
     assert len(inbound_messages()) == 1 and len(replies()) == 1
     # The conversation did not move on: "2" still picks from the first list.
-    assert "Wrong information? Send AVIS 2" in (resident.send("2").text or "")
+    details = resident.send("2").text or ""
+    assert "AVIS 2" in details  # how to report the place numbered 2 of the first list
 
 
 def test_a_retry_of_a_message_that_got_no_answer_gets_none(texter) -> None:
