@@ -9,6 +9,7 @@ from gateway.db import db
 from gateway.directory.categories import category_name
 from gateway.directory.queries import listed_services
 from gateway.models import Feedback, SearchQuery
+from tests.conftest import translated
 from tests.conversation.conftest import Phone, Step, play
 
 
@@ -18,7 +19,7 @@ def test_a_hungry_resident_then_a_night_to_spend(demo_app) -> None:
         resident,
         [
             Step("j'ai faim", K.RESULTS, ["Alimentation", "1. ", "3. ", "SUITE"], "fr"),
-            Step("1", K.SERVICE, ["Tel. +33", "45100 Val-de-Lisle"], "fr"),
+            Step("1", K.SERVICE, [translated("Tel. %(number)s", number="+33"), "45100 Val"], "fr"),
             Step("AVIS 1 on m'a dit que c'était fermé", K.REPORTED, [], "fr"),
             Step("où dormir ce soir", K.RESULTS, ["Hébergement", "115"], "fr"),
             Step("qwzxv", K.NO_RESULT, ["+33261910000"], "fr"),

@@ -6,6 +6,7 @@ import pytest
 
 from gateway.conversation import Action, Expect, LocaleSource, Verb
 from gateway.conversation import ReplyKind as K
+from tests.conftest import translated
 from tests.conversation.conftest import Step, play
 
 # Voice: keys 1-8 a page, 9 more, * repeat, 0 back / main menu, # send by SMS
@@ -59,7 +60,7 @@ def test_hash_on_a_list_sends_nothing_even_after_a_place_was_seen(city, phone) -
     assert caller.press("1").kind is K.RESULTS
     reply = caller.press("#")
     assert reply.kind is not K.HANDOFF
-    assert "Choose a place first." in reply.note
+    assert translated("Choose a place first.", reply.locale) in reply.note
 
 
 def test_a_known_caller_skips_the_language_menu_and_can_change_it(city, phone) -> None:
@@ -138,7 +139,7 @@ def test_hash_without_a_service_asks_to_choose_one(city, phone) -> None:
     caller.press("1")
     caller.press("1")
     reply = caller.press("#")
-    assert reply.kind is K.RESULTS and reply.note == "Choose a place first."
+    assert reply.kind is K.RESULTS and reply.note == translated("Choose a place first.")
 
 
 # Web: stateless, each choice's action is a link
