@@ -10,6 +10,7 @@ the answer with its encoding and segments, and the number's recent messages.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from channels.sms.exchange import Exchange, IncomingSms, receive
 from gateway.contacts import normalize_number, phone_hash
 from gateway.db import db
 from gateway.extensions import csrf
+from gateway.i18n import text_direction
 from gateway.models import Contact, Message
 
 blueprint = Blueprint("sms_dev", __name__, template_folder="templates")
@@ -57,6 +59,14 @@ def phone() -> str:
         else:
             exchange = receive(IncomingSms(local_sid("DV"), number, text, adapter.now()))
     thread = [] if error else _thread(number)
+    locale = str(get_locale())
     return render_template(
-        "sms/phone.html", number=number, text=text, error=error, exchange=exchange, thread=thread
+        "sms/phone.html",
+        locale=locale,
+        direction=text_direction(locale),
+        number=number,
+        text=text,
+        error=error,
+        exchange=exchange,
+        thread=thread,
     )
