@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, SmallInteger, String, Text, func
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
@@ -72,3 +72,23 @@ class Message(Base):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # Each answer reads the day's segments (the daily cap) and the number's recent replies
+    # (the hourly limit): partial indexes hold only the rows those count, so that neither
+    # read grows with inbound traffic, a flood from one number included.
+    __table_args__ = (
+        Index(
+            "ix_messages_counted_outbound",
+            "created_at",
+            "segments",
+            postgresql_where=text("direction = 'outbound' AND status <> 'refused'"),
+            sqlite_where=text("direction = 'outbound' AND status <> 'refused'"),
+        ),
+        Index(
+            "ix_messages_contact_replies",
+            "contact_id",
+            "created_at",
+            postgresql_where=text("kind = 'reply'"),
+            sqlite_where=text("kind = 'reply'"),
+        ),
+    )
