@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from gateway.conversation.types import LocaleSource
@@ -51,8 +52,8 @@ class Conversation:
     page: int = 0
     menu_page: int = 0
     service_id: str | None = None
-    # Not stored: how this message found the conversation, and the row it was read from
-    # (held, so that saving it costs no second read).
+    # Not stored: how this message found the conversation, and the row it was read from or
+    # is to be stored in (held, so that saving it costs no second read).
     is_new: bool = field(default=True, compare=False)
     expired: bool = field(default=False, compare=False)
     row: ConversationState | None = field(default=None, compare=False, repr=False)
@@ -102,7 +103,7 @@ def load(session: Session, contact: Contact, channel: str, now: datetime) -> Con
     """The contact's conversation on ``channel``; a fresh one if none or stale at ``now``."""
     row = session.get(ConversationState, (contact.id, channel))
     if row is None:
-        return Conversation()
+        return Conversation(row=ConversationState(contact_id=contact.id, channel=channel))
     if _aware(row.expires_at) <= now:
         return Conversation(expired=True, row=row)
     conversation = Conversation.from_data(row.data or {})
@@ -117,6 +118,7 @@ def save(
     row = conversation.row or session.get(ConversationState, (contact.id, channel))
     if row is None:
         row = ConversationState(contact_id=contact.id, channel=channel)
+    if inspect(row).transient:
         session.add(row)
     row.data = conversation.to_data()
     row.expires_at = (now + ttl()).astimezone(UTC)
