@@ -6,7 +6,7 @@ Phrases are in the current Babel locale; dates and times are the city's.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from babel.dates import format_skeleton
 from flask_babel import format_date, get_locale
@@ -19,7 +19,9 @@ from gateway.i18n import Localized, pick_text
 
 
 def today_hours(card: ServiceCard) -> str:
-    """Today's openings, "9:00–12:00, 13:30–17:00"."""
+    """Today's openings, "9:00–12:00, 13:30–17:00", or "24 hours" for a whole day."""
+    if any(o.ends - o.starts >= timedelta(days=1) for o in card.hours.today):
+        return _("24 hours")
     return ", ".join(
         _("%(opens)s–%(closes)s", opens=time_phrase(o.starts), closes=time_phrase(o.ends))
         for o in card.hours.today

@@ -108,9 +108,9 @@ def hours_phrase(subject: ServiceCard | HoursStatus, at: datetime) -> str:
         return _("Hours: call") if has_phone else _("Hours not listed")
     today = _city_today(at)
     closes_at = status.closes_at
+    if round_the_clock(status, at):
+        return _("Open 24 hours")
     if status.open_now and closes_at is not None:
-        if closes_at - at > _ROUND_THE_CLOCK:
-            return _("Open 24 hours")
         if closes_at.date() == today:
             return _("Open now until %(time)s", time=time_phrase(closes_at))
         if closes_at.date() == today + timedelta(days=1):
@@ -125,6 +125,15 @@ def hours_phrase(subject: ServiceCard | HoursStatus, at: datetime) -> str:
     if status.next_opening is not None:
         return _opening_phrase(status.next_opening.starts, today)
     return _("Closed for now")
+
+
+def round_the_clock(status: HoursStatus, at: datetime) -> bool:
+    """Open now and for days on end: a line that never closes has no "next opening"."""
+    return (
+        status.open_now
+        and status.closes_at is not None
+        and status.closes_at - at > _ROUND_THE_CLOCK
+    )
 
 
 def _range_phrase(weekly: WeeklyRange) -> str:

@@ -74,6 +74,15 @@ def test_an_address_outside_the_site_gets_the_lite_page_in_the_residents_languag
     assert '<html lang="en"' in page.html
 
 
+def test_a_service_open_day_and_night_says_so_and_no_next_opening(visit) -> None:
+    hospital_emergencies = "e9340cc6-1459-5152-976f-ee01eef196a8"
+    text = visit(f"/service/{hospital_emergencies}?lang=en").visible_text
+    assert "Open 24 hours" in text
+    assert "Today: 24 hours" in text
+    assert "Next opening" not in text
+    assert "00:00" not in text
+
+
 def test_service_page_has_every_detail(visit) -> None:
     page = visit(f"/service/{CCAS}")
     text = page.visible_text
