@@ -4,10 +4,12 @@ Starts Guichet under gunicorn (2 sync workers, ``wsgi:app`` as the Procfile does
 city, and in the same run a bare Flask endpoint under gunicorn (2 sync workers) that parses
 the form and returns a fixed TwiML message. Both are driven on 127.0.0.1 by the same client:
 ``--clients`` processes (2 by default, one per worker), each with one request in flight,
-posting Twilio's real inbound fields signed with ``X-Twilio-Signature``, from many numbers
-(each number walks a short conversation: a question, a pick, more, help…). Every request is
-a new message (its own MessageSid), so Guichet stores it, runs the engine, renders, stores
-the reply and commits.
+posting Twilio's real inbound fields signed with ``X-Twilio-Signature``, from many numbers.
+Each number walks a short conversation (a question, a pick, more, help…) message after
+message before the next number starts, so every stretch of a run has the same mix of
+questions, picks and menus, however fast the target answers. Every request is a new message
+(its own MessageSid), so Guichet stores it, runs the engine, renders, stores the reply and
+commits.
 
 The database is a temporary SQLite file (WAL, as the app configures it), PostgreSQL (a
 temporary schema on ``BENCH_DATABASE_URL``, default the tests' server), or both (the default).
@@ -155,17 +157,18 @@ def _form(number: str, body: str) -> dict[str, str]:
     }
 
 
-def _client(port: int, client: int, start: float, stop: float) -> list[Sample]:
-    """One client process: one request in flight, messages from its own numbers."""
+def _client(port: int, client: int, start: float, stop: float, first: int) -> list[Sample]:
+    """One client process: one request in flight, messages from its own numbers, from its
+    ``first`` message on (a run goes on where the warm-up stopped)."""
     validator = RequestValidator(AUTH_TOKEN)
     numbers = [f"+3361{client:02d}{n:05d}" for n in range(NUMBERS_PER_CLIENT)]
     samples: list[Sample] = []
-    sent = 0
+    sent = first
     while time.time() < start:
         time.sleep(0.001)
     while time.time() < stop:
-        number = numbers[sent % len(numbers)]
-        params = _form(number, SCRIPT[(sent // len(numbers)) % len(SCRIPT)])
+        number = numbers[(sent // len(SCRIPT)) % len(numbers)]
+        params = _form(number, SCRIPT[sent % len(SCRIPT)])
         body = urlencode(params)
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
@@ -201,9 +204,11 @@ def drive(name: str, port: int, clients: int, seconds: float, warmup: float) -> 
     """Warm the workers up, then drive them for ``seconds`` and measure."""
     with multiprocessing.Pool(clients) as pool:
         now = time.time()
-        pool.starmap(_client, [(port, c, now, now + warmup) for c in range(clients)])
+        warm = pool.starmap(_client, [(port, c, now, now + warmup, 0) for c in range(clients)])
         start = time.time() + 0.2
-        runs = pool.starmap(_client, [(port, c, start, start + seconds) for c in range(clients)])
+        runs = pool.starmap(
+            _client, [(port, c, start, start + seconds, len(warm[c])) for c in range(clients)]
+        )
     samples = [sample for run in runs for sample in run]
     latencies = sorted(sample.seconds * 1000 for sample in samples if sample.ok)
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
