@@ -25,6 +25,7 @@ from gateway.models import (
     MessageStatus,
     SearchQuery,
 )
+from tests.conftest import translated
 from tests.conversation.conftest import Step, play, shown
 
 # Language: explicit > remembered > detected > country code > French
@@ -60,6 +61,14 @@ def test_language_order(city, phone, session, number, remembered, messages, loca
     for text in messages:
         reply = resident.send(text)
     assert (reply.locale, reply.hints.locale_source) == (locale, source)
+
+
+NOT_UNDERSTOOD = "Sorry, I did not understand. Tell me in a few words what you need."
+NO_NUMBER = "There is no number %(number)s here."
+ALL_SHOWN = "That was all. Here is the start of the list again."
+OPENS_TODAY = "Opens today at %(time)s"
+NOT_IN_LIST = "There is no number %(number)s in your last list."
+HOW_TO_REPORT = "To report a problem, send %(word)s, the number of the place, and what is wrong."
 
 
 def test_an_explicit_choice_is_remembered_in_later_conversations(city, phone) -> None:
@@ -193,7 +202,7 @@ def test_odd_input_gets_a_helpful_reply(city, phone, channel) -> None:
 def test_unreadable_input_says_so_and_offers_the_menu(city, phone) -> None:
     reply = phone().send("🍔🍔🍔")
     assert reply.kind is K.MENU and reply.hints.invalid_input
-    assert "did not understand" in reply.note
+    assert translated(NOT_UNDERSTOOD) in reply.note
 
 
 # Commands
@@ -256,25 +265,31 @@ def test_pages_of_three_numbered_on(city, phone) -> None:
         [
             Step("MENU", K.MENU),
             Step("1", K.RESULTS, ["1. Restaurant solidaire", "2. Épicerie sociale"]),
-            Step("4", K.RESULTS, ["There is no number 4 here."]),  # not shown yet
+            Step("4", K.RESULTS, [translated(NO_NUMBER, number=4)]),  # not shown yet
             Step("SUITE", K.RESULTS, ["4. Banque alimentaire", "5. Colis du jeudi"]),
-            Step("+", K.RESULTS, ["1. Restaurant solidaire", "That was all."]),
-            Step("9", K.RESULTS, ["There is no number 9 here."]),
-            Step("3", K.SERVICE, ["Soupe du soir", "Opens today at"]),
+            Step(
+                "+",
+                K.RESULTS,
+                ["1. Restaurant solidaire", "That was all. Here is the start of the list again."],
+            ),
+            Step("9", K.RESULTS, [translated(NO_NUMBER, number=9)]),
+            Step(
+                "3", K.SERVICE, ["Soupe du soir", translated("Opens today at %(time)s", time="18")]
+            ),
             Step("SUITE", K.RESULTS, ["4. Banque alimentaire"]),  # the list goes on
             Step("5", K.SERVICE, ["Colis du jeudi"]),
         ],
     )
     first = resident.replies[1]
     assert (first.hints.page, first.hints.pages, first.hints.total) == (1, 2, 5)
-    assert first.prompt == "Reply 1-3, SUITE, MENU"
+    assert first.prompt == translated("Reply %(keys)s", keys="1-3, SUITE, MENU")
     assert [c.key for c in first.controls] == ["SUITE", "MENU"]
     assert first.controls[0].action.token == "category:food:1"
 
 
 def test_a_number_at_the_start_explains_there_is_no_list(city, phone) -> None:
     reply = phone().send("2")
-    assert reply.kind is K.MENU and "There is no list to choose from yet." in reply.note
+    assert reply.kind is K.MENU and translated("There is no list to choose from yet.") in reply.note
 
 
 def test_search_is_recorded_and_no_result_is_honest(city, phone, session) -> None:
@@ -314,7 +329,10 @@ def test_setting_an_area_puts_places_there_first(make_service, phone, text) -> N
     resident.send("MENU")
     near = resident.send("1")
     assert [c.label for c in near.choices] == ["Là-bas", "Ici"]
-    assert near.title.text.endswith(" near 45130")
+    food = translated("Food", near.locale)
+    assert near.title.text == translated(
+        "%(topic)s near %(area)s", near.locale, topic=food, area="45130"
+    )
     assert [d.text for d in near.choices[1].details if d.role == "distance"] in (
         ["9,3 km"],
         ["9.3 km"],
@@ -324,7 +342,8 @@ def test_setting_an_area_puts_places_there_first(make_service, phone, text) -> N
 
 def test_an_unknown_area_is_kept_and_said(city, phone) -> None:
     reply = phone().send("ZONE 99999")
-    assert reply.kind is K.AREA_SET and "No place is listed in 99999 yet." in reply.note
+    unknown = translated("No place is listed in %(postcode)s yet.", postcode="99999")
+    assert reply.kind is K.AREA_SET and unknown in reply.note
     assert "ZONE 45100" in phone().send("ZONE").note
 
 
@@ -386,10 +405,10 @@ def test_report_variants(city, phone, session) -> None:
     play(
         resident,
         [
-            Step("AVIS 2 fermé", K.MENU, ["To report a problem, send AVIS"]),
+            Step("AVIS 2 fermé", K.MENU, [translated(HOW_TO_REPORT, word="AVIS")]),
             Step("MENU", K.MENU),
             Step("1", K.RESULTS),
-            Step("AVIS 7 fermé", K.RESULTS, ["There is no number 7 in your last list."]),
+            Step("AVIS 7 fermé", K.RESULTS, [translated(NOT_IN_LIST, number=7)]),
             Step("AVIS 2 plus de colis le lundi", K.REPORTED, ["Épicerie sociale"]),
             Step("3", K.SERVICE, ["Soupe du soir"]),
             Step("AVIS c'est fermé", K.REPORTED, ["Soupe du soir"]),  # the place on screen

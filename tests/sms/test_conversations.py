@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from gateway.db import db
 from gateway.models import ConversationState, Feedback, Message, MessageKind
+from tests.conftest import translated
 from tests.fakes import gsm0338
-from tests.sms.conftest import MAX_SEGMENTS, Texter, inbound_messages, replies, twilio_form
+from tests.sms.conftest import MAX_SEGMENTS, Texter, in_sms, inbound_messages, replies, twilio_form
 
 NUMBER = "+33612345678"
 OPT_OUT_WORDS = [
@@ -27,6 +28,9 @@ OPT_OUT_WORDS = [
     "CANCEL",
     "Stop ",
 ]
+
+
+REPORT_HINT = "Reply %(keys)s. Wrong information? Send %(report)s %(number)s and what is wrong."
 
 
 def places(text: str) -> list[tuple[str, str]]:
@@ -46,16 +50,17 @@ def test_where_to_eat_tonight_then_details_more_and_help(texter) -> None:
     listing = fits(resident.send("ou manger ce soir").text)
     shown = places(listing)
     assert [key for key, _name in shown] == ["1", "2", "3"], listing
-    assert listing.splitlines()[-1] == "Reply 1-3, SUITE, MENU"
+    assert listing.splitlines()[-1] == translated("Reply %(keys)s", keys="1-3, SUITE, MENU")
 
     details = fits(resident.send("2").text)
     assert details.splitlines()[0] == shown[1][1], "the second place, on one screen"
-    assert "Tel. +33" in details and "Val-de-Lisle" in details
-    assert details.endswith("Wrong information? Send AVIS 2 and what is wrong.")
+    assert in_sms(translated("Tel. %(number)s", number="+33")) in details
+    assert "Val-de-Lisle" in details
+    assert details.endswith(in_sms(translated(REPORT_HINT, keys="MENU", report="AVIS", number=2)))
 
     more = fits(resident.send("SUITE").text)
     assert [key for key, _name in places(more)] == ["4", "5", "6"]
-    assert "Reply 4-6, SUITE, MENU" in more
+    assert translated("Reply %(keys)s", keys="4-6, SUITE, MENU") in more
 
     menu = fits(resident.send("AIDE").text)
     assert [key for key, _name in places(menu)] == [str(n) for n in range(1, 17)]
@@ -85,7 +90,8 @@ def test_a_report_about_a_place_reaches_the_social_workers(texter) -> None:
     listing = resident.send("ou manger ce soir").text or ""
     name = places(listing)[1][1]
     thanks = fits(resident.send("AVIS 2 fermé le lundi").text)
-    assert thanks.startswith("Thank you. Our team will check your report about")
+    thanked = translated("Thank you. Our team will check your report about %(name)s.", name=name)
+    assert thanks.startswith(in_sms(thanked))
     [feedback] = db.session.scalars(select(Feedback)).all()
     assert (feedback.text, feedback.channel) == ("fermé le lundi", "sms")
     assert feedback.contact_id == resident.contact().id
@@ -104,7 +110,9 @@ def test_language_switch_sticks(texter) -> None:
 def test_each_opt_out_word_opts_out_with_one_short_confirmation(texter, word: str) -> None:
     resident: Texter = texter(NUMBER)
     answer = fits(resident.send(word).text)
-    assert answer == "You will get no more messages from us. Send START to get them again."
+    assert answer == fits(
+        translated("You will get no more messages from us. Send START to get them again.")
+    )
     assert gsm0338.segments(answer)[2] == 1
     assert resident.contact().opted_out_at is not None
 
@@ -114,7 +122,7 @@ def test_opting_back_in(texter, word: str) -> None:
     resident: Texter = texter(NUMBER)
     resident.send("STOP")
     answer = fits(resident.send(word).text)
-    assert answer.startswith("You can get our messages again.")
+    assert answer.startswith(fits(translated("You can get our messages again.")))
     assert resident.contact().opted_out_at is None
 
 
@@ -150,7 +158,8 @@ def test_forget_deletes_at_once_and_confirms_without_keeping_a_link(texter) -> N
     resident.send("AVIS 2 fermé")
     form = twilio_form(NUMBER, "OUBLI")
     answer = resident.deliver(form)
-    assert fits(answer.text) == "Everything we kept about your number has been deleted."
+    deleted = translated("Everything we kept about your number has been deleted.")
+    assert fits(answer.text) == fits(deleted)
 
     assert resident.contact() is None
     assert db.session.scalars(select(ConversationState)).all() == []
