@@ -81,10 +81,9 @@ class LiveServer:
             db.session.commit()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    url = fresh_database_url("sqlite", "browser", tmp_path_factory.mktemp("browser"))
-    app = create_app(settings_for(url))
+@contextmanager
+def serving(app: Flask) -> Iterator[LiveServer]:
+    """``app`` served by a real HTTP server on a free loopback port, in a thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -96,6 +95,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    url = fresh_database_url("sqlite", "browser", tmp_path_factory.mktemp("browser"))
+    with serving(create_app(settings_for(url))) as server:
+        yield server
 
 
 @pytest.fixture

@@ -7,17 +7,14 @@ server of this module's own (the shared ``live_server`` holds the back office's 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
 
 from gateway import create_app
 from gateway.cli import DEMO_SERVICES, import_hsds_path
-from gateway.db import db
-from tests.browser.conftest import TIMEOUT_MS, LiveServer, _QuietHandler
+from tests.browser.conftest import TIMEOUT_MS, LiveServer, serving
 from tests.conftest import fresh_database_url, settings_for
 
 pytestmark = pytest.mark.browser
@@ -47,17 +44,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = create_app(settings_for(url))
     with app.app_context():
         import_hsds_path(DEMO_SERVICES)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as server:
+        yield server
 
 
 @pytest.fixture(params=[PHONE, DESKTOP], ids=["240x320", "desktop"])
