@@ -24,6 +24,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from channels.sms.encoding import Footer, Page, SmsText, encode_for_sms, keep_together, pack
 from gateway.conversation import Choice, Line, LineRole, Reply
+from gateway.conversation.menus import keys_text
 
 MAX_SEGMENTS = 3
 # Roles of a choice's details, the last dropped first when a list does not fit.
@@ -147,12 +148,8 @@ def _layouts(reply: Reply) -> Iterator[_Layout]:
 
 def _keys(reply: Reply, shown: int) -> str:
     """ "Reply 1-8, LANGUE": the keys of the first ``shown`` choices and of the controls."""
-    keys = [control.key for control in reply.controls]
-    if shown:
-        first, last = reply.choices[0].key, reply.choices[shown - 1].key
-        keys.insert(0, first if first == last else f"{first}-{last}")
     with force_locale(reply.locale):
-        return _("Reply %(keys)s", keys=", ".join(keys))
+        return _("Reply %(keys)s", keys=keys_text(reply.choices[:shown], reply.controls))
 
 
 def fit(reply: Reply, max_segments: int = MAX_SEGMENTS) -> Page:

@@ -118,8 +118,9 @@ def _controls(turn: Turn, *wanted: tuple[Verb, Action] | None) -> tuple[Choice, 
     return tuple(control for control in found if control is not None)
 
 
-def _keys_text(choices: Sequence[Choice], controls: Sequence[Choice]) -> str:
-    """ "1-3, SUITE, MENU": what a text reply can be answered with."""
+def keys_text(choices: Sequence[Choice], controls: Sequence[Choice]) -> str:
+    """ "1-3, SUITE, MENU": what a text reply can be answered with (the SMS renderer calls it
+    too, for the choices that fit on the screen)."""
     parts = []
     if choices:
         first, last = choices[0].key, choices[-1].key
@@ -208,7 +209,7 @@ def _what_next(turn: Turn, *controls: Choice) -> str:
         return ""
     return _(
         "Send what you need in a few words, or reply %(keys)s",
-        keys=_keys_text((), controls),
+        keys=keys_text((), controls),
     )
 
 
@@ -224,7 +225,7 @@ def languages_reply(turn: Turn, *, note: str = "", invalid: bool = False) -> Rep
     ]
     current = Action(Verb.LANGUAGES)
     controls = _controls(turn, (Verb.REPEAT, current))
-    prompt = "" if turn.profile.keypad else _("Reply %(keys)s", keys=_keys_text(choices, ()))
+    prompt = "" if turn.profile.keypad else _("Reply %(keys)s", keys=keys_text(choices, ()))
     return _reply(
         turn,
         ReplyKind.LANGUAGES,
@@ -306,7 +307,7 @@ def menu_reply(
     else:
         prompt = _(
             "Send what you need in a few words, or reply %(keys)s",
-            keys=_keys_text(choices, controls),
+            keys=keys_text(choices, controls),
         )
     return _reply(
         turn,
@@ -423,7 +424,7 @@ def list_reply(
     if turn.profile.keypad:
         prompt = _("Press the number of a place.")
     else:
-        prompt = _("Reply %(keys)s", keys=_keys_text(choices, controls))
+        prompt = _("Reply %(keys)s", keys=keys_text(choices, controls))
     return _reply(
         turn,
         ReplyKind.RESULTS,
@@ -509,7 +510,7 @@ def service_reply(
 
 def _service_prompt(turn: Turn, card: ServiceCard, controls: Sequence[Choice]) -> str:
     """What to reply on a text channel, and how to report a problem with this place."""
-    keys = _keys_text((), controls)
+    keys = keys_text((), controls)
     number = _list_number(turn, card.id)
     if number is None:
         return _("Reply %(keys)s", keys=keys)
