@@ -8,7 +8,6 @@ message arrives a minute after the one before unless told otherwise.
 
 from __future__ import annotations
 
-import contextvars
 import itertools
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -27,7 +26,7 @@ from channels.sms import adapter
 from gateway.contacts import phone_hash
 from gateway.db import db
 from gateway.models import Contact, Direction, Message, MessageKind
-from tests.conftest import _rolled_back_app
+from tests.conftest import FreshContextClient, _rolled_back_app
 
 AUTH_TOKEN = "0123456789abcdef" * 2
 ACCOUNT_SID = "AC" + "fedcba9876543210" * 2
@@ -87,17 +86,6 @@ def twilio_form(number: str, body: str, sid: str | None = None, **extra: str) ->
         "ApiVersion": "2010-04-01",
         **extra,
     }
-
-
-class FreshContextClient(FlaskClient):
-    """Each request in an app context of its own (its own session), as in production.
-
-    The ``app`` fixtures keep one context pushed for the whole test, which a request would
-    otherwise share with the test and with the requests before it.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        return contextvars.Context().run(FlaskClient.open, self, *args, **kwargs)
 
 
 @dataclass

@@ -13,12 +13,11 @@ from sqlalchemy import select
 from channels.sms import exchange
 from gateway.db import db
 from gateway.models import Direction, Message, MessageKind, MessageStatus
-from tests.conftest import _rolled_back_app, translated
+from tests.conftest import FreshContextClient, _rolled_back_app, translated
 from tests.fakes import gsm0338
 from tests.sms.conftest import (
     MAX_SEGMENTS,
     PUBLIC_BASE_URL,
-    FreshContextClient,
     Texter,
     in_sms,
     inbound_messages,

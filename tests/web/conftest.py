@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from channels.web import views
+from tests.conftest import FreshContextClient
 from tests.web.pages import Page, body_of, parse
 
 # Monday 30 November 2026, 10:00 in Val-de-Lisle: most day services are open.
@@ -23,18 +22,6 @@ MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
     monkeypatch.setattr(views, "now", lambda: MONDAY_10H)
     return MONDAY_10H
-
-
-class FreshContextClient(FlaskClient):
-    """Each request in an app context of its own, as in production.
-
-    The ``app`` fixtures keep one app context pushed for the whole test, which a request
-    would otherwise reuse: Flask-Babel's locale and Flask-WTF's token, cached on ``g``, would
-    leak from one request to the next.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        return contextvars.Context().run(FlaskClient.open, self, *args, **kwargs)
 
 
 @pytest.fixture

@@ -38,8 +38,7 @@ from gateway.db import db
 from gateway.directory.queries import listed_services
 from gateway.i18n import LANGUAGE_NAMES, TRANSLATIONS_DIR, text_direction
 from gateway.models import Closure, Location, Organization, Service, ServiceText
-from tests.conftest import _rolled_back_app
-from tests.web.conftest import FreshContextClient
+from tests.conftest import FreshContextClient, _rolled_back_app
 from tests.web.pages import Page, body_of, internal_links, parse, validate
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
