@@ -252,21 +252,28 @@ def _created(snapshot: Mapping[str, Any]) -> Changes:
 # --------------------------------------------------------------------------------------------
 
 
+def _snapshot(target: Service | Organization) -> tuple[str, dict[str, Any]]:
+    """What the audit trail compares, and the kind of thing it is about."""
+    if isinstance(target, Service):
+        return "service", service_snapshot(target)
+    return "organization", organization_snapshot(target)
+
+
 def _change(
     session: Session,
     actor: Actor,
-    service: Service,
+    target: Service | Organization,
     action: str,
     mutate: Callable[[], None],
     at: datetime | None = None,
 ) -> Changes:
-    """Run ``mutate`` on ``service``; record and announce what it changed (maybe nothing)."""
-    before = service_snapshot(service)
+    """Run ``mutate`` on ``target``; record and announce what it changed (maybe nothing)."""
+    kind, before = _snapshot(target)
     mutate()
     session.flush()
-    changes = diff(before, service_snapshot(service))
+    changes = diff(before, _snapshot(target)[1])
     if changes:
-        record(session, actor, action, "service", service.id, changes, at=at)
+        record(session, actor, action, kind, target.id, changes, at=at)
         bump_directory_version(session)
         session.flush()
     return changes
@@ -634,25 +641,6 @@ def create_organization(
     return organization
 
 
-def _change_organization(
-    session: Session,
-    actor: Actor,
-    organization: Organization,
-    action: str,
-    mutate: Callable[[], None],
-    at: datetime | None,
-) -> Changes:
-    before = organization_snapshot(organization)
-    mutate()
-    session.flush()
-    changes = diff(before, organization_snapshot(organization))
-    if changes:
-        record(session, actor, action, "organization", organization.id, changes, at=at)
-        bump_directory_version(session)
-        session.flush()
-    return changes
-
-
 def update_organization(
     session: Session,
     actor: Actor,
@@ -660,7 +648,7 @@ def update_organization(
     data: OrganizationData,
     at: datetime | None = None,
 ) -> Changes:
-    return _change_organization(
+    return _change(
         session, actor, organization, "organization.update",
         lambda: _assign_organization(organization, data), at,
     )  # fmt: skip
@@ -680,7 +668,7 @@ def archive_organization(
     def mutate() -> None:
         organization.archived_at = at
 
-    return _change_organization(session, actor, organization, "organization.archive", mutate, at)
+    return _change(session, actor, organization, "organization.archive", mutate, at)
 
 
 def restore_organization(
@@ -698,7 +686,7 @@ def restore_organization(
     def mutate() -> None:
         organization.archived_at = None
 
-    return _change_organization(session, actor, organization, "organization.restore", mutate, at)
+    return _change(session, actor, organization, "organization.restore", mutate, at)
 
 
 # --------------------------------------------------------------------------------------------
