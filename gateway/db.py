@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from gateway.sqlite import make_sqlite_engine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,33 +34,10 @@ class _Bound:
     sessionmaker: sessionmaker[Session]
 
 
-def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    # pysqlite's own transaction handling never emits BEGIN before a SAVEPOINT, so a nested
-    # transaction would commit early; we take over (SQLAlchemy's documented pysqlite recipe).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    # Readers and the writer don't block each other in WAL mode: a request reading the
-    # directory never stalls a worker committing a message, and the other way round.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
-
-
-def _on_sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-    # IMMEDIATE: take the write lock at the start and wait for it (busy timeout). A deferred
-    # transaction that read before another process committed could not write any more, and
-    # SQLite would refuse at once instead of waiting. The embedded default serialises writers;
-    # a site with real traffic runs PostgreSQL.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def make_engine(url: str) -> Engine:
     """An engine with the settings every process of ours wants for ``url``."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
-        event.listen(engine, "connect", _on_sqlite_connect)
-        event.listen(engine, "begin", _on_sqlite_begin)
-        return engine
+        return make_sqlite_engine(url)
     return create_engine(url, pool_pre_ping=True)
 
 

@@ -1,10 +1,15 @@
 """The database handle behaves the same on SQLite as on PostgreSQL."""
 
+import sqlite3
+import threading
+
+import pytest
 from sqlalchemy import func, select
 
 from gateway import create_app
 from gateway.db import db
 from gateway.models import Organization
+from gateway.sqlite import WriterTurn, make_sqlite_engine
 from tests.conftest import fresh_database_url, settings_for
 
 
@@ -38,3 +43,46 @@ def test_an_app_fixture_commit_does_not_leak_into_the_shared_database(app, sessi
         assert cursor.fetchone()[0] == 0
     finally:
         other.close()
+
+
+def test_sqlite_writers_wait_their_turn_and_each_commit_lands(tmp_path) -> None:
+    # Two connections write the same counter; the second begins while the first holds the
+    # write lock, waits for its turn instead of failing, and reads the first one's commit.
+    engine = make_sqlite_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE counter (n INTEGER)")
+        connection.exec_driver_sql("INSERT INTO counter VALUES (0)")
+    first_holds, second_done = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def second() -> None:
+        first_holds.wait()
+        with engine.begin() as connection:
+            seen.append(connection.exec_driver_sql("SELECT n FROM counter").scalar_one())
+            connection.exec_driver_sql("UPDATE counter SET n = n + 1")
+        second_done.set()
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE counter SET n = n + 1")
+        first_holds.set()
+        assert not second_done.wait(0.2)  # still waiting for its turn
+    worker.join(timeout=10)
+    assert seen == [1]
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT n FROM counter").scalar_one() == 2
+    engine.dispose()
+
+
+def test_a_sqlite_writer_that_waits_too_long_is_told_the_database_is_locked(tmp_path) -> None:
+    path = str(tmp_path / "busy.sqlite3")
+    holder, waiter = WriterTurn(path), WriterTurn(path)
+    holder.take()
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            waiter.take(timeout=0.05)
+    finally:
+        holder.close()
+    waiter.take(timeout=0.05)  # free again once the holder is gone
+    waiter.close()
