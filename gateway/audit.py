@@ -27,7 +27,7 @@ def utcnow() -> datetime:
 
 
 def as_utc(moment: datetime) -> datetime:
-    """Aware UTC; naive values are UTC (SQLite returns them so)."""
+    """Aware UTC; a naive value (an ISO moment written without an offset) is taken as UTC."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

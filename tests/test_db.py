@@ -2,13 +2,16 @@
 
 import sqlite3
 import threading
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import StatementError
 
 from gateway import create_app
 from gateway.db import db
-from gateway.models import Organization
+from gateway.models import Contact, Organization
 from gateway.sqlite import WriterTurn, make_sqlite_engine
 from tests.conftest import fresh_database_url, settings_for
 
@@ -86,3 +89,22 @@ def test_a_sqlite_writer_that_waits_too_long_is_told_the_database_is_locked(tmp_
         holder.close()
     waiter.take(timeout=0.05)  # free again once the holder is gone
     waiter.close()
+
+
+def test_moments_come_back_aware_in_utc_and_naive_ones_are_refused(backend, tmp_path) -> None:
+    url = fresh_database_url(backend, "moments", tmp_path)
+    app = create_app(settings_for(url))
+    paris_evening = datetime(2026, 11, 30, 23, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    with app.app_context():
+        db.session.add(Contact(phone_hash="a" * 64, opted_out_at=paris_evening))
+        db.session.commit()
+        db.session.expire_all()
+        stored = db.session.scalar(select(Contact.opted_out_at))
+        assert stored == paris_evening and stored.tzinfo is UTC
+        assert stored.hour == 22  # the same instant, not Paris's wall clock taken as UTC
+        db.session.add(Contact(phone_hash="b" * 64, opted_out_at=datetime(2026, 11, 30, 9)))
+        with pytest.raises(StatementError, match="naive datetime"):
+            db.session.flush()
+        db.session.rollback()
+        db.session.close()
+        db.engine.dispose()

@@ -27,11 +27,6 @@ class Gate(enum.StrEnum):
     SILENCE = "silence"  # the notice was sent less than an hour ago
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def decide(replied_at: list[datetime], now: datetime, limit: int) -> Gate:
     """The gate for a message at ``now`` given the times of the number's earlier replies.
 
@@ -62,4 +57,4 @@ def gate(session: Session, contact_id: int, now: datetime, limit: int) -> Gate:
             Message.created_at > now - 2 * WINDOW,
         )
     )
-    return decide([_aware(moment) for moment in rows], now, limit)
+    return decide(list(rows), now, limit)

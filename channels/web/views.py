@@ -345,8 +345,6 @@ def _service_context(
     record: Service, card: ServiceCard, original: bool = False, error: str = ""
 ) -> dict[str, Any]:
     verified = record.verified_at
-    if verified is not None and verified.tzinfo is None:  # SQLite gives naive UTC back
-        verified = verified.replace(tzinfo=UTC)
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     return {
         "card": card,

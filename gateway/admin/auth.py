@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from gateway.audit import as_utc, utcnow
+from gateway.audit import utcnow
 from gateway.models import LoginAttempt, Organization, Service, User
 
 SESSION_USER = "admin_user"
@@ -80,7 +80,7 @@ def authenticate(
             LoginAttempt.email == email, LoginAttempt.succeeded.is_(True)
         )
     )
-    account_since = max(since, as_utc(last_success)) if last_success else since
+    account_since = max(since, last_success) if last_success else since
     account_failures = _failures(session_, LoginAttempt.email == email, account_since)
     address_failures = _failures(session_, LoginAttempt.address == address, since)
 

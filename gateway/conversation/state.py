@@ -90,11 +90,6 @@ class Conversation:
             return cls()
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def ttl() -> timedelta:
     return timedelta(minutes=current_app.config["CONVERSATION_TTL_MINUTES"])
 
@@ -104,7 +99,7 @@ def load(session: Session, contact: Contact, channel: str, now: datetime) -> Con
     row = session.get(ConversationState, (contact.id, channel))
     if row is None:
         return Conversation(row=ConversationState(contact_id=contact.id, channel=channel))
-    if _aware(row.expires_at) <= now:
+    if row.expires_at <= now:
         return Conversation(expired=True, row=row)
     conversation = Conversation.from_data(row.data or {})
     conversation.row = row

@@ -30,9 +30,10 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.audit import as_utc
 from gateway.config import SUPPORTED_LOCALES
 from gateway.directory.categories import category_name
-from gateway.directory.operations import bump_directory_version
+from gateway.directory.operations import assign_changed, bump_directory_version
 from gateway.directory.queries import _SERVICE_LOADING
 from gateway.i18n import ORIGINAL_LOCALE, pick_field
 from gateway.models import (
@@ -338,7 +339,7 @@ class _Reader:
             moment = datetime.fromisoformat(value)
         except ValueError:
             self.fail(path, f"not an ISO date and time: {_short(repr(value))}")
-        return _utc(moment)
+        return as_utc(moment)
 
     def clock(self, obj: Mapping[str, Any], key: str, path: str) -> time:
         value = self.text(obj, key, path, required=True)
@@ -382,7 +383,7 @@ def _parse_service(r: _Reader, tz: ZoneInfo, seen: _Claims) -> _Parsed:
     if verified_at is None:
         assured = r.day(record, "assured_date", "assured_date")
         if assured is not None:
-            verified_at = _utc(datetime.combine(assured, time(0, 0), tz))
+            verified_at = datetime.combine(assured, time(0, 0), tz).astimezone(UTC)
 
     access: list[str] = []
     for path, item in r.items(extension, "access", f"{EXTENSION}.access"):
@@ -778,7 +779,7 @@ def _write_service(session: Session, item: _Parsed, existing: _Existing) -> None
             organization = Organization(id=item.organization_id)
             session.add(organization)
             existing.organizations[organization.id] = organization
-        _assign(organization, item.organization)
+        assign_changed(organization, **item.organization)
     else:
         organization = existing.organizations[item.organization_id]
 
@@ -788,7 +789,7 @@ def _write_service(session: Session, item: _Parsed, existing: _Existing) -> None
         session.add(service)
     if service.organization is not organization:
         service.organization = organization
-    _assign(service, item.values)
+    assign_changed(service, **item.values)
 
     service.texts = _sync(service.texts, item.texts.values(), ServiceText, "locale")
     if {c.slug for c in service.categories} != set(item.categories):
@@ -805,7 +806,7 @@ def _write_service(session: Session, item: _Parsed, existing: _Existing) -> None
             location = Location(id=location_values["id"])
             session.add(location)
             existing.locations[location.id] = location
-        _assign(location, location_values)
+        assign_changed(location, **location_values)
         links.append({**link_values, "location": location})
     service.locations = _sync(service.locations, links, ServiceLocation)
 
@@ -838,25 +839,9 @@ def _sync(
         obj = by_key.get(row[key])
         if obj is None:
             obj = model()
-        _assign(obj, row)
+        assign_changed(obj, **row)
         result.append(obj)
     return result
-
-
-def _assign(obj: object, values: Mapping[str, Any]) -> None:
-    """Set only what differs, so a re-import of the same data leaves ``updated_at`` alone.
-
-    The unit of work already skips equal values, but SQLite hands datetimes back naive and
-    those never equal the aware ones an import brings.
-    """
-    for name, value in values.items():
-        current = getattr(obj, name)
-        if isinstance(current, datetime) and isinstance(value, datetime):
-            same = _utc(current) == _utc(value)
-        else:
-            same = current == value
-        if not same:
-            setattr(obj, name, value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -905,7 +890,7 @@ def _export_service(
     if original and original.how_to_access:
         record["application_process"] = original.how_to_access
     if service.verified_at is not None:
-        record["assured_date"] = _utc(service.verified_at).astimezone(tz).date().isoformat()
+        record["assured_date"] = service.verified_at.astimezone(tz).date().isoformat()
     if service.updated_at is not None:
         record["last_modified"] = _iso(service.updated_at)
     record["organization"] = _export_organization(service.organization)
@@ -1057,15 +1042,8 @@ def _derived(owner: str, kind: str, key: object = "") -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{owner}:{kind}{suffix}"))
 
 
-def _utc(moment: datetime) -> datetime:
-    """Aware UTC; naive values are UTC (SQLite returns them so)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 def _iso(moment: datetime) -> str:
-    return _utc(moment).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _clock(value: time) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from gateway.audit import Actor, Changes, as_utc, diff, iso, record, utcnow
+from gateway.audit import Actor, Changes, diff, iso, record, utcnow
 from gateway.directory.hours import WeeklyRange
 from gateway.i18n import ORIGINAL_LOCALE
 from gateway.models import (
@@ -433,7 +433,7 @@ def _apply(session: Session, service: Service, data: ServiceData) -> None:
         if organization is None:
             raise OperationError("organization", f"unknown organisation {data.organization_id}")
         service.organization = organization
-    _assign(
+    assign_changed(
         service,
         status=ServiceStatus(data.status),
         url=data.url or None,
@@ -463,20 +463,16 @@ def _apply(session: Session, service: Service, data: ServiceData) -> None:
         lambda p: {"number": p.number, "kind": p.kind, "description": p.description},
     )
     for position, phone in enumerate(phones):
-        _assign(phone, position=position)
+        assign_changed(phone, position=position)
     service.phones = phones
     _apply_places(service, data.places)
 
 
-def _assign(obj: object, **values: Any) -> None:
-    """Set only what differs, so that an unchanged form leaves ``updated_at`` alone."""
+def assign_changed(obj: object, **values: Any) -> None:
+    """Set only what differs, so that an unchanged form or a re-import of the same data leaves
+    ``updated_at`` alone."""
     for name, value in values.items():
-        current = getattr(obj, name)
-        if isinstance(current, datetime) and isinstance(value, datetime):
-            same = as_utc(current) == as_utc(value)
-        else:
-            same = current == value
-        if not same:
+        if getattr(obj, name) != value:
             setattr(obj, name, value)
 
 
@@ -519,13 +515,13 @@ def _apply_texts(service: Service, texts: Mapping[str, TextData]) -> None:
         edited = {name for name in TEXT_FIELDS if old[name] != new[name]}
         if row is None:
             row = ServiceText(locale=locale, status=TextStatus.DONE)
-        _assign(row, **new)
+        assign_changed(row, **new)
         if locale == ORIGINAL_LOCALE:
-            _assign(row, status=TextStatus.DONE)
+            assign_changed(row, status=TextStatus.DONE)
         elif any(n in original_changed and n not in edited and new[n] for n in TEXT_FIELDS):
-            _assign(row, status=TextStatus.NEEDS_REVIEW)
+            assign_changed(row, status=TextStatus.NEEDS_REVIEW)
         elif edited or wanted.reviewed:
-            _assign(row, status=TextStatus.DONE)
+            assign_changed(row, status=TextStatus.DONE)
         rows.append(row)
     if rows != list(service.texts):
         service.texts = rows
@@ -555,7 +551,7 @@ def _sync(
         obj = by_id.pop(row.id, None) if row.id else None
         if obj is None:
             obj = model()
-        _assign(obj, **values_of(row))
+        assign_changed(obj, **values_of(row))
         result.append(obj)
     return result
 
@@ -567,7 +563,7 @@ def _apply_places(service: Service, places: Iterable[PlaceData]) -> None:
         link = links.pop(place.location_id, None) if place.location_id else None
         if link is None:
             link = ServiceLocation(location=Location())
-        _assign(
+        assign_changed(
             link.location,
             name=place.name,
             address=place.address,
@@ -577,7 +573,7 @@ def _apply_places(service: Service, places: Iterable[PlaceData]) -> None:
             latitude=place.latitude,
             longitude=place.longitude,
         )
-        _assign(link, position=len(result))
+        assign_changed(link, position=len(result))
         result.append(link)
     if result != list(service.locations):
         service.locations = result
@@ -616,7 +612,7 @@ def organization_snapshot(organization: Organization) -> dict[str, Any]:
 def _assign_organization(organization: Organization, data: OrganizationData) -> None:
     if not data.name.strip():
         raise OperationError("name", "an organisation needs a name")
-    _assign(
+    assign_changed(
         organization,
         name=data.name,
         description=data.description,
@@ -680,7 +676,7 @@ def restore_organization(
     if archived_at is None:
         return {}
     for service in organization.services:
-        if service.archived_at is not None and as_utc(service.archived_at) == as_utc(archived_at):
+        if service.archived_at == archived_at:
             restore_service(session, actor, service, at)
 
     def mutate() -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, SmallInteger, String, func
+from sqlalchemy import Boolean, Integer, SmallInteger, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.db import Base
+from gateway.db import Base, UtcDateTime
 from gateway.models.directory import _enum
 
 
@@ -50,6 +50,6 @@ class Call(Base):
     transferred: Mapped[bool] = mapped_column(Boolean, default=False)  # put through to the helpline
     texts_sent: Mapped[int] = mapped_column(SmallInteger, default=0)  # "#" handoffs queued
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), index=True
+        UtcDateTime(), server_default=func.now(), index=True
     )
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -10,10 +10,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.db import Base
+from gateway.db import Base, UtcDateTime
 from gateway.models.directory import _enum
 
 
@@ -26,14 +26,13 @@ class Contact(Base):
     country_code: Mapped[str | None] = mapped_column(String(4))
     locale: Mapped[str | None] = mapped_column(String(8))
     postcode: Mapped[str | None] = mapped_column(String(16))
-    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opted_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Set only while the resident subscribes to messages (alerts); cleared on STOP or FORGET.
     phone_number: Mapped[str | None] = mapped_column(String(32))
-    subscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    last_seen_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    subscribed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    # The day (midnight UTC) of the latest message or call, not its hour: see ``mark_seen``.
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 
 class ConversationState(Base):
@@ -46,7 +45,7 @@ class ConversationState(Base):
     )
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class FeedbackStatus(enum.StrEnum):
@@ -73,8 +72,8 @@ class Feedback(Base):
     status: Mapped[FeedbackStatus] = mapped_column(
         _enum(FeedbackStatus, "feedback_status"), default=FeedbackStatus.NEW
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class SearchQuery(Base):
@@ -84,7 +83,7 @@ class SearchQuery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), index=True
+        UtcDateTime(), server_default=func.now(), index=True
     )
     channel: Mapped[str] = mapped_column(String(16))
     locale: Mapped[str] = mapped_column(String(8))

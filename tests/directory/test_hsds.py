@@ -179,11 +179,6 @@ def city(session: Session, make_service: Callable[..., Service]) -> dict[str, Se
     return {"shelter": shelter, "meals": meals}
 
 
-def as_utc(moment: datetime) -> datetime:
-    """SQLite gives naive UTC datetimes back; PostgreSQL gives aware ones."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def by_name(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {record["name"]: record for record in records}
 
@@ -365,7 +360,7 @@ def test_plain_hsds_builds_the_french_texts(session) -> None:
         "Venir sur place.",
     )
     # assured_date is midnight in the city (Paris, summer time).
-    assert as_utc(service.verified_at) == datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
+    assert service.verified_at == datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
     assert service.access_conditions == [] and service.closures == []
 
 
