@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import delete, inspect, select, update
@@ -89,6 +89,17 @@ def contact_for(session: Session, number: str) -> Contact:
             contact = session.scalars(select(Contact).where(Contact.phone_hash == digest)).one()
     found[digest] = contact
     return contact
+
+
+def mark_seen(contact: Contact, at: datetime) -> None:
+    """Remember the day of the contact's latest message or call.
+
+    The day is all it takes to find contacts silent for long; the hour would be a log of when
+    a resident writes, and rewriting the row on every message would cost an UPDATE each time.
+    """
+    day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if contact.last_seen_at != day:
+        contact.last_seen_at = day
 
 
 def opt_out(contact: Contact, at: datetime) -> None:

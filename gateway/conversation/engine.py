@@ -104,7 +104,7 @@ def handle(inbound: Inbound) -> Reply:
     with force_locale(locale):
         reply = _COMMANDS[parsed.command](turn, parsed)
     if contact is not None and not reply.hints.forgotten:
-        contact.last_seen_at = inbound.received_at
+        contacts.mark_seen(contact, inbound.received_at)
         state.save(session, contact, inbound.channel, conversation, inbound.received_at)
     session.flush()
     return reply

@@ -1,6 +1,6 @@
 """Contacts by keyed hash: normalising, finding, opting out and in, forgetting."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -120,3 +120,13 @@ def test_forget_deletes_contact_state_messages_and_unlinks_reports(session, make
     assert session.scalar(select(func.count()).select_from(ConversationState)) == 0
     assert session.scalars(select(Message.contact_id)).all() == [other.id]
     assert session.scalars(select(Feedback.contact_id)).all() == [None]
+
+
+def test_only_the_day_of_the_latest_message_is_kept(phone) -> None:
+    resident = phone("+33612345678")
+    resident.send("MENU")  # Monday 10:01 in Paris
+    resident.send("AIDE", wait=timedelta(hours=5))
+    monday = datetime(2026, 11, 30, tzinfo=UTC)
+    assert resident.contact().last_seen_at == monday
+    resident.send("MENU", wait=timedelta(days=1))
+    assert resident.contact().last_seen_at == monday + timedelta(days=1)
