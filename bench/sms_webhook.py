@@ -11,6 +11,11 @@ questions, picks and menus, however fast the target answers. Every request is a 
 (its own MessageSid), so Guichet stores it, runs the engine, renders, stores the reply and
 commits.
 
+Beside them runs the floor: a bare Flask endpoint that does only what the issue asks of every
+message before anything else (store it, commit) and after (store the answer, commit), on the
+database driver alone with one connection per worker, no lookup and no engine. No
+implementation that keeps those two rules can beat its floor's ratio on the same host.
+
 The database is a temporary SQLite file (WAL, as the app configures it), PostgreSQL (a
 temporary schema on ``BENCH_DATABASE_URL``, default the tests' server), or both (the default).
 The daily segment cap is lifted and the rate limit is far away, so every message is answered.
