@@ -27,6 +27,6 @@ test: $(VENV)/.dev-installed
 # Re-extract interface strings and merge them into every catalog.
 translations: $(VENV)/.dev-installed
 	$(BIN)/pybabel extract -F translations/babel.cfg -k _l -k lazy_gettext --no-location \
-		--sort-output --project Guichet --copyright-holder "Guichet contributors" \
+		--sort-output --width 100 --project Guichet --copyright-holder "Guichet contributors" \
 		-o translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
+	$(BIN)/pybabel update --width 100 --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
