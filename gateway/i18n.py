@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel
+from flask_babel import Babel, pgettext
 
 from gateway.config import RTL_LOCALES
 
@@ -33,6 +33,13 @@ LANGUAGE_NAMES = {
     "pt": "Português",
     "uk": "Українська",
 }
+
+
+def joined(items: Iterable[str]) -> str:
+    """Labels or keys listed without a conjunction: "1-3, SUITE, MENU" in French, with the
+    Arabic comma in Arabic. (CLDR's list patterns join with "and", which a list of keys to
+    press or of access conditions is not; the separator is translated instead.)"""
+    return pgettext("list separator", ", ").join(items)
 
 
 def text_direction(locale: str) -> str:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, cached_property
 
-from flask_babel import force_locale
+from babel.lists import format_list
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -46,7 +47,7 @@ from gateway.directory.queries import (
     find_area,
     service_card,
 )
-from gateway.i18n import LANGUAGE_NAMES, ORIGINAL_LOCALE, Localized
+from gateway.i18n import LANGUAGE_NAMES, ORIGINAL_LOCALE, Localized, joined
 from gateway.messaging.gsm import fold, is_gsm
 from gateway.models import CATEGORY_SLUGS, Contact
 
@@ -126,7 +127,7 @@ def keys_text(choices: Sequence[Choice], controls: Sequence[Choice]) -> str:
         first, last = choices[0].key, choices[-1].key
         parts.append(first if first == last else f"{first}-{last}")
     parts.extend(control.key for control in controls)
-    return ", ".join(parts)
+    return joined(parts)
 
 
 def _fallback_note(turn: Turn, texts: Iterable[Localized]) -> str:
@@ -134,7 +135,7 @@ def _fallback_note(turn: Turn, texts: Iterable[Localized]) -> str:
     others = sorted({text.locale for text in texts if text.text and text.locale != turn.locale})
     if not others:
         return ""
-    names = ", ".join(describe.language_name(code) for code in others)
+    names = format_list([describe.language_name(code) for code in others], locale=get_locale())
     return _("Some details are only available in %(language)s.", language=names)
 
 

@@ -21,7 +21,7 @@ from flask_babel.speaklater import LazyString
 
 from gateway.directory.hours import DatedClosure, HoursStatus, WeeklyRange
 from gateway.directory.queries import Place, ServiceCard
-from gateway.i18n import Localized, pick_text
+from gateway.i18n import Localized, joined, pick_text
 from gateway.models import AccessCondition, Location, ServiceStatus
 
 # A run that lasts longer than this is "open 24 hours", not "open until next week".
@@ -206,7 +206,7 @@ def access_phrase(card: ServiceCard) -> str:
     words = [str(_ACCESS[c]) for c in card.access_conditions if c in _ACCESS]
     if not words:
         return ""
-    return ", ".join([words[0], *(word[:1].lower() + word[1:] for word in words[1:])])
+    return joined([words[0], *(word[:1].lower() + word[1:] for word in words[1:])])
 
 
 def language_name(code: str) -> str:
@@ -222,7 +222,7 @@ def languages_phrase(codes: tuple[str, ...] | list[str]) -> str:
     """ "Languages: French, Arabic", or nothing when the service lists none."""
     if not codes:
         return ""
-    return _("Languages: %(names)s", names=", ".join(language_name(code) for code in codes))
+    return _("Languages: %(names)s", names=joined(language_name(code) for code in codes))
 
 
 def phone_phrase(card: ServiceCard) -> str:

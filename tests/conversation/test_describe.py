@@ -167,6 +167,16 @@ def test_access_phrase(make_service) -> None:
         )
 
 
+def test_listed_conditions_and_languages_take_the_languages_comma(make_service) -> None:
+    service = make_service("Accueil", access_conditions=["free", "appointment"])
+    card = service_card(service, "ar", MONDAY_10H, "Europe/Paris")
+    with force_locale("ar"):
+        assert "، " in access_phrase(card) and "," not in access_phrase(card)
+        assert languages_phrase(("fr", "en")).endswith("الفرنسية، الإنجليزية")
+    with force_locale("fr"):
+        assert languages_phrase(("fr", "en")).endswith("français, anglais")
+
+
 def test_today_is_the_citys_today(plain_app) -> None:
     # 23:30 UTC on Monday is already Tuesday in Paris.
     just_after_midnight = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
