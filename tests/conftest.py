@@ -85,16 +85,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     engine.dispose()
 
 
-def translated(msgid: str, locale: str = "fr", **values: object) -> str:
-    """``msgid`` as the catalog of ``locale`` has it: tests name the English source string and
-    compare with what a resident of that language really gets."""
+def _catalog(locale: str):  # type: ignore[no-untyped-def]
     from babel.support import Translations
 
     from gateway.i18n import TRANSLATIONS_DIR, compile_catalogs
 
     compile_catalogs()
-    text = Translations.load(str(TRANSLATIONS_DIR), [locale]).gettext(msgid)
+    return Translations.load(str(TRANSLATIONS_DIR), [locale])
+
+
+def translated(msgid: str, locale: str = "fr", **values: object) -> str:
+    """``msgid`` as the catalog of ``locale`` has it: tests name the English source string and
+    compare with what a resident of that language really gets."""
+    text = _catalog(locale).gettext(msgid)
     return text % values if values else text
+
+
+def translated_count(singular: str, plural: str, num: int, locale: str = "fr") -> str:
+    """The catalog's form of a count phrase ("%(num)s segments") for ``num`` in ``locale``."""
+    return _catalog(locale).ngettext(singular, plural, num) % {"num": num}
 
 
 def settings_for(database_url: str, **extra: Any) -> dict[str, Any]:

@@ -69,6 +69,7 @@ def test_residents_reports_are_reviewed_or_dismissed(admin, make_service) -> Non
     reports = section(admin.text("/admin/"), "Residents")
     assert "Fermé ce matin" in reports and "Wrong phone" in reports
     assert "Déjà lu" not in reports
+    assert "by text message" in reports and "on the website" in reports  # not "sms", "web"
 
     response = admin.post(f"/admin/feedback/{first.id}", {"status": "reviewed", "next": "/admin/"})
     assert response.status_code == 303

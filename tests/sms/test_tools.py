@@ -11,7 +11,7 @@ from flask import Flask
 from gateway import create_app
 from gateway.db import db
 from gateway.models import MessageKind
-from tests.conftest import settings_for, translated
+from tests.conftest import settings_for, translated, translated_count
 from tests.sms.conftest import inbound_messages, replies
 
 NUMBER = "+33612345678"
@@ -63,13 +63,9 @@ def test_the_dev_phone_answers_as_a_text_would_be(sms_app: Flask, clock) -> None
     page = html.unescape(response.get_data(as_text=True))
     [reply] = replies()
     assert f'<pre id="answer">{reply.body}</pre>' in page
-    meta = translated(
-        "%(encoding)s, %(segments)s segment(s), %(units)s characters",
-        encoding="GSM-7",
-        segments=reply.segments,
-        units=len(reply.body),
-    )
-    assert meta in page
+    segments = translated_count("%(num)s segment", "%(num)s segments", reply.segments)
+    characters = translated_count("%(num)s character", "%(num)s characters", len(reply.body))
+    assert f"GSM-7 · {segments} · {characters}" in page
     assert "ou manger ce soir" in page, "the number's thread is shown"
     assert inbound_messages()[0].provider_sid.startswith("DV")
 
