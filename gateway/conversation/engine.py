@@ -378,7 +378,10 @@ def _send_sms(turn: Turn, action: Action) -> Reply:
         return _repeat(turn, note=_("Choose a place first."))
     if not can_send_sms(turn):
         note = (
-            _("You asked us not to send you messages. Text START to allow them again.")
+            _(
+                "You asked us not to send you messages. Text %(word)s to allow them again.",
+                word=command_word(Command.OPT_IN, turn.locale),
+            )
             if turn.contact is not None and turn.contact.opted_out_at is not None
             else _("We cannot send a text message to this phone.")
         )
@@ -475,7 +478,10 @@ def _on_opt_out(turn: Turn, _parsed: Parsed) -> Reply:
     return notice_reply(
         turn,
         ReplyKind.OPTED_OUT,
-        _("You will get no more messages from us. Send START to get them again."),
+        _(
+            "You will get no more messages from us. Send %(word)s to get them again.",
+            word=command_word(Command.OPT_IN, turn.locale),
+        ),
         end=True,
     )
 

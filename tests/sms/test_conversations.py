@@ -112,7 +112,9 @@ def test_each_opt_out_word_opts_out_with_one_short_confirmation(texter, word: st
     resident: Texter = texter(NUMBER)
     answer = fits(resident.send(word).text)
     assert answer == fits(
-        translated("You will get no more messages from us. Send START to get them again.")
+        translated(
+            "You will get no more messages from us. Send %(word)s to get them again.", word="START"
+        )
     )
     assert gsm0338.segments(answer)[2] == 1
     assert resident.contact().opted_out_at is not None
