@@ -6,8 +6,9 @@ MENU"). Text is folded to GSM-7 where the language allows (:mod:`channels.sms.en
 A screen that does not fit loses detail before content, one step at a time: a list's places
 drop their address, then their hours, then their names get shorter; a service drops its
 languages, then the prompt's hint on reporting (the prompt becomes its keys), its summary,
-its conditions, all closures but the nearest and the note that some text is in French, so
-that name, hours, address and phone stay. Only what still does not fit is cut, between items
+its conditions, all closures but the nearest and the note that some text is in French, then
+the nearest closure's words get shorter and go, so that name, hours (which already count
+the closure in), address and phone stay. Only what still does not fit is cut, between items
 or words, never inside a phone number or an address, and a list cut short says which
 numbers it shows.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -50,6 +51,15 @@ class _Screen:
         closures = [line for line in self.lines if line.role is LineRole.CLOSURE][1:]
         return _Screen(self.note, tuple(line for line in self.lines if line not in closures))
 
+    def shortened(self, role: LineRole, limit: int) -> _Screen:
+        return _Screen(
+            self.note,
+            tuple(
+                replace(line, text=_shorten(line.text, limit)) if line.role is role else line
+                for line in self.lines
+            ),
+        )
+
 
 def _without_language_note(screen: _Screen, reply: Reply) -> _Screen:
     """Drop the note when all it says is that some content is in another language."""
@@ -58,8 +68,9 @@ def _without_language_note(screen: _Screen, reply: Reply) -> _Screen:
     return screen
 
 
-# How a screen shrinks when it does not fit, one step after the other. Name, hours, the
-# nearest closure, address and phone stay: they say whether and where to go.
+# How a screen shrinks when it does not fit, one step after the other. Name, hours, address
+# and phone stay: they say whether and where to go. (In a language written in UCS-2, a
+# closure's words in French alone can take a segment; the phone would go before them.)
 _STEPS: tuple[Callable[[_Screen, Reply], _Screen], ...] = (
     lambda screen, _reply: screen.without(LineRole.LANGUAGES),
     lambda screen, _reply: screen.without(LineRole.SUMMARY),
@@ -67,6 +78,8 @@ _STEPS: tuple[Callable[[_Screen, Reply], _Screen], ...] = (
     lambda screen, _reply: screen.without(LineRole.DISTANCE),
     lambda screen, _reply: screen.first_closure_only(),
     _without_language_note,
+    lambda screen, _reply: screen.shortened(LineRole.CLOSURE, 60),
+    lambda screen, _reply: screen.without(LineRole.CLOSURE),
 )
 
 
