@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -150,17 +150,24 @@ class FreshContextClient(FlaskClient):
     """Each request in an app context of its own (its own ``g`` and session), as in
     production. The rolled-back apps keep one context pushed for the whole test, which a
     request would otherwise share with the test and with the requests before it: Babel's
-    locale and the form token would leak from one request to the next. (Not yet every
-    suite's default: the back-office tests read the requests' writes through the shared
-    session.)"""
+    locale and the form token would leak from one request to the next.
+
+    The test is then one more client of the database: what it set up is flushed before the
+    request, and what it holds is expired after, so it reads what the request wrote."""
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
-        return contextvars.Context().run(FlaskClient.open, self, *args, **kwargs)
+        if has_app_context():
+            db.session.flush()
+        response = contextvars.Context().run(FlaskClient.open, self, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
 
 
 def _rolled_back_app(database_url: str, **extra: Any) -> Iterator[Flask]:
     """An app whose every session joins one outer transaction, rolled back at the end."""
     app = create_app(settings_for(database_url, **extra))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()

@@ -298,7 +298,10 @@ def create_service(
     service.phones = []
     service.locations = []
     session.add(service)
-    _apply(session, service, data)
+    # Not flushed before it is whole: looking its organisation up would otherwise write a
+    # service that has none yet.
+    with session.no_autoflush:
+        _apply(session, service, data)
     session.flush()
     record(
         session, actor, "service.create", "service", service.id,

@@ -26,7 +26,7 @@ from channels.sms import adapter
 from gateway.contacts import phone_hash
 from gateway.db import db
 from gateway.models import Contact, Direction, Message, MessageKind
-from tests.conftest import FreshContextClient, _rolled_back_app
+from tests.conftest import _rolled_back_app
 
 AUTH_TOKEN = "0123456789abcdef" * 2
 ACCOUNT_SID = "AC" + "fedcba9876543210" * 2
@@ -183,9 +183,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 @pytest.fixture
 def sms_app(demo_database_url: str) -> Iterator[Flask]:
     """The demo city, on a Twilio account that signs the webhooks."""
-    for app in _rolled_back_app(demo_database_url, **sms_settings()):
-        app.test_client_class = FreshContextClient
-        yield app
+    yield from _rolled_back_app(demo_database_url, **sms_settings())
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from channels.sms import exchange
 from gateway.db import db
 from gateway.models import Direction, Message, MessageKind, MessageStatus
-from tests.conftest import FreshContextClient, _rolled_back_app, translated
+from tests.conftest import _rolled_back_app, translated
 from tests.fakes import gsm0338
 from tests.sms.conftest import (
     MAX_SEGMENTS,
@@ -130,11 +130,9 @@ def test_without_a_twilio_token_every_webhook_is_refused(demo_database_url: str)
 @pytest.fixture
 def proxied_app(demo_database_url: str) -> Iterator[Flask]:
     """Behind one proxy, no PUBLIC_BASE_URL: the URL is rebuilt from X-Forwarded-*."""
-    for app in _rolled_back_app(
+    yield from _rolled_back_app(
         demo_database_url, **sms_settings(PUBLIC_BASE_URL=None, TRUSTED_PROXIES=1)
-    ):
-        app.test_client_class = FreshContextClient
-        yield app
+    )
 
 
 def test_behind_a_proxy_the_forwarded_url_is_the_one_signed(proxied_app: Flask, clock) -> None:

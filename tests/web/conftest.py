@@ -11,7 +11,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from channels.web import views
-from tests.conftest import FreshContextClient
 from tests.web.pages import Page, body_of, parse
 
 # Monday 30 November 2026, 10:00 in Val-de-Lisle: most day services are open.
@@ -27,7 +26,6 @@ def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
 @pytest.fixture
 def web(demo_app: Flask) -> FlaskClient:
     """A browser on the demo city that asks for French and takes gzip."""
-    demo_app.test_client_class = FreshContextClient
     client = demo_app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
     client.environ_base["HTTP_ACCEPT_ENCODING"] = "gzip"

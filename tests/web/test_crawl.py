@@ -38,7 +38,7 @@ from gateway.db import db
 from gateway.directory.queries import listed_services
 from gateway.i18n import LANGUAGE_NAMES, TRANSLATIONS_DIR, text_direction
 from gateway.models import Closure, Location, Organization, Service, ServiceText
-from tests.conftest import FreshContextClient, _rolled_back_app
+from tests.conftest import _rolled_back_app
 from tests.web.pages import Page, body_of, internal_links, parse, validate
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -50,7 +50,7 @@ BIN = Path(sys.executable).parent
 
 def crawl(app: Flask, locale: str) -> Iterator[tuple[str, Page, bytes]]:
     """Every page reachable in ``locale``: (path, parsed page, gzip-compressed body)."""
-    client = FreshContextClient(app, app.response_class, use_cookies=True)
+    client = app.test_client()
     client.environ_base["HTTP_ACCEPT_ENCODING"] = "gzip"
     assert client.get(f"/?lang={locale}").status_code == 200  # remembered from here on
     with app.app_context():
