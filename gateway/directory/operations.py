@@ -318,10 +318,35 @@ def update_service(
     """Make the service what ``data`` says; return the changes recorded (empty if none).
 
     When a French text changes, translations of that field that were not edited in the same
-    change are marked as needing review.
+    change are marked as needing review. A place shared with other services changes for them
+    too, and each of them gets its own entry in the trail.
     """
-    return _change(
+    sharing = [(other, service_snapshot(other)) for other in _sharing_places(session, service)]
+    changes = _change(
         session, actor, service, "service.update", lambda: _apply(session, service, data), at
+    )
+    for other, before in sharing:
+        if other_changes := diff(before, service_snapshot(other)):
+            record(session, actor, "service.update", "service", other.id, other_changes, at=at)
+    return changes
+
+
+def _sharing_places(session: Session, service: Service) -> list[Service]:
+    """The other services at one of ``service``'s places."""
+    places = [link.location_id for link in service.locations]
+    if not places:
+        return []
+    return list(
+        session.scalars(
+            select(Service).where(
+                Service.id.in_(
+                    select(ServiceLocation.service_id).where(
+                        ServiceLocation.location_id.in_(places)
+                    )
+                ),
+                Service.id != service.id,
+            )
+        )
     )
 
 

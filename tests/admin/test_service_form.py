@@ -14,6 +14,7 @@ from gateway.directory.queries import directory_version, get_service, service_ca
 from gateway.models import (
     AuditEntry,
     ClosureReason,
+    ServiceLocation,
     ServiceStatus,
     TextStatus,
 )
@@ -113,6 +114,20 @@ def test_every_field_edit_is_audited_with_old_and_new(admin, make_service, make_
     for shown in ("Repas chaud", "Hot meal", "Monday 09:30–12:00; Monday 14:00–17:00",
                   "Fermé pour les fêtes.", "02 61 91 00 12", "admin@example.org"):  # fmt: skip
         assert shown in page, shown
+
+
+def test_a_place_edited_through_one_service_is_audited_on_each_service_there(
+    admin, make_service
+) -> None:
+    meals, showers = make_service("Repas"), make_service("Douches")
+    showers.locations = [ServiceLocation(location=meals.locations[0].location)]
+    db.session.flush()
+    save(admin, meals, **{"place-0-address": "3 rue Neuve"})
+    for service in (meals, showers):
+        [entry] = [e for e in entries(service) if e.action == "service.update"]
+        assert entry.changes["places"]["new"][0]["address"] == "3 rue Neuve", service.id
+        assert entry.actor == "admin@example.org"
+    assert "3 rue Neuve" in admin.text(f"/admin/services/{showers.id}/history")
 
 
 def test_the_change_is_seen_by_every_channel_on_the_next_request(admin, make_service) -> None:
