@@ -42,6 +42,7 @@ def read(form: MultiDict[str, str]) -> IncomingSms:
     )
 
 
-def respond(sms: SmsText | None) -> Response:
-    """The webhook's answer: the message to send, or an empty ``<Response/>``."""
-    return Response(twiml(sms), mimetype="text/xml")
+def respond(sms: SmsText | None, status_url: str | None = None) -> Response:
+    """The webhook's answer: the message to send, or an empty ``<Response/>``; Twilio reports
+    the message's fate to ``status_url``."""
+    return Response(twiml(sms, status_url), mimetype="text/xml")

@@ -76,12 +76,14 @@ class IncomingSms:
 class Exchange:
     """The answer to send (``sms``; None: answer nothing) and how it came about.
 
-    ``reply`` is the engine's, when it ran for this delivery.
+    ``reply`` is the engine's, when it ran for this delivery; ``stored_id`` the id of the
+    REPLY row that records the answer, which its delivery reports name.
     """
 
     outcome: Outcome
     sms: SmsText | None
     reply: Reply | None = None
+    stored_id: int | None = None
 
 
 def receive(incoming: IncomingSms) -> Exchange:
@@ -121,25 +123,25 @@ def receive(incoming: IncomingSms) -> Exchange:
         # stays, with no body and no contact, so that a retry of it is not answered again.
         message = _anonymous_copy(session, incoming.sid, at)
     message.locale = reply.locale
+    answer = None
     if sms is not None:
         message.status = MessageStatus.ANSWERED
-        session.add(
-            Message(
-                direction=Direction.OUTBOUND,
-                kind=MessageKind.REPLY,
-                channel=CHANNEL,
-                contact_id=None if forgotten else contact.id,
-                in_reply_to_id=message.id,
-                body=sms.text,
-                locale=reply.locale,
-                encoding=sms.encoding,
-                segments=sms.segments,
-                status=MessageStatus.ANSWERED,
-                created_at=at,
-            )
+        answer = Message(
+            direction=Direction.OUTBOUND,
+            kind=MessageKind.REPLY,
+            channel=CHANNEL,
+            contact_id=None if forgotten else contact.id,
+            in_reply_to_id=message.id,
+            body=sms.text,
+            locale=reply.locale,
+            encoding=sms.encoding,
+            segments=sms.segments,
+            status=MessageStatus.ANSWERED,
+            created_at=at,
         )
+        session.add(answer)
     session.commit()
-    return Exchange(outcome, sms, reply)
+    return Exchange(outcome, sms, reply, answer.id if answer is not None else None)
 
 
 def stored_body(body: str) -> str:
@@ -166,8 +168,9 @@ def _already_received(session: Session, sid: str, error: IntegrityError) -> Exch
             Message.in_reply_to_id == original.id, Message.kind == MessageKind.REPLY
         )
     )
-    body = answer.body if answer is not None else None
-    return Exchange(Outcome.REPEATED, encode_for_sms(body) if body else None)
+    if answer is None or not answer.body:
+        return Exchange(Outcome.REPEATED, None)
+    return Exchange(Outcome.REPEATED, encode_for_sms(answer.body), stored_id=answer.id)
 
 
 def _what_to_send(

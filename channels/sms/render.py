@@ -201,9 +201,12 @@ def plain_text(text: str) -> SmsText:
     return encode_for_sms(showable(text).strip())
 
 
-def twiml(sms: SmsText | None) -> str:
-    """The webhook's answer: one ``<Message>``, or an empty ``<Response/>`` to say nothing."""
+def twiml(sms: SmsText | None, status_url: str | None = None) -> str:
+    """The webhook's answer: one ``<Message>``, or an empty ``<Response/>`` to say nothing.
+
+    ``status_url`` is where Twilio reports what became of the message (its ``action``).
+    """
     response = MessagingResponse()
     if sms is not None and sms.text:
-        response.message(sms.text)
+        response.message(sms.text, action=status_url)
     return str(response)

@@ -2,12 +2,13 @@
 
 Both are signed by Twilio (:func:`channels.twilio_auth.twilio_webhook`: 403 otherwise). The
 webhook commits the message before it does anything else and once more when it has answered
-(:func:`channels.sms.exchange.receive`); the status callback commits once.
+(:func:`channels.sms.exchange.receive`); its answer asks Twilio to report the reply's fate to
+``/sms/status?reply=<row id>``. The status callback commits once.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, request, url_for
 
 from channels.sms import adapter
 from channels.sms.exchange import receive
@@ -24,7 +25,10 @@ blueprint = Blueprint("sms", __name__)
 def inbound() -> Response:
     """A resident's text message: answer it with TwiML (an empty one to say nothing)."""
     exchange = receive(adapter.read(request.form))
-    return adapter.respond(exchange.sms)
+    status_url = None
+    if exchange.stored_id is not None:
+        status_url = url_for("sms.status", reply=exchange.stored_id)
+    return adapter.respond(exchange.sms, status_url)
 
 
 @blueprint.post(STATUS_CALLBACK_PATH)
@@ -36,6 +40,7 @@ def status() -> tuple[str, int]:
     if not sid or not reported:
         abort(400)
     code = request.form.get("ErrorCode", "").strip()
-    apply_status(db.session, sid, reported, int(code) if code.isdigit() else None)
+    reply_id = request.args.get("reply", type=int)
+    apply_status(db.session, sid, reported, int(code) if code.isdigit() else None, reply_id)
     db.session.commit()
     return "", 204

@@ -1,8 +1,10 @@
 """Delivery reports: the provider tells us what became of a message it accepted.
 
 Callbacks may arrive out of order (a late "sent" after "delivered"), so a status only ever
-moves forward: queued → sending → sent → one final state (delivered, undelivered or failed).
-The ``/sms/status`` view is a thin adapter that checks the signature and calls
+moves forward: queued (or answered, for a reply in a webhook's TwiML) → sending → sent → one
+final state (delivered, undelivered or failed). A reply's SID is unknown until its first
+report, which names the row in its URL (``?reply=<id>``, part of what Twilio signs). The
+``/sms/status`` view is a thin adapter that checks the signature and calls
 :func:`apply_status`; the caller commits.
 """
 
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from gateway.contacts import opt_out
 from gateway.messaging.provider import UNSUBSCRIBED
-from gateway.models import Contact, Direction, Message, MessageStatus
+from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
 
 FINAL = frozenset(
     {
@@ -27,6 +29,7 @@ FINAL = frozenset(
 )
 # How far along a message is; a report never moves it to a lower rank, nor between finals.
 RANK = {
+    MessageStatus.ANSWERED: 0,
     MessageStatus.QUEUED: 0,
     MessageStatus.SENDING: 1,
     MessageStatus.SENT: 2,
@@ -47,8 +50,11 @@ REPORTED = {
 }
 
 
-def apply_status(session: Session, sid: str, status: str, error_code: int | None) -> Message | None:
-    """Record a delivery report for the outbound message ``sid``; None if we know no such SID.
+def apply_status(
+    session: Session, sid: str, status: str, error_code: int | None, reply_id: int | None = None
+) -> Message | None:
+    """Record a delivery report for the outbound message ``sid``, or for the reply row
+    ``reply_id`` that has no SID yet (it takes this one); None if we know no such message.
 
     An unknown status word or a report that would move backwards changes nothing. Error 21610
     (the recipient unsubscribed at the carrier) opts the contact out whatever the order.
@@ -56,6 +62,16 @@ def apply_status(session: Session, sid: str, status: str, error_code: int | None
     message = session.scalar(
         select(Message).where(Message.provider_sid == sid, Message.direction == Direction.OUTBOUND)
     )
+    if message is None and reply_id is not None:
+        message = session.scalar(
+            select(Message).where(
+                Message.id == reply_id,
+                Message.kind == MessageKind.REPLY,
+                Message.provider_sid.is_(None),
+            )
+        )
+        if message is not None:
+            message.provider_sid = sid
     if message is None:
         return None
     reported = REPORTED.get(status.strip().lower())

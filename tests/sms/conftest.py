@@ -8,6 +8,7 @@ message arrives a minute after the one before unless told otherwise.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import xmlschema
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -26,7 +28,7 @@ from channels.sms import adapter
 from gateway.contacts import phone_hash
 from gateway.db import db
 from gateway.models import Contact, Direction, Message, MessageKind
-from tests.conftest import _rolled_back_app
+from tests.conftest import TWIML_XSD, _rolled_back_app
 
 AUTH_TOKEN = "0123456789abcdef" * 2
 ACCOUNT_SID = "AC" + "fedcba9876543210" * 2
@@ -101,11 +103,25 @@ class Answer:
         assert len(messages) <= 1, self.xml
         return "".join(messages[0].itertext()) if messages else None
 
+    @property
+    def status_url(self) -> str | None:
+        """Where Twilio is to report what became of the message (``<Message action>``)."""
+        message = self.root.find("Message")
+        return message.get("action") if message is not None else None
+
+
+@functools.cache
+def twiml_schema() -> xmlschema.XMLSchema:
+    """Twilio's TwiML schema (its <Message> takes ``action``)."""
+    assert TWIML_XSD.is_file(), f"Twilio's TwiML.xsd is expected at {TWIML_XSD}"
+    return xmlschema.XMLSchema(str(TWIML_XSD))
+
 
 def read_twiml(body: bytes) -> Answer:
     root = ET.fromstring(body)  # also proves the document is well-formed XML
     assert root.tag == "Response"
     assert {child.tag for child in root} <= {"Message"}
+    twiml_schema().validate(body.decode("utf-8"))
     return Answer(body.decode("utf-8"), root)
 
 

@@ -6,7 +6,17 @@ import pytest
 
 from gateway.db import db
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
-from tests.sms.conftest import ACCOUNT_SID, CITY_NUMBER, MESSAGING_SERVICE_SID, Texter, new_sid
+from tests.sms.conftest import (
+    ACCOUNT_SID,
+    CITY_NUMBER,
+    MESSAGING_SERVICE_SID,
+    PUBLIC_BASE_URL,
+    Texter,
+    new_sid,
+    replies,
+    sign,
+    twilio_form,
+)
 
 NUMBER = "+33612345678"
 
@@ -90,3 +100,51 @@ def test_a_report_without_sid_or_status_is_a_bad_request(texter, sent: Message) 
     resident: Texter = texter(NUMBER)
     form = {"AccountSid": ACCOUNT_SID, "MessageSid": sent.provider_sid}
     assert resident.post(form, path="/sms/status").status_code == 400
+
+
+def test_a_reply_is_tracked_by_the_reports_its_answer_asks_for(texter) -> None:
+    resident: Texter = texter(NUMBER)
+    answer = resident.send("AIDE")
+    [reply] = replies()
+    assert answer.status_url == f"/sms/status?reply={reply.id}"
+    sid = new_sid()
+    for status in ("sent", "delivered", "sent"):
+        assert resident.post(status_form(sid, status), path=answer.status_url).status_code == 204
+    [reply] = replies()
+    assert (reply.provider_sid, reply.status) == (sid, MessageStatus.DELIVERED)
+
+
+def test_a_retried_message_asks_for_reports_on_the_same_reply(texter) -> None:
+    resident: Texter = texter(NUMBER)
+    form = twilio_form(NUMBER, "AIDE")
+    first, again = resident.deliver(form), resident.deliver(form)
+    assert first.status_url == again.status_url and len(replies()) == 1
+
+
+def test_a_report_cannot_take_over_a_reply_that_has_its_sid(texter) -> None:
+    resident: Texter = texter(NUMBER)
+    url = resident.send("AIDE").status_url
+    first = new_sid()
+    resident.post(status_form(first, "sent"), path=url)
+    assert resident.post(status_form(new_sid(), "failed", "30008"), path=url).status_code == 204
+    [reply] = replies()
+    assert (reply.provider_sid, reply.status, reply.error_code) == (first, MessageStatus.SENT, None)
+
+
+def test_a_reply_refused_at_the_carrier_opts_the_resident_out(texter) -> None:
+    resident: Texter = texter(NUMBER)
+    url = resident.send("AIDE").status_url
+    refused = status_form(new_sid(), "undelivered", "21610")
+    assert resident.post(refused, path=url).status_code == 204
+    assert resident.contact().opted_out_at is not None
+    assert replies()[0].status is MessageStatus.UNDELIVERED
+
+
+def test_a_report_for_a_reply_must_be_signed_with_its_url(texter) -> None:
+    resident: Texter = texter(NUMBER)
+    url = resident.send("AIDE").status_url
+    [reply] = replies()
+    form = status_form(new_sid(), "delivered")
+    signed_elsewhere = sign(PUBLIC_BASE_URL + "/sms/status?reply=999999", form)
+    assert resident.post(form, path=url, signature=signed_elsewhere).status_code == 403
+    assert replies()[0].status is MessageStatus.ANSWERED
