@@ -55,6 +55,8 @@ sys.path.insert(0, str(ROOT))
 
 from twilio.request_validator import RequestValidator  # noqa: E402
 
+from tests.fakes.twilio_webhooks import inbound_sms_form  # noqa: E402
+
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 AUTH_TOKEN = "b" * 32
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -182,31 +184,6 @@ class Sample:
     answered: bool
 
 
-def _form(number: str, body: str) -> dict[str, str]:
-    sid = "SM" + secrets.token_hex(16)
-    return {
-        "ToCountry": "FR",
-        "ToState": "",
-        "SmsMessageSid": sid,
-        "NumMedia": "0",
-        "ToCity": "",
-        "FromZip": "",
-        "SmsSid": sid,
-        "FromState": "",
-        "SmsStatus": "received",
-        "FromCity": "",
-        "Body": body,
-        "FromCountry": "FR",
-        "To": CITY_NUMBER,
-        "ToZip": "",
-        "NumSegments": "1",
-        "MessageSid": sid,
-        "AccountSid": ACCOUNT_SID,
-        "From": number,
-        "ApiVersion": "2010-04-01",
-    }
-
-
 def _client(port: int, client: int, start: float, stop: float, first: int) -> list[Sample]:
     """One client process: one request in flight, messages from its own numbers, from its
     ``first`` message on (a run goes on where the warm-up stopped)."""
@@ -218,7 +195,10 @@ def _client(port: int, client: int, start: float, stop: float, first: int) -> li
         time.sleep(0.001)
     while time.time() < stop:
         number = numbers[(sent // len(SCRIPT)) % len(numbers)]
-        params = _form(number, SCRIPT[sent % len(SCRIPT)])
+        sid = "SM" + secrets.token_hex(16)
+        params = inbound_sms_form(
+            number, SCRIPT[sent % len(SCRIPT)], sid, to=CITY_NUMBER, account_sid=ACCOUNT_SID
+        )
         body = urlencode(params)
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",

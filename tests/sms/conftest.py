@@ -29,6 +29,7 @@ from gateway.contacts import phone_hash
 from gateway.db import db
 from gateway.models import Contact, Direction, Message, MessageKind
 from tests.conftest import TWIML_XSD, _rolled_back_app
+from tests.fakes.twilio_webhooks import inbound_sms_form
 
 AUTH_TOKEN = "0123456789abcdef" * 2
 ACCOUNT_SID = "AC" + "fedcba9876543210" * 2
@@ -64,30 +65,15 @@ def new_sid() -> str:
 
 def twilio_form(number: str, body: str, sid: str | None = None, **extra: str) -> dict[str, str]:
     """The fields Twilio posts for an inbound SMS to a messaging service's number."""
-    sid = sid or new_sid()
-    return {
-        "ToCountry": "FR",
-        "ToState": "",
-        "SmsMessageSid": sid,
-        "NumMedia": "0",
-        "ToCity": "",
-        "FromZip": "",
-        "SmsSid": sid,
-        "FromState": "",
-        "SmsStatus": "received",
-        "FromCity": "",
-        "Body": body,
-        "FromCountry": "FR",
-        "To": CITY_NUMBER,
-        "MessagingServiceSid": MESSAGING_SERVICE_SID,
-        "ToZip": "",
-        "NumSegments": "1",
-        "MessageSid": sid,
-        "AccountSid": ACCOUNT_SID,
-        "From": number,
-        "ApiVersion": "2010-04-01",
+    return inbound_sms_form(
+        number,
+        body,
+        sid or new_sid(),
+        to=CITY_NUMBER,
+        account_sid=ACCOUNT_SID,
+        MessagingServiceSid=MESSAGING_SERVICE_SID,
         **extra,
-    }
+    )
 
 
 @dataclass
