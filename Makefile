@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
+# The W3C's Nu HTML Checker, which the lite-site and back-office tests run (on Java).
+VNU_VERSION = 26.9.27
+
 .PHONY: run test translations
 
 $(BIN)/guichet: pyproject.toml
@@ -15,14 +18,20 @@ $(VENV)/.dev-installed: $(BIN)/guichet
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+$(VENV)/vnu-$(VNU_VERSION).jar: | $(BIN)/guichet
+	cd $(VENV) && npm pack --silent vnu-jar@$(VNU_VERSION) >/dev/null \
+		&& tar -xzf vnu-jar-$(VNU_VERSION).tgz package/build/dist/vnu.jar \
+		&& mv package/build/dist/vnu.jar vnu-$(VNU_VERSION).jar \
+		&& rm -r package vnu-jar-$(VNU_VERSION).tgz
+
 # Install, migrate, load the demo city (once) and serve it on http://127.0.0.1:5000/.
 run: $(BIN)/guichet
 	DEBUG=1 $(BIN)/guichet demo
 	$(BIN)/guichet run
 
 # Install the dev extra and run the whole suite (SQLite and PostgreSQL, Redis, Chromium).
-test: $(VENV)/.dev-installed
-	$(BIN)/pytest
+test: $(VENV)/.dev-installed $(VENV)/vnu-$(VNU_VERSION).jar
+	VNU_JAR=$(CURDIR)/$(VENV)/vnu-$(VNU_VERSION).jar $(BIN)/pytest
 
 # Re-extract interface strings and merge them into every catalog.
 translations: $(VENV)/.dev-installed

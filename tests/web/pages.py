@@ -2,18 +2,27 @@
 
 :func:`parse` walks a page once with the standard library's parser (fast enough for a crawl of
 every page in every locale) and keeps what the tests look at: links, forms, text nodes with
-their language, scripts, headings and ids. :func:`validate` is the validator: html5lib's
-strict WHATWG parser, which raises on every parse error the HTML standard defines (a stray
-end tag, a missing doctype, a duplicate attribute, an unclosed element…), plus the
+their language, scripts, headings and ids. :func:`validate` is a page's first validator:
+html5lib's strict WHATWG parser, which raises on every parse error the HTML standard defines
+(a stray end tag, a missing doctype, a duplicate attribute, an unclosed element…), plus the
 structural rules a parser does not check (unique ids, labels that point at a field, lists
 that hold list items, one ``h1``, no skipped heading level, no nested links).
+:func:`nu_errors` then runs the W3C's Nu HTML Checker (``vnu.jar``, which ``make test``
+fetches from npm into ``.venv``, or ``VNU_JAR``; it runs on Java) over a batch of pages:
+content models, attribute values, ARIA, CSS.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
+import os
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import html5lib
@@ -176,3 +185,28 @@ def validate(html: str) -> list[str]:
         if form.get("method", "get").lower() not in {"get", "post"}:
             problems.append(f"form method {form.get('method')!r}")
     return problems
+
+
+def nu_errors(pages: dict[str, str]) -> list[str]:
+    """The Nu HTML Checker's errors on ``pages`` (name → HTML), as "name: message" lines."""
+    java = shutil.which("java")
+    assert java, "the Nu HTML Checker needs a Java runtime (.ci/run installs one)"
+    fetched = sorted(Path(__file__).resolve().parents[2].glob(".venv/vnu-*.jar"))
+    jar = os.environ.get("VNU_JAR") or (str(fetched[-1]) if fetched else "")
+    assert Path(jar).is_file(), "no vnu.jar: `make test` fetches it (or set VNU_JAR)"
+    with tempfile.TemporaryDirectory() as tmp:
+        names = {}
+        for number, (name, html) in enumerate(pages.items()):
+            path = Path(tmp) / f"page{number}.html"
+            path.write_text(html, encoding="utf-8")
+            names[path.name] = name
+        result = subprocess.run(
+            [java, "-jar", jar, "--errors-only", "--format", "json", "--skip-non-html", tmp],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    report = json.loads(result.stderr or result.stdout or "{}")
+    assert "messages" in report, result.stderr or result.stdout
+    return [
+        f"{names.get(m.get('url', '').rsplit('/', 1)[-1])}:{m.get('lastLine', '?')}: {m['message']}"
+        for m in report["messages"]
+    ]

@@ -39,7 +39,7 @@ from gateway.directory.queries import listed_services
 from gateway.i18n import LANGUAGE_NAMES, TRANSLATIONS_DIR, text_direction
 from gateway.models import Closure, Location, Organization, Service, ServiceText
 from tests.conftest import _rolled_back_app
-from tests.web.pages import Page, body_of, internal_links, parse, validate
+from tests.web.pages import Page, body_of, internal_links, nu_errors, parse, validate
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -119,6 +119,7 @@ def test_every_page_in_every_locale(demo_app: Flask, msgids: list[str | tuple[st
     """200, budget, no script, lang and dir, nothing left in English, and valid HTML: every
     page in Arabic (right to left), one page of each type in the other locales."""
     service_pages = 0
+    checked: dict[str, str] = {}
     for locale in SUPPORTED_LOCALES:
         english = [] if locale == "en" else _translated_elsewhere(msgids, locale)
         validated: set[str] = set()
@@ -135,11 +136,13 @@ def test_every_page_in_every_locale(demo_app: Flask, msgids: list[str | tuple[st
             if locale == "ar" or _page_type(path) not in validated:
                 validated.add(_page_type(path))
                 assert validate(page.html) == [], where
+                checked[where] = page.html
             service_pages += path.startswith("/service/")
     with demo_app.app_context():
         listed = len(listed_services(db.session))
     # Each service in six locales, and its French original from the five others.
     assert service_pages == listed * (6 + 5)
+    assert nu_errors(checked) == []
 
 
 # --------------------------------------------------------------------------------------------
