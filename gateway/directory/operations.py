@@ -279,6 +279,17 @@ def _change(
     return changes
 
 
+def _record_creation(
+    session: Session, actor: Actor, target: Service | Organization, at: datetime | None
+) -> None:
+    """Record ``target`` in the trail as created, whole, and announce the change."""
+    session.flush()
+    kind, snapshot = _snapshot(target)
+    record(session, actor, f"{kind}.create", kind, target.id, _created(snapshot), at=at)
+    bump_directory_version(session)
+    session.flush()
+
+
 def create_service(
     session: Session,
     actor: Actor,
@@ -302,13 +313,7 @@ def create_service(
     # service that has none yet.
     with session.no_autoflush:
         _apply(session, service, data)
-    session.flush()
-    record(
-        session, actor, "service.create", "service", service.id,
-        _created(service_snapshot(service)), at=at,
-    )  # fmt: skip
-    bump_directory_version(session)
-    session.flush()
+    _record_creation(session, actor, service, at)
     return service
 
 
@@ -655,13 +660,7 @@ def create_organization(
     organization = Organization()
     _assign_organization(organization, data)
     session.add(organization)
-    session.flush()
-    record(
-        session, actor, "organization.create", "organization", organization.id,
-        _created(organization_snapshot(organization)), at=at,
-    )  # fmt: skip
-    bump_directory_version(session)
-    session.flush()
+    _record_creation(session, actor, organization, at)
     return organization
 
 
