@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from gateway.audit import Actor, Changes, diff, iso, record, utcnow
 from gateway.directory.hours import WeeklyRange
+from gateway.directory.queries import UNCOMMITTED_CHANGE
 from gateway.i18n import ORIGINAL_LOCALE
 from gateway.models import (
     TEXT_FIELDS,
@@ -56,6 +57,7 @@ class OperationError(ValueError):
 
 def bump_directory_version(session: Session) -> None:
     """Tell every process (search index, caches) that the directory changed."""
+    session.info[UNCOMMITTED_CHANGE] = True
     session.execute(
         update(DirectoryVersion)
         .where(DirectoryVersion.id == 1)

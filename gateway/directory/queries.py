@@ -21,8 +21,8 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
 from gateway.directory.hours import DatedClosure, Hours, HoursStatus, WeeklyRange
 from gateway.i18n import Localized, pick_text
@@ -218,16 +218,29 @@ class DirectorySnapshot:
 # version numbers, so a URL alone could hand one test the snapshot of another's rows.
 _snapshots: WeakKeyDictionary[Engine, DirectorySnapshot] = WeakKeyDictionary()
 _snapshot_lock = threading.Lock()
+# session.info key: the session's transaction changed the directory and has not ended yet.
+UNCOMMITTED_CHANGE = "guichet.directory_changed"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _change_settled(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(UNCOMMITTED_CHANGE, None)
 
 
 def directory_snapshot(session: Session) -> DirectorySnapshot:
     """The listed directory as the session's database has it now (one query when unchanged).
 
-    Rebuilt, by one request at a time, when the version stamp moved since the last build.
+    Rebuilt, by one request at a time, when the version stamp moved since the last build;
+    built for the session alone while its transaction holds a change of its own.
     """
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     version = directory_version(session)
+    if session.info.get(UNCOMMITTED_CHANGE):
+        # This transaction's changes may yet be rolled back and their version number then
+        # taken by another change: what it reads is its own, never cached for the process.
+        return DirectorySnapshot(version, [ServiceFacts.of(s) for s in listed_services(session)])
     cached = _snapshots.get(engine)
     if cached is not None and cached.version == version:
         return cached

@@ -102,6 +102,7 @@ def test_the_snapshot_answers_without_a_query_until_the_directory_changes(
 ) -> None:
     service = make_service("Repas", hours=[(0, "09:00", "12:00")])
     make_service("Plus actif", status=ServiceStatus.INACTIVE)
+    session.commit()
     snapshot = directory_snapshot(session)
     assert directory_snapshot(session) is snapshot, "one per version"
     assert [facts.id for facts in snapshot.services.values()] == [service.id], "listed only"
@@ -127,3 +128,23 @@ def test_the_snapshot_answers_without_a_query_until_the_directory_changes(
     assert changed is not snapshot
     assert changed.services[service.id].text("name", "fr").text == "Repas chaud"
     assert services_of_category_now("food")[0].name.text == "Repas chaud"
+
+
+def test_a_change_rolled_back_never_stands_in_for_a_later_one(make_service, session) -> None:
+    service = make_service("Repas")
+    session.commit()
+    # A transaction renames the service and reads the directory, then is rolled back...
+    service.text_by_locale()["fr"].name = "Nom abandonné"
+    bump_directory_version(session)
+    session.flush()
+    assert directory_snapshot(session).services[service.id].text("name", "fr").text == (
+        "Nom abandonné"
+    )
+    session.rollback()
+    # ...and the next change, committed, takes the same version number.
+    service.text_by_locale()["fr"].name = "Repas chaud"
+    bump_directory_version(session)
+    session.commit()
+    fresh = directory_snapshot(session)
+    assert fresh.services[service.id].text("name", "fr").text == "Repas chaud"
+    assert directory_snapshot(session) is fresh, "committed: cached again"
