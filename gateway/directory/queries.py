@@ -240,16 +240,19 @@ def directory_snapshot(session: Session) -> DirectorySnapshot:
     if session.info.get(UNCOMMITTED_CHANGE):
         # This transaction's changes may yet be rolled back and their version number then
         # taken by another change: what it reads is its own, never cached for the process.
-        return DirectorySnapshot(version, [ServiceFacts.of(s) for s in listed_services(session)])
+        return _read_snapshot(session, version)
     cached = _snapshots.get(engine)
     if cached is not None and cached.version == version:
         return cached
     with _snapshot_lock:
         cached = _snapshots.get(engine)
         if cached is None or cached.version != version:
-            facts = [ServiceFacts.of(service) for service in listed_services(session)]
-            cached = _snapshots[engine] = DirectorySnapshot(version, facts)
+            cached = _snapshots[engine] = _read_snapshot(session, version)
     return cached
+
+
+def _read_snapshot(session: Session, version: int) -> DirectorySnapshot:
+    return DirectorySnapshot(version, [ServiceFacts.of(s) for s in listed_services(session)])
 
 
 @dataclass(frozen=True)
