@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from gateway.audit import Actor, Changes, diff, iso, record, utcnow
 from gateway.directory.hours import WeeklyRange
-from gateway.directory.queries import UNCOMMITTED_CHANGE
+from gateway.directory.queries import UNCOMMITTED_CHANGE, place_values
 from gateway.i18n import ORIGINAL_LOCALE
 from gateway.models import (
     TEXT_FIELDS,
@@ -170,16 +170,7 @@ class ServiceData:
             ],
             phones=[PhoneData(p.id, p.number, p.kind, p.description) for p in service.phones],
             places=[
-                PlaceData(
-                    link.location.id,
-                    link.location.name,
-                    link.location.address,
-                    link.location.postcode,
-                    link.location.city,
-                    link.location.district,
-                    link.location.latitude,
-                    link.location.longitude,
-                )
+                PlaceData(link.location.id, **place_values(link.location))
                 for link in service.locations
             ],
         )
@@ -220,18 +211,7 @@ def service_snapshot(service: Service) -> dict[str, Any]:
             {"number": p.number, "kind": p.kind, "description": p.description}
             for p in service.phones
         ],
-        "places": [
-            {
-                "name": link.location.name,
-                "address": link.location.address,
-                "postcode": link.location.postcode,
-                "city": link.location.city,
-                "district": link.location.district,
-                "latitude": link.location.latitude,
-                "longitude": link.location.longitude,
-            }
-            for link in service.locations
-        ],
+        "places": [place_values(link.location) for link in service.locations],
     }
     for text in service.texts:
         for name in TEXT_FIELDS:
@@ -598,16 +578,7 @@ def _apply_places(service: Service, places: Iterable[PlaceData]) -> None:
         link = links.pop(place.location_id, None) if place.location_id else None
         if link is None:
             link = ServiceLocation(location=Location())
-        assign_changed(
-            link.location,
-            name=place.name,
-            address=place.address,
-            postcode=place.postcode,
-            city=place.city,
-            district=place.district,
-            latitude=place.latitude,
-            longitude=place.longitude,
-        )
+        assign_changed(link.location, **place_values(place))
         assign_changed(link, position=len(result))
         result.append(link)
     if result != list(service.locations):

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, SessionTransaction, selectinload
 from gateway.directory.hours import DatedClosure, Hours, HoursStatus, WeeklyRange
 from gateway.i18n import Localized, pick_text
 from gateway.models import (
+    PLACE_FIELDS,
     TEXT_FIELDS,
     Category,
     DirectoryVersion,
@@ -106,15 +107,12 @@ class Place:
 
     @classmethod
     def of(cls, location: Location) -> Place:
-        return cls(
-            name=location.name,
-            address=location.address,
-            postcode=location.postcode,
-            city=location.city,
-            district=location.district,
-            latitude=location.latitude,
-            longitude=location.longitude,
-        )
+        return cls(**place_values(location))
+
+
+def place_values(place: object) -> dict[str, Any]:
+    """A place's :data:`~gateway.models.PLACE_FIELDS` (of a location, a form's place…)."""
+    return {name: getattr(place, name) for name in PLACE_FIELDS}
 
 
 @dataclass(frozen=True)

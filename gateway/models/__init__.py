@@ -11,6 +11,7 @@ from gateway.models.contacts import (
 )
 from gateway.models.directory import (
     CATEGORY_SLUGS,
+    PLACE_FIELDS,
     SUMMARY_MAX_CHARS,
     TEXT_FIELDS,
     AccessCondition,
@@ -50,6 +51,7 @@ __all__ = [
     "SearchQuery",
     "CATEGORY_SLUGS",
     "SUMMARY_MAX_CHARS",
+    "PLACE_FIELDS",
     "TEXT_FIELDS",
     "AccessCondition",
     "Category",

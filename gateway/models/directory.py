@@ -50,6 +50,8 @@ CATEGORY_SLUGS = (
 )
 
 TEXT_FIELDS = ("name", "summary", "description", "eligibility", "how_to_access")
+# What a place is, field for field: read, edited, audited and shown with these names.
+PLACE_FIELDS = ("name", "address", "postcode", "city", "district", "latitude", "longitude")
 SUMMARY_MAX_CHARS = 140
 
 
