@@ -6,7 +6,7 @@ BIN = $(VENV)/bin
 # The W3C's Nu HTML Checker, which the lite-site and back-office tests run (on Java).
 VNU_VERSION = 26.9.27
 
-.PHONY: run test translations
+.PHONY: run test lint services translations
 
 $(BIN)/guichet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(VENV)/.dev-installed: $(BIN)/guichet
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-$(VENV)/vnu-$(VNU_VERSION).jar: | $(BIN)/guichet
+$(VENV)/vnu-$(VNU_VERSION).jar: | $(BIN)/guichet services
 	cd $(VENV) && npm pack --silent vnu-jar@$(VNU_VERSION) >/dev/null \
 		&& tar -xzf vnu-jar-$(VNU_VERSION).tgz package/build/dist/vnu.jar \
 		&& mv package/build/dist/vnu.jar vnu-$(VNU_VERSION).jar \
@@ -29,9 +29,18 @@ run: $(BIN)/guichet
 	DEBUG=1 $(BIN)/guichet demo
 	$(BIN)/guichet run
 
-# Install the dev extra and run the whole suite (SQLite and PostgreSQL, Redis, Chromium).
-test: $(VENV)/.dev-installed $(VENV)/vnu-$(VNU_VERSION).jar
+# Install the dev extra and what the suite needs on this machine (scripts/test-services), check
+# lint and types, then run the whole suite (SQLite and PostgreSQL, Redis, Chromium).
+test: services $(VENV)/.dev-installed $(VENV)/vnu-$(VNU_VERSION).jar lint
 	VNU_JAR=$(CURDIR)/$(VENV)/vnu-$(VNU_VERSION).jar $(BIN)/pytest
+
+services:
+	scripts/test-services
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Re-extract interface strings and merge them into every catalog.
 translations: $(VENV)/.dev-installed

@@ -28,8 +28,8 @@ from gateway.migrations import upgrade
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgresql")
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Twilio's TwiML schema, in the shared references beside the project.
-TWIML_XSD = REPO_ROOT.parent / "shared" / "reference" / "twiml" / "TwiML.xsd"
+# Twilio's TwiML schema, copied into tests/data/reference (see its README for source and licence).
+TWIML_XSD = REPO_ROOT / "tests" / "data" / "reference" / "twiml" / "TwiML.xsd"
 
 
 def pg_base_url() -> str:

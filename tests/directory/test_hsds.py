@@ -49,8 +49,8 @@ from gateway.models import (
     TextStatus,
 )
 
-# The shared folder lies beside the project, in a developer's checkout and in CI alike.
-HSDS_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "hsds" / "3.0"
+# Open Referral's schemas and examples, copied into tests/data/reference (source and licence there).
+HSDS_REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference" / "hsds" / "3.0"
 SCHEMA = HSDS_REFERENCE / "schema" / "compiled" / "service_with_definitions.json"
 EXAMPLES = HSDS_REFERENCE / "examples"
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
