@@ -44,7 +44,7 @@ lint: $(VENV)/.dev-installed
 
 # Re-extract interface strings and merge them into every catalog.
 translations: $(VENV)/.dev-installed
-	$(BIN)/pybabel extract -F translations/babel.cfg -k _l -k lazy_gettext --no-location \
+	$(BIN)/pybabel extract -F gateway/translations/babel.cfg -k _l -k lazy_gettext --no-location \
 		--sort-output --width 100 --project Guichet --copyright-holder "Guichet contributors" \
-		-o translations/messages.pot .
-	$(BIN)/pybabel update --width 100 --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
+		-o gateway/translations/messages.pot .
+	$(BIN)/pybabel update --width 100 --no-fuzzy-matching --ignore-obsolete -i gateway/translations/messages.pot -d gateway/translations

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from werkzeug.serving import run_simple
 
 from gateway import migrations
+from gateway.config import CONTENT_DIR
 from gateway.db import db
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 DEMO_SERVICES = CONTENT_DIR / "demo" / "services.json"
 
 

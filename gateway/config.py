@@ -12,6 +12,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+# Package data: the interface catalogs and the demo city's content ship inside the package, so
+# an installed wheel finds them where a checkout does.
+PACKAGE_DIR = Path(__file__).resolve().parent
+TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
+CONTENT_DIR = PACKAGE_DIR / "content"
+
 SUPPORTED_LOCALES = ("fr", "en", "ar", "es", "pt", "uk")
 RTL_LOCALES = frozenset({"ar"})
 
@@ -87,7 +93,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "VOICE_PAUSE_SECONDS": (1, int),  # between the items of a menu
     # Numbers of the helpline's country are read as dialled at home: this prefix instead of +33.
     "VOICE_NATIONAL_PREFIX": ("0", str),
-    "VOICE_PROMPTS_DIR": (None, str),  # recorded prompts; default: content/voice in the checkout
+    "VOICE_PROMPTS_DIR": (None, str),  # recorded prompts; default: gateway/content/voice
     "DEFAULT_LOCALE": ("fr", str),
     "LOCALES": (SUPPORTED_LOCALES, _as_locales),
     "TIMEZONE": ("Europe/Paris", str),

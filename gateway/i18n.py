@@ -1,8 +1,9 @@
 """Two tiers of language.
 
-Interface strings go through Babel catalogs in ``translations/``, compiled from the ``.po``
-files when the app starts (no ``.mo`` is committed). Directory content is per-locale data,
-resolved by :func:`pick_text` with a fallback to French that the caller can see and say.
+Interface strings go through Babel catalogs in ``gateway/translations/``. A built wheel carries
+them compiled (``setup.py``); a checkout compiles its ``.po`` files when the app starts (no
+``.mo`` is committed). Directory content is per-locale data, resolved by :func:`pick_text` with
+a fallback to French that the caller can see and say.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, pgettext
 
-from gateway.config import RTL_LOCALES
+from gateway.config import RTL_LOCALES, TRANSLATIONS_DIR, ConfigError
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 ORIGINAL_LOCALE = "fr"
 LOCALE_COOKIE = "lang"
 
@@ -50,7 +50,9 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     """Compile every ``messages.po`` whose ``.mo`` is missing or older; return those written.
 
     Each file is written to a temporary name and renamed, so workers starting together never
-    read half a catalog.
+    read half a catalog. Where the directory is read-only (an installed image), a compiled
+    catalog already there is used as it is: the wheel's build compiled it from that ``.po``
+    (an unpacked wheel's file times say nothing of which came first).
     """
     written = []
     for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
@@ -59,7 +61,15 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        fd, tmp_name = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
+        except OSError as exc:
+            if mo_path.exists():
+                continue
+            raise ConfigError(
+                f"{po_path} is not compiled and its folder is read-only ({exc.strerror}): "
+                "install Guichet from its wheel, which carries compiled catalogs"
+            ) from exc
         with os.fdopen(fd, "wb") as mo_file:
             write_mo(mo_file, catalog)
         os.replace(tmp_name, mo_path)

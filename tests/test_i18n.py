@@ -1,14 +1,18 @@
 """Every interface string exists in every locale; content falls back to French, visibly."""
 
+import errno
+import os
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
-from gateway.config import SUPPORTED_LOCALES
+from gateway.config import SUPPORTED_LOCALES, ConfigError
 from gateway.directory.categories import CATEGORY_NAMES, category_name
 from gateway.i18n import TRANSLATIONS_DIR, compile_catalogs, pick_text, text_direction
 from gateway.models import CATEGORY_SLUGS
@@ -23,7 +27,7 @@ def extracted_msgids(tmp_path_factory) -> set[str]:
     subprocess.run(
         [BIN / "pybabel", "extract", "-F", TRANSLATIONS_DIR / "babel.cfg", "-k", "_l",
          "-k", "lazy_gettext", "-o", pot, "."],
-        cwd=TRANSLATIONS_DIR.parent, check=True, capture_output=True,
+        cwd=TRANSLATIONS_DIR.parents[1], check=True, capture_output=True,
     )  # fmt: skip
     with pot.open("rb") as f:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
@@ -56,6 +60,24 @@ def test_catalogs_compile(tmp_path) -> None:
         (target / "messages.po").write_bytes(po.read_bytes())
     assert len(compile_catalogs(tmp_path)) == len(SUPPORTED_LOCALES)
     assert compile_catalogs(tmp_path) == []  # up to date: nothing rewritten
+
+
+def _read_only(*_args: object, **_kwargs: object) -> None:
+    raise OSError(errno.EROFS, "Read-only file system")
+
+
+def test_a_read_only_install_uses_its_compiled_catalogs(tmp_path, monkeypatch) -> None:
+    target = tmp_path / "fr" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    po = target / "messages.po"
+    po.write_bytes((TRANSLATIONS_DIR / "fr" / "LC_MESSAGES" / "messages.po").read_bytes())
+    compile_catalogs(tmp_path)
+    os.utime(po, (time.time() + 60, time.time() + 60))  # unpacked after its .mo, as pip may
+    monkeypatch.setattr(tempfile, "mkstemp", _read_only)
+    assert compile_catalogs(tmp_path) == []
+    (target / "messages.mo").unlink()
+    with pytest.raises(ConfigError, match="read-only"):
+        compile_catalogs(tmp_path)
 
 
 def test_every_category_has_a_name_in_taxonomy_order() -> None:

@@ -1,11 +1,12 @@
 """What the voice menu says in its own words, and the recordings that may say it instead.
 
 Everything a caller hears is a :class:`Spoken`: a text in a locale, and maybe the id of a
-prompt. When ``content/voice/<locale>/<prompt id>.mp3`` (or ``.wav``) exists, the recording is
-played instead of text-to-speech: that is how a language no synthetic voice speaks is served,
-and how a social worker's own voice can replace a robot's. ``content/voice/README.md`` lists
-the ids. An id names what is said *with* its key ("more-9", "category-food-3"), so a recording
-can never announce a key that has changed: it is simply no longer found.
+prompt. When ``gateway/content/voice/<locale>/<prompt id>.mp3`` (or ``.wav``) exists, the
+recording is played instead of text-to-speech: that is how a language no synthetic voice speaks
+is served, and how a social worker's own voice can replace a robot's.
+``gateway/content/voice/README.md`` lists the ids. An id names what is said *with* its key
+("more-9", "category-food-3"), so a recording can never announce a key that has changed: it is
+simply no longer found.
 """
 
 from __future__ import annotations

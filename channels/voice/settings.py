@@ -16,11 +16,11 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from gateway.config import ConfigError
+from gateway.config import CONTENT_DIR, ConfigError
 from gateway.directory.hours import WeeklyRange
 from gateway.i18n import ORIGINAL_LOCALE
 
-CONTENT_DIR = Path(__file__).resolve().parents[2] / "content" / "voice"
+PROMPTS_DIR = CONTENT_DIR / "voice"
 _EXTENSION_KEY = "guichet.voice"
 _RATE = re.compile(r"(?:\d{1,3}%|x-slow|slow|medium|fast|x-fast)")
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -127,7 +127,7 @@ def load_settings(config: Mapping[str, Any]) -> VoiceSettings:
         gather_timeout=config["VOICE_GATHER_TIMEOUT"],
         pause=config["VOICE_PAUSE_SECONDS"],
         national_prefix=config["VOICE_NATIONAL_PREFIX"] or "",
-        prompts_dir=Path(config["VOICE_PROMPTS_DIR"] or CONTENT_DIR),
+        prompts_dir=Path(config["VOICE_PROMPTS_DIR"] or PROMPTS_DIR),
     )
 
 

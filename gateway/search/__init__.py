@@ -1,6 +1,6 @@
 """Search in any language: free text in, ranked service ids out, with why each matched.
 
-See :mod:`gateway.search.api` for the entry points and ``content/vocabulary/`` for the words
+See :mod:`gateway.search.api` for the entry points and ``gateway/content/vocabulary/`` for the words
 residents use, per language.
 """
 

@@ -20,10 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway.config import CONTENT_DIR
 from gateway.models import CATEGORY_SLUGS
 from gateway.search.normalize import words
 
-VOCABULARY_DIR = Path(__file__).resolve().parent.parent.parent / "content" / "vocabulary"
+VOCABULARY_DIR = CONTENT_DIR / "vocabulary"
 STOPWORDS = "stopwords"
 
 

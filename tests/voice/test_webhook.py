@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from channels.voice.settings import voice_settings
+from channels.voice.settings import PROMPTS_DIR, voice_settings
 from gateway.db import db
 from gateway.models import Call, CallStatus
 from tests.voice.conftest import PUBLIC_BASE_URL, Caller, sign
@@ -131,7 +131,7 @@ def test_only_recordings_are_served(call, recordings: Path, path: str) -> None:
     assert call().client.get(path).status_code == 404
 
 
-README = Path(__file__).resolve().parents[2] / "content" / "voice" / "README.md"
+README = PROMPTS_DIR / "README.md"
 
 
 def test_the_readme_names_every_recording_of_the_main_menu(call, recordings: Path) -> None:

@@ -81,7 +81,7 @@ def msgids(tmp_path_factory: pytest.TempPathFactory) -> list[str | tuple[str, st
     subprocess.run(
         [BIN / "pybabel", "extract", "-F", TRANSLATIONS_DIR / "babel.cfg",
          "-k", "_l", "-k", "lazy_gettext", "-o", pot, "."],
-        cwd=TRANSLATIONS_DIR.parent, check=True, capture_output=True,
+        cwd=TRANSLATIONS_DIR.parents[1], check=True, capture_output=True,
     )  # fmt: skip
     with pot.open("rb") as f:
         return [m.id for m in read_po(f) if m.id]
