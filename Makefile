@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
+# Test processes: the suite is spread over this many (pytest-xdist); CI has 2 cores.
+TEST_WORKERS ?= 2
+
 # The W3C's Nu HTML Checker, which the lite-site and back-office tests run (on Java).
 VNU_VERSION = 26.9.27
 
@@ -32,7 +35,7 @@ run: $(BIN)/guichet
 # Install the dev extra and what the suite needs on this machine (scripts/test-services), check
 # lint and types, then run the whole suite (SQLite and PostgreSQL, Redis, Chromium).
 test: services $(VENV)/.dev-installed $(VENV)/vnu-$(VNU_VERSION).jar lint
-	VNU_JAR=$(CURDIR)/$(VENV)/vnu-$(VNU_VERSION).jar $(BIN)/pytest
+	VNU_JAR=$(CURDIR)/$(VENV)/vnu-$(VNU_VERSION).jar $(BIN)/pytest -n $(TEST_WORKERS)
 
 services:
 	scripts/test-services
