@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rapidfuzz.distance import OSA
+
 
 def max_edits(length: int) -> int:
     """Edits tolerated in a word of ``length`` letters: none below 4, one to 7, then two."""
@@ -29,23 +31,12 @@ def _deletions(word: str, edits: int) -> set[str]:
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (a swap of neighbours is one edit), or ``limit + 1``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
+    """Optimal string alignment distance (a swap of neighbours is one edit), or ``limit + 1``.
+
+    rapidfuzz computes it in C with the cut-off: it runs for every candidate of every word of
+    every message, where a pure-Python matrix cost a webhook dearly.
+    """
+    return int(OSA.distance(a, b, score_cutoff=limit))
 
 
 class TypoIndex:

@@ -14,6 +14,8 @@ def test_edit_distance_counts_a_swap_as_one():
     assert edit_distance("repas", "repsa", 2) == 1
     assert edit_distance("douche", "douche", 1) == 0
     assert edit_distance("abc", "xyz", 1) == 2  # capped at limit + 1
+    assert edit_distance("logement", "lgoemnt", 2) == 2  # a swap and a deletion
+    assert edit_distance("ca", "abc", 5) == 3  # no edit of a swapped pair twice (not Damerau)
 
 
 @pytest.fixture(scope="module")
