@@ -6,6 +6,7 @@ import pytest
 
 from gateway.db import db
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
+from tests.fakes.twilio_webhooks import message_status_form
 from tests.sms.conftest import (
     ACCOUNT_SID,
     CITY_NUMBER,
@@ -24,20 +25,16 @@ NUMBER = "+33612345678"
 
 def status_form(sid: str, status: str, error_code: str | None = None) -> dict[str, str]:
     """The fields Twilio posts to a message's StatusCallback."""
-    form = {
-        "SmsSid": sid,
-        "SmsStatus": status,
-        "MessageStatus": status,
-        "To": NUMBER,
-        "MessagingServiceSid": MESSAGING_SERVICE_SID,
-        "MessageSid": sid,
-        "AccountSid": ACCOUNT_SID,
-        "From": CITY_NUMBER,
-        "ApiVersion": "2010-04-01",
-    }
-    if error_code is not None:
-        form["ErrorCode"] = error_code
-    return form
+    extra = {"ErrorCode": error_code} if error_code is not None else {}
+    return message_status_form(
+        sid,
+        status,
+        to=NUMBER,
+        sender=CITY_NUMBER,
+        account_sid=ACCOUNT_SID,
+        MessagingServiceSid=MESSAGING_SERVICE_SID,
+        **extra,
+    )
 
 
 @pytest.fixture
