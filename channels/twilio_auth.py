@@ -3,6 +3,11 @@
 Twilio signs the full URL it called plus the POST parameters with the account's auth token.
 Behind a proxy the URL Flask sees is not that one, so ``PUBLIC_BASE_URL`` (when set) gives the
 public origin; otherwise the request URL is used, made right by ProxyFix (``TRUSTED_PROXIES``).
+
+Hashing a form costs what the form weighs, and anyone can send one with a made-up signature:
+the webhook limits (``WEBHOOK_MAX_BYTES``, ``WEBHOOK_MAX_FIELDS``) are applied first, so a body
+larger than a Twilio form is refused (413) unread and a form of too many fields unparsed
+(:mod:`gateway.limits`).
 """
 
 from __future__ import annotations
@@ -39,11 +44,24 @@ def signature_is_valid(req: Request) -> bool:
     return bool(RequestValidator(token).validate(signed_url(req), req.form.to_dict(), signature))
 
 
+def limit_to_webhook_size(req: Request) -> None:
+    """Hold ``req`` to the size of a Twilio form: 413 now when its Content-Length says more;
+    otherwise reading past the limit (a chunked body) or parsing too many fields is a 413."""
+    config = current_app.config
+    max_bytes: int = config["WEBHOOK_MAX_BYTES"]
+    req.max_content_length = max_bytes
+    req.max_form_parts = config["WEBHOOK_MAX_FIELDS"]
+    if req.content_length is not None and req.content_length > max_bytes:
+        abort(413)
+
+
 def twilio_webhook(view: View) -> View:
-    """Refuse (403) any request to ``view`` that Twilio did not sign."""
+    """Refuse any request to ``view`` larger than a Twilio form (413), then any that Twilio
+    did not sign (403)."""
 
     @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
+        limit_to_webhook_size(request)
         if not signature_is_valid(request):
             abort(403)
         return view(*args, **kwargs)

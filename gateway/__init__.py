@@ -14,11 +14,12 @@ from flask import Flask
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → CLI."""
     from channels import sms, voice, web
-    from gateway import admin, cli, extensions, health, i18n
+    from gateway import admin, cli, extensions, health, i18n, limits, security
     from gateway.config import environment, load_settings
     from gateway.db import db
 
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = limits.Request
     app.config.update(load_settings(environment(), overrides, app.instance_path))
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         import os
@@ -33,6 +34,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     extensions.init_app(app)
+    security.init_app(app)
     app.register_blueprint(health.blueprint)
     admin.init_app(app)
     web.init_app(app)

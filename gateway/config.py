@@ -76,6 +76,14 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "DEV_PHONE_PAGE": (False, _as_bool),
     "SEND_RETRY_INTERVALS": ("10,30,120,600,1800", str),
     "PUBLIC_BASE_URL": (None, str),
+    # Bytes and fields any request may send (Flask's own names; over them: a 413 page). The back
+    # office's largest form is a few KB of a few hundred fields.
+    "MAX_CONTENT_LENGTH": (1024 * 1024, int),
+    "MAX_FORM_PARTS": (1000, int),
+    # The same for Twilio's webhooks, checked before the signature: their forms are about 1 KB
+    # of 20-40 fields; a 1600-character SMS of emoji is about 20 KB once percent-encoded.
+    "WEBHOOK_MAX_BYTES": (32 * 1024, int),
+    "WEBHOOK_MAX_FIELDS": (64, int),
     "TRUSTED_PROXIES": (0, int),
     "HELPLINE_NUMBER": ("+33261910000", str),
     # When a person answers HELPLINE_NUMBER: "MO-FR 09:00-12:30,13:30-17:00; SA 09:00-12:00".

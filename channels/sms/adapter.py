@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, abort
+from flask import Response
 from werkzeug.datastructures import MultiDict
 
+from channels import twilio_fields
 from channels.sms.encoding import SmsText
 from channels.sms.exchange import IncomingSms
 from channels.sms.render import twiml
 
 # Twilio names a message's SID three ways; MessageSid is the current one.
-_SID_FIELDS = ("MessageSid", "SmsMessageSid", "SmsSid")
+SID_FIELDS = ("MessageSid", "SmsMessageSid", "SmsSid")
 
 
 def now() -> datetime:
@@ -29,12 +30,9 @@ def now() -> datetime:
 
 
 def read(form: MultiDict[str, str]) -> IncomingSms:
-    """The message Twilio posted; 400 without a SID (not a message webhook)."""
-    sid = next((form[name] for name in _SID_FIELDS if form.get(name)), None)
-    if sid is None:
-        abort(400)
+    """The message Twilio posted; 400 without a well-formed SID (not a message webhook)."""
     return IncomingSms(
-        sid=sid,
+        sid=twilio_fields.sid(form, *SID_FIELDS),
         sender=form.get("From", ""),
         body=form.get("Body", ""),
         received_at=now(),

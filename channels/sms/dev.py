@@ -9,7 +9,7 @@ the answer with its encoding and segments, and the number's recent messages.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -22,10 +22,13 @@ from gateway.db import db
 from gateway.extensions import csrf
 from gateway.i18n import text_direction
 from gateway.models import Contact, Message
+from gateway.security import content_security_policy
 
 blueprint = Blueprint("sms_dev", __name__, template_folder="templates")
 DEFAULT_NUMBER = "+33612345678"
 THREAD_LENGTH = 20
+# The page's few rules are inlined in it; it is never on a public site.
+POLICY = content_security_policy(style="'unsafe-inline'", images=False)
 
 
 def _thread(number: str) -> list[Message]:
@@ -41,6 +44,12 @@ def _thread(number: str) -> list[Message]:
         .limit(THREAD_LENGTH)
     ).all()
     return list(reversed(messages))
+
+
+@blueprint.after_request
+def inline_style(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = POLICY
+    return response
 
 
 @blueprint.route("/dev/phone", methods=["GET", "POST"])

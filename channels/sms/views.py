@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request, url_for
 
+from channels import twilio_fields
 from channels.sms import adapter
 from channels.sms.exchange import receive
 from channels.twilio_auth import twilio_webhook
@@ -34,13 +35,15 @@ def inbound() -> Response:
 @blueprint.post(STATUS_CALLBACK_PATH)
 @twilio_webhook
 def status() -> tuple[str, int]:
-    """Twilio's delivery report for a message we sent: it only ever moves forward."""
-    sid = request.form.get("MessageSid") or request.form.get("SmsSid")
+    """Twilio's delivery report for a message we sent: it only ever moves forward.
+
+    400 for a report without a status, or whose SID, error code or reply row is malformed."""
+    sid = twilio_fields.sid(request.form, *adapter.SID_FIELDS)
     reported = request.form.get("MessageStatus") or request.form.get("SmsStatus")
-    if not sid or not reported:
+    if not reported:
         abort(400)
-    code = request.form.get("ErrorCode", "").strip()
-    reply_id = request.args.get("reply", type=int)
-    apply_status(db.session, sid, reported, int(code) if code.isdigit() else None, reply_id)
+    code = twilio_fields.count(request.form.get("ErrorCode"))
+    reply_id = twilio_fields.count(request.args.get("reply"))
+    apply_status(db.session, sid, reported, code, reply_id)
     db.session.commit()
     return "", 204

@@ -10,13 +10,15 @@ silence, how many there were (``silence``): the third ends the call politely.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Request, Response, current_app, url_for
+from flask import Request, Response, abort, current_app, url_for
 from werkzeug.datastructures import MultiDict
 
+from channels import twilio_fields
 from channels.voice import render
 from channels.voice.settings import voice_settings
 from gateway.contacts import normalize_number
@@ -27,6 +29,8 @@ MAX_SILENCES = 3  # the third silence in a row ends the call (after two re-promp
 # What Twilio puts in ``From`` when the caller hides her number.
 HIDDEN_CALLER_IDS = frozenset({"+266696687", "+7378742833", "+2562533", "+8656696"})
 _KEY_SEPARATOR = "~"
+# What a <Gather> can send: the keypad's keys, a few at a time (ours take one, a number a few).
+_DIGITS = re.compile(r"[0-9*#]{1,32}")
 
 
 def now() -> datetime:
@@ -74,6 +78,8 @@ class CallState:
 
     @classmethod
     def read(cls, form: MultiDict[str, str], args: MultiDict[str, str]) -> CallState:
+        """The request's state; 400 for a malformed CallSid, keys no keypad has, or a silence
+        count our URLs never carry."""
         locales = current_app.config["LOCALES"]
         keys = {}
         for entry in args.getlist("k"):
@@ -81,14 +87,16 @@ class CallState:
             action = _action(token)
             if key and action is not None:
                 keys[key] = action
-        silence = args.get("silence", "0")
+        digits = form.get("Digits", "").strip() or None
+        if digits is not None and not _DIGITS.fullmatch(digits):
+            abort(400)
         return cls(
-            call_sid=form.get("CallSid", ""),
+            call_sid=twilio_fields.sid(form, "CallSid"),
             number=caller_number(form.get("From")),
-            digits=form.get("Digits", "").strip() or None,
+            digits=digits,
             speech=form.get("SpeechResult", "").strip() or None,
             locale=args.get("lang") if args.get("lang") in locales else None,
-            silence=int(silence) if silence.isdigit() else 0,
+            silence=twilio_fields.count(args.get("silence"), MAX_SILENCES) or 0,
             then=_action(args.get("do")),
             screen=_action(args.get("screen")),
             keys=keys,

@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, request, send_from_directory
 
+from channels import twilio_fields
 from channels.twilio_auth import twilio_webhook
 from channels.voice import records
 from channels.voice.adapter import VoiceAdapter, now
@@ -62,22 +63,16 @@ def answer() -> Response:
 @blueprint.post("/voice/status")
 @twilio_webhook
 def status() -> tuple[str, int]:
-    """Twilio's call status callback: how long the call lasted and how it ended."""
+    """Twilio's call status callback: how long the call lasted and how it ended.
+
+    400 for an unknown status, a malformed CallSid or a duration that is not a number."""
     try:
         call_status = CallStatus(request.form.get("CallStatus", ""))
     except ValueError:
         abort(400)
-    call_sid = request.form.get("CallSid", "")
-    if not call_sid:
-        abort(400)
-    duration = request.form.get("CallDuration", "")
-    records.record_status(
-        db.session,
-        call_sid,
-        call_status,
-        int(duration) if duration.isdigit() else None,
-        now(),
-    )
+    call_sid = twilio_fields.sid(request.form, "CallSid")
+    duration = twilio_fields.count(request.form.get("CallDuration"))
+    records.record_status(db.session, call_sid, call_status, duration, now())
     db.session.commit()
     return "", 204
 

@@ -3,8 +3,9 @@
 Every page goes through :func:`page`: a weak ETag made of the directory version, the locale
 and a digest of the page (the page also says "open now", which changes with the clock, not
 only with the directory), a 304 when the browser already has it, gzip or brotli, and the
-headers that keep the page cacheable, private where it must be, and script-free (the
-Content-Security-Policy allows the one inlined stylesheet and nothing else).
+headers that keep the page cacheable, private where it must be, and script-free (its
+Content-Security-Policy allows the one inlined stylesheet and nothing else; the other security
+headers are every response's, :mod:`gateway.security`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import TypeVar
 
 from flask import Response, request
 from werkzeug.wrappers import Response as BaseResponse
+
+from gateway import security
 
 try:  # Brotli is optional: without it, gzip serves every browser.
     import brotli
@@ -42,17 +45,7 @@ def stylesheet() -> str:
 def content_security_policy() -> str:
     """No script, font, image or frame may load; only our inlined stylesheet applies."""
     digest = base64.b64encode(hashlib.sha256(stylesheet().encode("utf-8")).digest()).decode()
-    return (
-        f"default-src 'none'; style-src 'sha256-{digest}'; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"
-    )
-
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
+    return security.content_security_policy(style=f"'sha256-{digest}'", images=False)
 
 
 def negotiated_encoding() -> str | None:
@@ -99,6 +92,7 @@ def page(
     Error pages (``status`` not 200) carry no validator.
     """
     response = Response(status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = content_security_policy()
     response.headers["Vary"] = VARY
     response.headers["Cache-Control"] = "private, no-cache" if private else "no-cache"
     if status == 200:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,6 +64,9 @@ from gateway.search import record_query, search
 
 blueprint = Blueprint("web", __name__, template_folder="templates")
 
+SERVICE_ID_MAX = 64  # the longest id a service may have (its column's length)
+# Characters no keyboard types and PostgreSQL may not keep (NUL); tabs and new lines are words'.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PAGE_SIZE = 20  # places per page: a long list on a small screen, still far under 14 KB
 SEARCH_LIMIT = 60
 # Stands for the form token while the ETag is computed (see render.page).
@@ -119,7 +123,10 @@ def _page_number() -> int:
 
 
 def _listed(service_id: str) -> Service:
-    """The service if residents may see it; 404 for unknown, archived or inactive ones."""
+    """The service if residents may see it; 404 for unknown, archived or inactive ones, and for
+    ids no service can have (too long, or with control characters)."""
+    if len(service_id) > SERVICE_ID_MAX or _CONTROL.search(service_id):
+        abort(404)
     listed = db.session.scalar(select(Service.id).where(Service.id == service_id, listed_clause()))
     service = get_service(db.session, service_id) if listed else None
     if service is None:
@@ -128,15 +135,12 @@ def _listed(service_id: str) -> Service:
 
 
 # --------------------------------------------------------------------------------------------
-# Every request: the remembered language, and headers on the way out
+# Every request: the remembered language (the security headers are the app's, gateway.security)
 # --------------------------------------------------------------------------------------------
 
 
 @blueprint.after_request
-def headers(response: Response) -> Response:
-    for name, value in render.SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    response.headers["Content-Security-Policy"] = render.content_security_policy()
+def remember_language(response: Response) -> Response:
     chosen = request.args.get("lang", "")
     if chosen in current_app.config["LOCALES"] and request.cookies.get(LOCALE_COOKIE) != chosen:
         response.set_cookie(
@@ -201,13 +205,20 @@ def display_number(number: str) -> str:
 
 
 @blueprint.app_errorhandler(404)
-def not_found(error: HTTPException) -> Response:
-    """The lite page for any unknown address, not only the site's own (the back office and
-    the webhooks answer their errors themselves)."""
-    message = _("There is no page at this address.")
+@blueprint.app_errorhandler(413)
+def refused(error: HTTPException) -> Response:
+    """The lite page for an unknown address or a request larger than the limits
+    (``MAX_CONTENT_LENGTH``, ``MAX_FORM_PARTS``), not only on the site's own pages (the back
+    office's 404 and the webhooks' own errors are answered by them)."""
+    messages = {
+        404: _("There is no page at this address."),
+        413: _("This is more than this site accepts. Make it shorter and try again."),
+    }
+    status = error.code or 404
+    context = {"status": status, "message": messages[status]}
     if request.blueprint != blueprint.name:  # the blueprint's context is not there by itself
-        return _page("web/error.html", status=404, message=message, **page_context())
-    return _page("web/error.html", status=404, message=message)
+        context.update(page_context())
+    return _page("web/error.html", **context)
 
 
 @blueprint.errorhandler(CSRFError)
@@ -363,12 +374,18 @@ def report(service_id: str) -> BaseResponse:
     csrf.protect()
     record = _listed(service_id)
     text = request.form.get("text", "")
-    if not text.strip():
+    refusal = None
+    if _CONTROL.search(text):
+        refusal = 400, _("Remove the invisible characters from the text before sending.")
+    elif not text.strip():
+        refusal = 422, _("Write what is wrong before sending.")
+    if refusal is not None:
+        status, error = refusal
         card = service_card(record, _locale(), _city_now(), current_app.config["TIMEZONE"])
         response = _page(
             "web/service.html",
-            status=422,
-            **_service_context(record, card, error=_("Write what is wrong before sending.")),
+            status=status,
+            **_service_context(record, card, error=error),
             token=generate_csrf(),
         )
         return render.not_stored(response)

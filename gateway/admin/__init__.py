@@ -1,7 +1,8 @@
 """The social workers' back office: keep the directory true, in every language, with a trail.
 
 ``init_app`` binds what the back office needs: session cookie flags and idle expiry, and the
-blueprint with its security headers (it checks CSRF itself, see ``gateway.extensions``).
+blueprint (it checks CSRF itself, see ``gateway.extensions``; its Content-Security-Policy is the
+app's default, see ``gateway.security``).
 """
 
 from __future__ import annotations

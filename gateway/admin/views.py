@@ -86,16 +86,6 @@ blueprint = Blueprint(
 )
 
 PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.static"})
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
 QUICK_ACTIONS = ("verified", "closed", "full", "reopen")
 
 
@@ -119,8 +109,7 @@ def guard() -> ResponseReturnValue | None:
 
 @blueprint.after_request
 def headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    """Pages are never cached; the security headers are the app's (:mod:`gateway.security`)."""
     if request.endpoint != "admin.static":
         response.headers["Cache-Control"] = "no-store"
     chosen = request.args.get("lang", "")

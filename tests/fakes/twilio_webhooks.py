@@ -1,7 +1,7 @@
-"""What Twilio posts to a number's messaging webhook, field for field.
+"""What Twilio posts to our webhooks (messages, their delivery reports, calls), field for field.
 
-One table for the SMS tests and ``bench/sms_webhook.py``, so both drive the webhook with the
-same real-shaped requests.
+One table for the SMS and voice tests, the fuzz test and ``bench/sms_webhook.py``, so all drive
+the webhooks with the same real-shaped requests.
 """
 
 from __future__ import annotations
@@ -31,5 +31,41 @@ def inbound_sms_form(
         "AccountSid": account_sid,
         "From": sender,
         "ApiVersion": "2010-04-01",
+        **extra,
+    }
+
+
+def message_status_form(
+    sid: str, status: str, *, to: str, sender: str, account_sid: str, **extra: str
+) -> dict[str, str]:
+    """The fields of a message's StatusCallback: Twilio's report of what became of ``sid``."""
+    return {
+        "SmsSid": sid,
+        "SmsStatus": status,
+        "MessageStatus": status,
+        "To": to,
+        "MessageSid": sid,
+        "AccountSid": account_sid,
+        "From": sender,
+        "ApiVersion": "2010-04-01",
+        **extra,
+    }
+
+
+def voice_call_form(
+    sid: str, caller: str, *, to: str, account_sid: str, **extra: str
+) -> dict[str, str]:
+    """The fields of a call's webhook (``/voice``) and of its status callback, from ``caller``
+    (``anonymous`` for a hidden number) to the city's number ``to``."""
+    return {
+        "CallSid": sid,
+        "AccountSid": account_sid,
+        "From": caller,
+        "To": to,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+        "Caller": caller,
+        "Called": to,
         **extra,
     }

@@ -6,6 +6,7 @@ import pytest
 
 from gateway.db import db
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
+from tests.fakes.twilio_webhooks import message_status_form
 from tests.sms.conftest import (
     ACCOUNT_SID,
     CITY_NUMBER,
@@ -17,26 +18,23 @@ from tests.sms.conftest import (
     sign,
     twilio_form,
 )
+from tests.sms.test_hostile_input import BAD_SIDS
 
 NUMBER = "+33612345678"
 
 
 def status_form(sid: str, status: str, error_code: str | None = None) -> dict[str, str]:
     """The fields Twilio posts to a message's StatusCallback."""
-    form = {
-        "SmsSid": sid,
-        "SmsStatus": status,
-        "MessageStatus": status,
-        "To": NUMBER,
-        "MessagingServiceSid": MESSAGING_SERVICE_SID,
-        "MessageSid": sid,
-        "AccountSid": ACCOUNT_SID,
-        "From": CITY_NUMBER,
-        "ApiVersion": "2010-04-01",
-    }
-    if error_code is not None:
-        form["ErrorCode"] = error_code
-    return form
+    extra = {"ErrorCode": error_code} if error_code is not None else {}
+    return message_status_form(
+        sid,
+        status,
+        to=NUMBER,
+        sender=CITY_NUMBER,
+        account_sid=ACCOUNT_SID,
+        MessagingServiceSid=MESSAGING_SERVICE_SID,
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -148,3 +146,36 @@ def test_a_report_for_a_reply_must_be_signed_with_its_url(texter) -> None:
     signed_elsewhere = sign(PUBLIC_BASE_URL + "/sms/status?reply=999999", form)
     assert resident.post(form, path=url, signature=signed_elsewhere).status_code == 403
     assert replies()[0].status is MessageStatus.ANSWERED
+
+
+@pytest.mark.parametrize("sid", BAD_SIDS)
+def test_a_report_with_a_malformed_sid_is_a_bad_request(texter, sent: Message, sid: str) -> None:
+    assert report(texter, sid, "delivered") == 400
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("²", id="superscript-two"),
+        pytest.param("99999999999", id="eleven-digits"),
+        pytest.param("-1", id="negative"),
+        pytest.param("٣٠٠٠٣", id="arabic-indic-digits"),
+    ],
+)
+def test_a_report_with_a_malformed_error_code_is_a_bad_request(
+    texter, sent: Message, code: str
+) -> None:
+    assert report(texter, sent.provider_sid, "failed", code) == 400
+    db.session.refresh(sent)
+    assert sent.error_code is None
+
+
+def test_an_empty_error_code_is_no_error(texter, sent: Message) -> None:
+    assert report(texter, sent.provider_sid, "delivered", "") == 204
+
+
+@pytest.mark.parametrize("reply", ["99999999999", "²", "-3"])
+def test_a_report_for_an_impossible_reply_row_is_a_bad_request(texter, reply: str) -> None:
+    resident: Texter = texter(NUMBER)
+    response = resident.post(status_form(new_sid(), "delivered"), path=f"/sms/status?reply={reply}")
+    assert response.status_code == 400

@@ -37,6 +37,7 @@ from tests.conftest import (
     settings_for,
 )
 from tests.fakes.twilio_api import FakeTwilioApi
+from tests.fakes.twilio_webhooks import voice_call_form
 
 AUTH_TOKEN = "0123456789abcdef" * 2
 ACCOUNT_SID = "AC" + "fedcba9876543210" * 2
@@ -174,19 +175,10 @@ class Caller:
         return self.answers[-1]
 
     def form(self, **extra: str) -> dict[str, str]:
-        hidden = "anonymous"
-        return {
-            "CallSid": self.call_sid,
-            "AccountSid": ACCOUNT_SID,
-            "From": self.number or hidden,
-            "To": CITY_NUMBER,
-            "CallStatus": "in-progress",
-            "Direction": "inbound",
-            "ApiVersion": "2010-04-01",
-            "Caller": self.number or hidden,
-            "Called": CITY_NUMBER,
-            **extra,
-        }
+        caller = self.number or "anonymous"
+        return voice_call_form(
+            self.call_sid, caller, to=CITY_NUMBER, account_sid=ACCOUNT_SID, **extra
+        )
 
     def post(self, path: str, params: dict[str, str], *, signature: str | None = None):  # type: ignore[no-untyped-def]
         url = urljoin(PUBLIC_BASE_URL + "/voice", path)
