@@ -6,9 +6,11 @@ import threading
 import time
 from datetime import UTC, datetime
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from gateway.config import ConfigError, load_settings
 from gateway.db import db
 from gateway.messaging import limits
 from gateway.messaging.outbox import Once, Outcome, queue_send
@@ -88,3 +90,9 @@ def test_a_concurrent_request_for_the_same_key_finds_the_first(outbox_app: Flask
     assert second == [Outcome.DUPLICATE]
     count = select(func.count(Message.id)).where(Message.kind == MessageKind.HANDOFF)
     assert db.session.scalar(count) == 1
+
+
+@pytest.mark.parametrize("share", ["1.5", "-0.1"])
+def test_a_queued_share_outside_zero_to_one_is_refused_at_start(tmp_path, share: str) -> None:
+    with pytest.raises(ConfigError, match="QUEUED_SEGMENT_SHARE"):
+        load_settings({"SECRET_KEY": "s", "QUEUED_SEGMENT_SHARE": share}, None, str(tmp_path))
