@@ -7,9 +7,14 @@ text is written for reading later: the week's hours rather than "open now".
 One call sends each service at most once, keyed on Twilio's ``CallSid`` (a replayed or
 repeated ``#`` finds the first message), and at most ``HANDOFF_LIMIT_PER_CALL`` services; the
 number's hourly limit and the queued share of the daily cap apply as to every queued message.
+The key holds a keyed hash of the ``CallSid``, not the id itself: the calls table knows no
+caller, and a message row must not tell which call was whose.
 """
 
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 from flask import current_app
 from flask_babel import force_locale
@@ -39,6 +44,8 @@ def message_body(reply: Reply) -> str:
 def send_details(reply: Reply, number: str, call_sid: str) -> Outcome:
     """Queue ``reply``'s service to ``number`` (the caller's own) for the call ``call_sid``."""
     service = reply.service.id if reply.service is not None else ""
+    key = current_app.config["PHONE_HASH_KEY"].encode("utf-8")
+    call = hmac.new(key, call_sid.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
     return queue_send(
         db.session,
         to_number=number,
@@ -46,5 +53,5 @@ def send_details(reply: Reply, number: str, call_sid: str) -> Outcome:
         kind=MessageKind.HANDOFF,
         locale=reply.locale,
         contact=contact_for(db.session, number),
-        once=Once(f"handoff:{call_sid}", service, current_app.config["HANDOFF_LIMIT_PER_CALL"]),
+        once=Once(f"handoff:{call}", service, current_app.config["HANDOFF_LIMIT_PER_CALL"]),
     ).outcome

@@ -3,7 +3,7 @@
 Every message that is not a webhook's reply (a voice-menu handoff, an alert, a confirmation)
 goes through :func:`queue_send`, so that no request and no caller can multiply sends:
 
-- a send named by a :class:`Once` key (``handoff:<CallSid>:<service id>``) is stored at most
+- a send named by a :class:`Once` key (``handoff:<call>:<service id>``) is stored at most
   once: the key is unique in the database and inserted with ``ON CONFLICT DO NOTHING``, so a
   replayed webhook, or five deliveries of it at once, find the first row and send nothing more;
 - a :class:`Once` scope (one call) holds at most ``limit`` sends;
@@ -54,7 +54,7 @@ class Outcome(enum.StrEnum):
 class Once:
     """A send that happens at most once: ``item`` within ``scope``, at most ``limit`` per scope.
 
-    ``scope`` names where the request comes from ("handoff:<CallSid>"), ``item`` what is sent
+    ``scope`` names where the request comes from ("handoff:<call>"), ``item`` what is sent
     (a service id); neither holds a ``:`` of its own. ``limit`` 0 means no limit per scope.
     """
 

@@ -54,7 +54,7 @@ class Message(Base):
     )
     # Twilio's MessageSid: inbound, to answer a retried webhook once; outbound, for callbacks.
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
-    # What a queued message is the one send of ("handoff:<CallSid>:<service id>"): a second
+    # What a queued message is the one send of ("handoff:<call>:<service id>"): a second
     # request for it (a replayed or concurrent webhook) fails the insert instead of sending again.
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True, index=True)
     in_reply_to_id: Mapped[int | None] = mapped_column(
