@@ -57,6 +57,13 @@ def _as_locales(value: Any) -> tuple[str, ...]:
     return locales
 
 
+def _as_share(value: Any) -> float:
+    share = float(value)
+    if not 0 <= share <= 1:
+        raise ConfigError(f"QUEUED_SEGMENT_SHARE: {value} is not a share between 0 and 1")
+    return share
+
+
 # name -> (default, converter). A default of None means "unset".
 _SETTINGS: dict[str, tuple[Any, Any]] = {
     "DATABASE_URL": (None, str),
@@ -70,8 +77,15 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "SMS_PROVIDER": ("auto", str),
     "TWILIO_MPS": (1.0, float),
     "DAILY_SEGMENT_CAP": (2000, int),
-    # Answers one number gets per hour by SMS, then one notice and silence for an hour; 0: no limit.
+    # The part of DAILY_SEGMENT_CAP that queued messages (voice hand-offs, alerts, confirmations)
+    # may use, from 0 to 1; answers to residents' texts may use all of it, so they are never
+    # starved by what callers ask for.
+    "QUEUED_SEGMENT_SHARE": (0.25, _as_share),
+    # Messages one number is sent per hour, SMS answers and queued messages (a "#" hand-off)
+    # together; then one notice by SMS and silence for an hour. 0: no limit.
     "SMS_RATE_LIMIT_PER_HOUR": (30, int),
+    # Text messages one voice call may send with "#" (each service once). 0: no limit.
+    "HANDOFF_LIMIT_PER_CALL": (3, int),
     # /dev/phone, a page playing a phone against the SMS channel (on anyway with DEBUG or TESTING).
     "DEV_PHONE_PAGE": (False, _as_bool),
     "SEND_RETRY_INTERVALS": ("10,30,120,600,1800", str),

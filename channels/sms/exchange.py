@@ -26,13 +26,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from channels.sms import limits
 from channels.sms.encoding import SmsText, encode_for_sms
 from channels.sms.render import plain_text, sms_text
 from gateway.contacts import contact_for
 from gateway.conversation import Inbound, Reply, handle
 from gateway.db import db
 from gateway.directory.describe import time_phrase
+from gateway.messaging import limits
 from gateway.messaging.outbox import within_daily_cap
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
 

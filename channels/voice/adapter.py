@@ -23,6 +23,7 @@ from channels.voice import render
 from channels.voice.settings import voice_settings
 from gateway.contacts import normalize_number
 from gateway.conversation import Action, Inbound, Reply, Verb
+from gateway.messaging.outbox import Outcome
 
 CHANNEL = "voice"
 MAX_SILENCES = 3  # the third silence in a row ends the call (after two re-prompts)
@@ -150,8 +151,8 @@ class VoiceAdapter:
         )
         return self.inbound
 
-    def render(self, reply: Reply, *, texted: bool | None = None) -> Response:
-        """``reply`` as TwiML; ``texted`` says whether a HANDOFF's message was queued."""
+    def render(self, reply: Reply, *, handoff: Outcome | None = None) -> Response:
+        """``reply`` as TwiML; ``handoff`` says what became of a HANDOFF's message."""
         turn = render.Turn(
             settings=voice_settings(),
             at=self.inbound.received_at if self.inbound is not None else now(),
@@ -162,7 +163,7 @@ class VoiceAdapter:
             greet=self.call.new_call,
             not_heard=self.call.silence > 0,
             unknown_key=self.unknown_key,
-            texted=texted,
+            handoff=handoff,
         )
         return twiml_response(render.twiml(reply, turn))
 

@@ -3,18 +3,28 @@
 The engine says HANDOFF (it checked the caller has a number and did not opt out); this queues
 the message through the outbound messaging, as a row first and a job after the commit. The
 text is written for reading later: the week's hours rather than "open now".
+
+One call sends each service at most once, keyed on Twilio's ``CallSid`` (a replayed or
+repeated ``#`` finds the first message), and at most ``HANDOFF_LIMIT_PER_CALL`` services; the
+number's hourly limit and the queued share of the daily cap apply as to every queued message.
+The key holds a keyed hash of the ``CallSid``, not the id itself: the calls table knows no
+caller, and a message row must not tell which call was whose.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
+from flask import current_app
 from flask_babel import force_locale
 
 from gateway.contacts import contact_for
 from gateway.conversation import LineRole, Reply
 from gateway.db import db
 from gateway.directory.describe import weekly_hours_lines
-from gateway.messaging.outbox import queue_message
-from gateway.models import MessageKind, MessageStatus
+from gateway.messaging.outbox import Once, Outcome, queue_send
+from gateway.models import MessageKind
 
 # The lines of the reply the message keeps, in order; the week's hours come after them.
 _ROLES = (LineRole.ADDRESS, LineRole.PHONE, LineRole.ACCESS)
@@ -31,14 +41,17 @@ def message_body(reply: Reply) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def send_details(reply: Reply, number: str) -> bool:
-    """Queue ``reply``'s service to ``number`` (the caller's own); False when it was refused."""
-    message = queue_message(
+def send_details(reply: Reply, number: str, call_sid: str) -> Outcome:
+    """Queue ``reply``'s service to ``number`` (the caller's own) for the call ``call_sid``."""
+    service = reply.service.id if reply.service is not None else ""
+    key = current_app.config["PHONE_HASH_KEY"].encode("utf-8")
+    call = hmac.new(key, call_sid.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    return queue_send(
         db.session,
         to_number=number,
         body=message_body(reply),
         kind=MessageKind.HANDOFF,
         locale=reply.locale,
         contact=contact_for(db.session, number),
-    )
-    return message.status is MessageStatus.QUEUED
+        once=Once(f"handoff:{call}", service, current_app.config["HANDOFF_LIMIT_PER_CALL"]),
+    ).outcome

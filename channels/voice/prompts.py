@@ -46,6 +46,16 @@ PROMPTS: dict[str, LazyString] = {
     "place-key": _l("Press %(key)s."),
     "handoff-content": _l("The message gives the hours, the address and the phone number of:"),
     "handoff-refused": _l("Sorry, we cannot send a text message right now."),
+    "handoff-already-sent": _l("We have already sent you these details during this call."),
+    "handoff-call-limit": _l(
+        "We cannot send more text messages during this call. You can listen to the details again."
+    ),
+    "handoff-hour-limit": _l(
+        "This phone has had many text messages from us this hour. Please try again later."
+    ),
+    "handoff-day-limit": _l(
+        "Sorry, we cannot send more text messages today. You can listen to the details again."
+    ),
     "helpline-closed": _l("The helpline is closed now."),
     "helpline-text": _l(
         "You can also send us your question by text message, at any time, to the number you called."

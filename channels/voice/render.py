@@ -21,6 +21,7 @@ from channels.voice.speech import add, spoken_number, with_spoken_numbers
 from gateway.conversation import Choice, Expect, LineRole, Reply, ReplyKind, Verb
 from gateway.directory.describe import hours_phrase
 from gateway.directory.hours import Hours, HoursStatus
+from gateway.messaging.outbox import Outcome
 
 
 class Pause:
@@ -43,6 +44,13 @@ _PROMPT_PROMPTS = {
 # Screens where a few spoken words make sense: what the caller needs, in her words.
 SPEECH_KINDS = frozenset({ReplyKind.MENU, ReplyKind.NO_RESULT})
 DIAL_TIMEOUT = 30  # seconds the helpline rings
+# Why a "#" sent nothing, as the caller is told (anything else: "cannot send right now").
+_HANDOFF_REFUSALS: dict[Outcome | None, str] = {
+    Outcome.DUPLICATE: "handoff-already-sent",
+    Outcome.SCOPE_FULL: "handoff-call-limit",
+    Outcome.HOURLY_LIMIT: "handoff-hour-limit",
+    Outcome.DAILY_CAP: "handoff-day-limit",
+}
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class Turn:
     greet: bool = False
     not_heard: bool = False
     unknown_key: bool = False
-    texted: bool | None = None  # HANDOFF: the message was queued (False: refused)
+    handoff: Outcome | None = None  # HANDOFF: what became of the message
 
 
 def spoken_parts(reply: Reply, turn: Turn) -> list[Part]:
@@ -135,9 +143,10 @@ def _choice(choice: Choice, locale: str) -> Iterable[Part]:
 
 
 def _handoff(reply: Reply, turn: Turn) -> list[Part]:
-    """Say what is being sent, and that it goes to this phone; or that it cannot be sent."""
-    if not turn.texted:
-        return [say("handoff-refused", reply.locale), PAUSE]
+    """Say what is being sent, and that it goes to this phone; or why nothing is sent."""
+    if turn.handoff is not Outcome.QUEUED:
+        prompt = _HANDOFF_REFUSALS.get(turn.handoff, "handoff-refused")
+        return [say(prompt, reply.locale), PAUSE]
     parts: list[Part] = [Spoken(reply.prompt, reply.locale), say("handoff-content", reply.locale)]
     if reply.title is not None:
         parts.append(Spoken(reply.title.text, reply.title.locale))

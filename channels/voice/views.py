@@ -16,6 +16,7 @@ from channels.voice.render import helpline_status
 from channels.voice.settings import voice_settings
 from gateway.conversation import ReplyKind, handle
 from gateway.db import db
+from gateway.messaging.outbox import Outcome
 from gateway.models import CallStatus
 
 blueprint = Blueprint("voice", __name__)
@@ -41,9 +42,9 @@ def answer() -> Response:
     if adapter.gives_up:
         return adapter.goodbye()
     reply = handle(inbound)
-    texted = None
+    handoff = None
     if reply.kind is ReplyKind.HANDOFF and call.number is not None:
-        texted = send_details(reply, call.number)
+        handoff = send_details(reply, call.number, call.call_sid)
     transferred = (
         reply.kind is ReplyKind.TRANSFER
         and helpline_status(voice_settings(), inbound.received_at).open_now
@@ -53,9 +54,9 @@ def answer() -> Response:
         call.call_sid,
         locale=reply.locale,
         transferred=transferred,
-        texted=bool(texted),
+        texted=handoff is Outcome.QUEUED,
     )
-    response = adapter.render(reply, texted=texted)
+    response = adapter.render(reply, handoff=handoff)
     db.session.commit()
     return response
 

@@ -54,6 +54,9 @@ class Message(Base):
     )
     # Twilio's MessageSid: inbound, to answer a retried webhook once; outbound, for callbacks.
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # What a queued message is the one send of ("handoff:<call>:<service id>"): a second
+    # request for it (a replayed or concurrent webhook) fails the insert instead of sending again.
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True, index=True)
     in_reply_to_id: Mapped[int | None] = mapped_column(
         ForeignKey("messages.id", ondelete="SET NULL"), index=True
     )
@@ -73,9 +76,9 @@ class Message(Base):
     )
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
-    # Each answer reads the day's segments (the daily cap) and the number's recent replies
+    # Each answer reads the day's segments (the daily cap) and what the number was sent lately
     # (the hourly limit): partial indexes hold only the rows those count, so that neither
-    # read grows with inbound traffic, a flood from one number included.
+    # read grows with inbound traffic or refusals, a flood from one number included.
     __table_args__ = (
         Index(
             "ix_messages_counted_outbound",
@@ -85,10 +88,10 @@ class Message(Base):
             sqlite_where=text("direction = 'outbound' AND status <> 'refused'"),
         ),
         Index(
-            "ix_messages_contact_replies",
+            "ix_messages_contact_outbound",
             "contact_id",
             "created_at",
-            postgresql_where=text("kind = 'reply'"),
-            sqlite_where=text("kind = 'reply'"),
+            postgresql_where=text("direction = 'outbound' AND status <> 'refused'"),
+            sqlite_where=text("direction = 'outbound' AND status <> 'refused'"),
         ),
     )

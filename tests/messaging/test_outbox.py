@@ -10,7 +10,7 @@ from flask import Flask
 from gateway.contacts import opt_out
 from gateway.db import db
 from gateway.messaging.jobs import send_message
-from gateway.messaging.outbox import queue_message, segments_today
+from gateway.messaging.outbox import queue_message, segments_today, within_daily_cap
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
 from tests.messaging.conftest import new_contact
 
@@ -80,11 +80,11 @@ def test_stop_between_queue_and_send_is_honoured(outbox_app: Flask) -> None:
     assert message.status == MessageStatus.REFUSED and message.provider_sid is None
 
 
-def test_daily_segment_cap(app: Flask, session) -> None:
-    app.config["DAILY_SEGMENT_CAP"] = 6
+def test_queued_messages_use_their_share_of_the_daily_cap(app: Flask, session) -> None:
+    app.config["DAILY_SEGMENT_CAP"] = 20  # QUEUED_SEGMENT_SHARE 0.25: 5 for queued messages
     contact = new_contact()
     now = datetime.now(UTC)
-    # Yesterday's traffic does not count; today's replies do.
+    # Yesterday's traffic does not count; today's replies do, in the whole cap only.
     session.add_all(
         [
             Message(
@@ -112,7 +112,26 @@ def test_daily_segment_cap(app: Flask, session) -> None:
     refused = queue(session, contact, body=two_segments)
     assert refused.status == MessageStatus.REFUSED
     assert queue(session, contact, body="Rappel : lundi 9 h").status == MessageStatus.QUEUED
+    assert queue(session, contact, body="Rappel : mardi 9 h").status == MessageStatus.REFUSED
     assert segments_today(session, now) == 6
+    # What queued messages may not use is kept for the answers to residents' texts.
+    assert within_daily_cap(session, 14, now) and not within_daily_cap(session, 15, now)
+    assert not within_daily_cap(session, 1, now, queued=True)
+
+
+def test_queued_messages_stay_within_the_whole_cap(app: Flask, session) -> None:
+    app.config["DAILY_SEGMENT_CAP"] = 20
+    session.add(
+        Message(
+            direction=Direction.OUTBOUND,
+            kind=MessageKind.REPLY,
+            status=MessageStatus.ANSWERED,
+            segments=20,
+            created_at=datetime.now(UTC),
+        )
+    )
+    session.flush()
+    assert queue(session, new_contact()).status == MessageStatus.REFUSED
 
 
 @pytest.mark.parametrize("kind", [MessageKind.REPLY, MessageKind.MESSAGE])

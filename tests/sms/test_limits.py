@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 
-from channels.sms.limits import WINDOW, Gate, decide
 from gateway.db import db
+from gateway.messaging.limits import WINDOW, Gate, decide
 from gateway.messaging.outbox import segments_today, within_daily_cap
 from gateway.models import MessageStatus
 from tests.conftest import translated
