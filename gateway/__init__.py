@@ -14,7 +14,7 @@ from flask import Flask
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → CLI."""
     from channels import sms, voice, web
-    from gateway import admin, cli, extensions, health, i18n
+    from gateway import admin, cli, errors, extensions, health, i18n
     from gateway.config import environment, load_settings
     from gateway.db import db
 
@@ -33,6 +33,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     extensions.init_app(app)
+    errors.init_app(app)
     app.register_blueprint(health.blueprint)
     admin.init_app(app)
     web.init_app(app)
