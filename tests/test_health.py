@@ -3,7 +3,7 @@ import threading
 import pytest
 
 from gateway import create_app
-from tests.conftest import settings_for
+from tests.conftest import settings_for, translated
 from tests.fakes.silent_server import refused_port, silent_server
 
 
@@ -56,3 +56,13 @@ def test_a_refused_database_is_named_as_the_part_that_failed() -> None:
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json == {"database": "error: OperationalError", "status": "unavailable"}
+
+
+def test_a_page_whose_database_is_down_says_so_with_a_503() -> None:
+    app = create_app(settings_for(f"postgresql://nobody@127.0.0.1:{refused_port()}/none"))
+    response = app.test_client().get("/", headers={"Accept-Language": "fr"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert response.get_data(as_text=True) == translated(
+        "The service is busy. Please try again in a few minutes."
+    )

@@ -8,6 +8,7 @@ again, once.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,11 +58,14 @@ def test_a_database_that_never_answers_costs_a_503_not_a_hang() -> None:
     assert response.headers["Retry-After"] == "30"
 
 
-def test_a_refused_database_costs_a_503_not_a_500() -> None:
+def test_a_refused_database_costs_a_503_not_a_500(caplog: pytest.LogCaptureFixture) -> None:
     app = _app(f"postgresql://nobody@127.0.0.1:{refused_port()}/none")
-    response = _deliver(app, twilio_form(NUMBER, "AIDE"))
+    response = _deliver(app, twilio_form(NUMBER, "je dors dehors"))
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
+    # One line for the operator, with neither the number nor the words.
+    [line] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert line == "database unavailable (OperationalError): POST /sms answered 503"
 
 
 @pytest.fixture
