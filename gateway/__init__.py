@@ -14,7 +14,7 @@ from flask import Flask
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → CLI."""
     from channels import sms, voice, web
-    from gateway import admin, cli, extensions, health, i18n, limits, security
+    from gateway import admin, cli, errors, extensions, health, i18n, limits, security
     from gateway.config import environment, load_settings
     from gateway.db import db
 
@@ -35,6 +35,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     extensions.init_app(app)
     security.init_app(app)
+    errors.init_app(app)
     app.register_blueprint(health.blueprint)
     admin.init_app(app)
     web.init_app(app)

@@ -67,6 +67,16 @@ def _as_share(value: Any) -> float:
 # name -> (default, converter). A default of None means "unset".
 _SETTINGS: dict[str, tuple[Any, Any]] = {
     "DATABASE_URL": (None, str),
+    # Seconds: to open a database connection; for one statement to run, waiting for locks
+    # included (SQLite: for its write lock); to wait for a free connection of the pool. Short,
+    # so that a database that is down or stuck costs a webhook a fast 503, not Twilio's 15 s.
+    "DATABASE_CONNECT_TIMEOUT": (3.0, float),
+    "DATABASE_STATEMENT_TIMEOUT": (5.0, float),
+    "DATABASE_POOL_TIMEOUT": (3.0, float),
+    # Seconds /healthz waits for its checks before it answers that one of them did not answer.
+    "HEALTH_CHECK_TIMEOUT": (1.5, float),
+    # Seconds a 503 (database unavailable) asks clients to wait before trying again.
+    "RETRY_AFTER_SECONDS": (30, int),
     "REDIS_URL": (None, str),
     "SECRET_KEY": (None, str),
     "PHONE_HASH_KEY": (None, str),

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import delete, inspect, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.db import insert_for
 from gateway.models import Contact, ConversationState, Feedback, Message
 
 # session.info key: the contacts this session found, by phone hash (a webhook looks its
@@ -70,25 +70,43 @@ def phone_hash(number: str, key: str) -> str:
 def contact_for(session: Session, number: str) -> Contact:
     """The contact for ``number``, created on first contact (with its country code only).
 
-    Two webhooks from a new number may race; the loser of the unique constraint reads the
-    winner's row instead of failing. A number asked for again in the same session is answered
-    from the contact found the first time, while that one is still in the session.
+    Messages from a new number may arrive together: the row is inserted unless one is there
+    already (``ON CONFLICT DO NOTHING``, so no loser of the unique constraint fails), then
+    read. A number asked for again in the same session is answered from the contact found
+    the first time, while that one is still in the session.
     """
     digest = phone_hash(number, current_app.config["PHONE_HASH_KEY"])
     found: dict[str, Contact] = session.info.setdefault(_FOUND, {})
     known = found.get(digest)
     if known is not None and inspect(known).persistent and known not in session.deleted:
         return known
-    contact = session.scalars(select(Contact).where(Contact.phone_hash == digest)).first()
+    by_hash = select(Contact).where(Contact.phone_hash == digest)
+    contact = session.scalars(by_hash).first()
     if contact is None:
-        contact = Contact(phone_hash=digest, country_code=country_calling_code(number))
-        try:
-            with session.begin_nested():
-                session.add(contact)
-        except IntegrityError:
-            contact = session.scalars(select(Contact).where(Contact.phone_hash == digest)).one()
+        session.execute(
+            insert_for(session, Contact)
+            .values(phone_hash=digest, country_code=country_calling_code(number))
+            .on_conflict_do_nothing(index_elements=[Contact.phone_hash])
+        )
+        contact = session.scalars(by_hash).one()
     found[digest] = contact
     return contact
+
+
+def take_turn(session: Session, contact: Contact) -> Contact | None:
+    """Wait until no other transaction handles a message of ``contact``, and hold the turn
+    until this transaction ends; the contact as it is now, or None if it was forgotten.
+
+    One contact's messages, answered one at a time, read and write its conversation state
+    and its counts in turn. PostgreSQL locks the contact's row (``SELECT … FOR UPDATE``);
+    SQLite has one writer at a time anyway.
+    """
+    return session.scalars(
+        select(Contact)
+        .where(Contact.id == contact.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def mark_seen(contact: Contact, at: datetime) -> None:

@@ -7,12 +7,15 @@ decides the single commit point.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Dialect, Engine, MetaData, create_engine
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, create_engine, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -64,18 +67,72 @@ class _Bound:
     sessionmaker: sessionmaker[Session]
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the settings every process of ours wants for ``url``."""
+@dataclass(frozen=True)
+class Timeouts:
+    """How long, in seconds, a process waits on its database before it gives up.
+
+    ``connect``: to open a connection; ``statement``: for one statement, waiting for locks
+    included (on SQLite, which cannot stop a running statement: waiting for its write lock);
+    ``pool``: for a connection of the pool to be free.
+    """
+
+    connect: float
+    statement: float
+    pool: float
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Timeouts:
+        return cls(
+            config["DATABASE_CONNECT_TIMEOUT"],
+            config["DATABASE_STATEMENT_TIMEOUT"],
+            config["DATABASE_POOL_TIMEOUT"],
+        )
+
+
+# Migrations may rewrite a big table: an hour for a statement, after which it is stuck.
+MAINTENANCE = Timeouts(connect=10, statement=3600, pool=30)
+
+
+def make_engine(url: str, timeouts: Timeouts = MAINTENANCE) -> Engine:
+    """An engine with the settings every process of ours wants for ``url``.
+
+    No statement takes longer than ``timeouts`` allow, and no SQL error or log names the
+    values it was given (``hide_parameters``): they are message bodies and phone hashes.
+    """
     if url.startswith("sqlite"):
-        return make_sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+        return make_sqlite_engine(url, timeouts.statement)
+    # Added to the URL's own ``options`` (a search_path, say), which connect_args would replace.
+    options = make_url(url).query.get("options") or ""
+    if not isinstance(options, str):
+        options = " ".join(options)
+    statement_ms = math.ceil(timeouts.statement * 1000)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=timeouts.pool,
+        hide_parameters=True,
+        connect_args={
+            "connect_timeout": math.ceil(timeouts.connect),  # libpq counts whole seconds
+            "options": f"{options} -c statement_timeout={statement_ms}".strip(),
+        },
+    )
+
+
+def insert_for(session: Session, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of ``model`` that can say ``ON CONFLICT``, in the dialect ``session`` uses.
+
+    SQLite and PostgreSQL spell it alike, but SQLAlchemy has one construct per dialect.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return sqlite.insert(model)
+    return postgresql.insert(model)
 
 
 class Database:
     _KEY = "guichet.db"
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(app.config["DATABASE_URL"], Timeouts.from_config(app.config))
         app.extensions[self._KEY] = _Bound(engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(self._remove_session)
 

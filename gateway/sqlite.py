@@ -12,7 +12,8 @@ So before BEGIN IMMEDIATE a connection first takes its turn on an advisory lock 
 the database (``<database>-writers``), looked at every millisecond at most: a waiting worker
 gets the lock within a millisecond of its release, and the waits stay about one transaction
 long. The turn ends with the transaction's COMMIT or ROLLBACK. A process that dies loses its
-lock with it. Waiting longer than :data:`TIMEOUT_SECONDS` fails as SQLite's own wait does.
+lock with it. Waiting longer than the connection's ``timeout`` (the engine's busy timeout,
+``DATABASE_STATEMENT_TIMEOUT``) fails as SQLite's own wait does: "database is locked".
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-TIMEOUT_SECONDS = 15.0
 _LONGEST_PAUSE = 0.001
 
 
@@ -36,7 +36,7 @@ class WriterTurn:
         self._fd = os.open(f"{database_path}-writers", os.O_RDWR | os.O_CREAT, 0o600)
         self.held = False
 
-    def take(self, timeout: float = TIMEOUT_SECONDS) -> None:
+    def take(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         pause = 0.0001
         while True:
@@ -64,8 +64,11 @@ class WriterTurn:
 class TurnTakingConnection(sqlite3.Connection):
     """A sqlite3 connection whose write transactions take a :class:`WriterTurn` first."""
 
-    def __init__(self, database: str | os.PathLike[str], *args: Any, **kwargs: Any) -> None:
-        super().__init__(database, *args, **kwargs)
+    def __init__(
+        self, database: str | os.PathLike[str], timeout: float, *args: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(database, timeout, *args, **kwargs)
+        self.timeout = timeout
         path = os.fspath(database)
         # A URI or an in-memory database has no file of its own beside which to queue.
         plain_file = path not in ("", ":memory:") and not path.startswith("file:")
@@ -73,7 +76,7 @@ class TurnTakingConnection(sqlite3.Connection):
 
     def begin_immediate(self) -> None:
         if self.turn is not None:
-            self.turn.take()
+            self.turn.take(self.timeout)
         try:
             self.execute("BEGIN IMMEDIATE")
         except BaseException:
@@ -121,13 +124,15 @@ def _on_begin(connection: Any) -> None:
     connection.connection.driver_connection.begin_immediate()
 
 
-def make_sqlite_engine(url: str) -> Engine:
-    """An engine on the SQLite database ``url`` whose transactions take turns to write."""
+def make_sqlite_engine(url: str, busy_timeout: float) -> Engine:
+    """An engine on the SQLite database ``url`` whose transactions take turns to write,
+    each waiting ``busy_timeout`` seconds at most for its turn."""
     engine = create_engine(
         url,
+        hide_parameters=True,
         connect_args={
             "check_same_thread": False,
-            "timeout": TIMEOUT_SECONDS,
+            "timeout": busy_timeout,
             "factory": TurnTakingConnection,
         },
     )

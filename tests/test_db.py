@@ -7,11 +7,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from gateway import create_app
 from gateway.db import db
-from gateway.models import Contact, Organization
+from gateway.models import (
+    Contact,
+    Direction,
+    Message,
+    MessageKind,
+    MessageStatus,
+    Organization,
+)
 from gateway.sqlite import WriterTurn, make_sqlite_engine
 from tests.conftest import fresh_database_url, settings_for
 
@@ -51,7 +58,7 @@ def test_an_app_fixture_commit_does_not_leak_into_the_shared_database(app, sessi
 def test_sqlite_writers_wait_their_turn_and_each_commit_lands(tmp_path) -> None:
     # Two connections write the same counter; the second begins while the first holds the
     # write lock, waits for its turn instead of failing, and reads the first one's commit.
-    engine = make_sqlite_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}")
+    engine = make_sqlite_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}", busy_timeout=15)
     with engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE counter (n INTEGER)")
         connection.exec_driver_sql("INSERT INTO counter VALUES (0)")
@@ -81,7 +88,7 @@ def test_sqlite_writers_wait_their_turn_and_each_commit_lands(tmp_path) -> None:
 def test_a_sqlite_writer_that_waits_too_long_is_told_the_database_is_locked(tmp_path) -> None:
     path = str(tmp_path / "busy.sqlite3")
     holder, waiter = WriterTurn(path), WriterTurn(path)
-    holder.take()
+    holder.take(timeout=0.05)
     try:
         with pytest.raises(sqlite3.OperationalError, match="database is locked"):
             waiter.take(timeout=0.05)
@@ -108,3 +115,28 @@ def test_moments_come_back_aware_in_utc_and_naive_ones_are_refused(backend, tmp_
         db.session.rollback()
         db.session.close()
         db.engine.dispose()
+
+
+def test_a_database_error_names_no_value_it_was_given(backend, tmp_path) -> None:
+    # Gunicorn's error log keeps the text of every error: a message body or a phone hash in
+    # it would outlive the retention the residents were promised.
+    url = fresh_database_url(backend, "hidden", tmp_path)
+    app = create_app(settings_for(url))
+    words = "je dors dehors depuis mardi"
+    with app.app_context():
+        db.session.add(
+            Message(
+                direction=Direction.INBOUND,
+                kind=MessageKind.MESSAGE,
+                contact_id=424242,  # nobody: the foreign key refuses the row
+                body=words,
+                status=MessageStatus.RECEIVED,
+            )
+        )
+        with pytest.raises(IntegrityError) as refused:
+            db.session.commit()
+        db.session.rollback()
+        db.session.close()
+        db.engine.dispose()
+    assert words not in str(refused.value)
+    assert "parameters hidden" in str(refused.value)

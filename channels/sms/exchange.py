@@ -3,8 +3,9 @@ the dev phone.
 
 :func:`receive` first stores the message and commits it, so nothing a resident sends is lost;
 the unique ``provider_sid`` (Twilio's MessageSid) makes a retried or concurrent delivery of the
-same message fail that insert, and it gets the stored answer instead of a second one. Then the
-engine answers, always, so that STOP, START and FORGET take effect even when we stay silent.
+same message fail that insert, and it gets the stored answer instead of a second one (or the
+first, if the message was stored but its answering failed). Then the engine answers, always,
+so that STOP, START and FORGET take effect even when we stay silent.
 What is sent is the engine's reply rendered for SMS, unless Twilio already answered an opt-out
 keyword itself (``OptOutType``), the number is over its hourly limit (one notice, then
 silence) or the city over its daily segment cap. What is sent is stored as a REPLY row with its
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from channels.sms.encoding import SmsText, encode_for_sms
 from channels.sms.render import plain_text, sms_text
-from gateway.contacts import contact_for
+from gateway.contacts import contact_for, take_turn
 from gateway.conversation import Inbound, Reply, handle
 from gateway.db import db
 from gateway.directory.describe import time_phrase
@@ -87,29 +88,51 @@ class Exchange:
 
 
 def receive(incoming: IncomingSms) -> Exchange:
-    """Store, answer and record one text message (uses ``db.session``; commits twice)."""
+    """Store, answer and record one text message (uses ``db.session``; commits twice).
+
+    The message is committed first, then answered in a second transaction that waits its
+    turn among the contact's messages (:func:`gateway.contacts.take_turn`). A delivery of a
+    message already stored (Twilio's retry after a failure, or a copy arriving at the same
+    time) gets the stored answer, or, if the message was stored but never handled (its
+    answering failed: the database went away, the final commit failed), answers it now:
+    whichever delivery's turn comes first answers, the others find it handled.
+    """
     session = db.session
     at = incoming.received_at.astimezone(UTC)
     contact = _contact(session, incoming.sender)
-    message = Message(
-        direction=Direction.INBOUND,
-        kind=MessageKind.MESSAGE,
-        channel=CHANNEL,
-        contact_id=contact.id if contact is not None else None,
-        provider_sid=incoming.sid,
-        body=stored_body(incoming.body),
-        status=MessageStatus.RECEIVED,
-        created_at=at,
+    session.add(
+        Message(
+            direction=Direction.INBOUND,
+            kind=MessageKind.MESSAGE,
+            channel=CHANNEL,
+            contact_id=contact.id if contact is not None else None,
+            provider_sid=incoming.sid,
+            body=stored_body(incoming.body),
+            status=MessageStatus.RECEIVED,
+            created_at=at,
+        )
     )
-    session.add(message)
     try:
         session.commit()
-    except IntegrityError as error:
+    except IntegrityError:
         session.rollback()
-        return _already_received(session, incoming.sid, error)
+        stored = _inbound(session, incoming.sid)
+        if stored is None:
+            raise  # not a second delivery: some other constraint refused the message
+        log.info("message %s delivered again", stored.id)
+        # Its sender as stored: a contact this delivery created went with the rollback, and
+        # one forgotten since (FORGET) is not to be made again.
+        if stored.contact_id is None:
+            return _stored_answer(session, stored)
+        contact = session.get(Contact, stored.contact_id)
     if contact is None:
         return Exchange(Outcome.NO_SENDER, None)
 
+    in_turn = take_turn(session, contact)
+    message = _inbound(session, incoming.sid)
+    if in_turn is None or message is None or _handled(message):
+        return _stored_answer(session, message)
+    contact = in_turn
     gate = limits.gate(session, contact.id, at, current_app.config["SMS_RATE_LIMIT_PER_HOUR"])
     reply = handle(incoming.inbound)
     outcome, sms = _what_to_send(incoming, reply, gate, at)
@@ -156,18 +179,31 @@ def _contact(session: Session, number: str) -> Contact | None:
         return None
 
 
-def _already_received(session: Session, sid: str, error: IntegrityError) -> Exchange:
-    """The stored answer to the message ``sid`` (nothing if it got none, or not yet)."""
-    original = session.scalar(
-        select(Message).where(Message.provider_sid == sid, Message.direction == Direction.INBOUND)
+def _inbound(session: Session, sid: str) -> Message | None:
+    """The stored message ``sid`` as it is in the database now (not as this session had it)."""
+    return session.scalar(
+        select(Message)
+        .where(Message.provider_sid == sid, Message.direction == Direction.INBOUND)
+        .execution_options(populate_existing=True)
     )
-    if original is None:
-        raise error
-    answer = session.scalar(
-        select(Message).where(
-            Message.in_reply_to_id == original.id, Message.kind == MessageKind.REPLY
+
+
+def _handled(message: Message) -> bool:
+    """Whether the engine has answered ``message``: it then names the language of its answer
+    (in the commit that stores the answer, if any); a message stored but left unanswered by a
+    failure has none."""
+    return message.locale is not None
+
+
+def _stored_answer(session: Session, message: Message | None) -> Exchange:
+    """The stored answer to ``message`` (nothing if it got none, or is gone with its contact)."""
+    answer = None
+    if message is not None:
+        answer = session.scalar(
+            select(Message).where(
+                Message.in_reply_to_id == message.id, Message.kind == MessageKind.REPLY
+            )
         )
-    )
     if answer is None or not answer.body:
         return Exchange(Outcome.REPEATED, None)
     return Exchange(Outcome.REPEATED, encode_for_sms(answer.body), stored_id=answer.id)

@@ -19,6 +19,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from gateway.conversation.types import LocaleSource
+from gateway.db import insert_for
 from gateway.models import Contact, ConversationState
 
 
@@ -52,8 +53,8 @@ class Conversation:
     page: int = 0
     menu_page: int = 0
     service_id: str | None = None
-    # Not stored: how this message found the conversation, and the row it was read from or
-    # is to be stored in (held, so that saving it costs no second read).
+    # Not stored: how this message found the conversation, and the row it was read from
+    # (held, so that saving it costs no second read).
     is_new: bool = field(default=True, compare=False)
     expired: bool = field(default=False, compare=False)
     row: ConversationState | None = field(default=None, compare=False, repr=False)
@@ -98,7 +99,7 @@ def load(session: Session, contact: Contact, channel: str, now: datetime) -> Con
     """The contact's conversation on ``channel``; a fresh one if none or stale at ``now``."""
     row = session.get(ConversationState, (contact.id, channel))
     if row is None:
-        return Conversation(row=ConversationState(contact_id=contact.id, channel=channel))
+        return Conversation()
     if row.expires_at <= now:
         return Conversation(expired=True, row=row)
     conversation = Conversation.from_data(row.data or {})
@@ -109,11 +110,24 @@ def load(session: Session, contact: Contact, channel: str, now: datetime) -> Con
 def save(
     session: Session, contact: Contact, channel: str, conversation: Conversation, now: datetime
 ) -> None:
-    """Store the conversation, to expire ``ttl()`` after ``now``."""
-    row = conversation.row or session.get(ConversationState, (contact.id, channel))
-    if row is None:
-        row = ConversationState(contact_id=contact.id, channel=channel)
-    if inspect(row).transient:
-        session.add(row)
-    row.data = conversation.to_data()
-    row.expires_at = (now + ttl()).astimezone(UTC)
+    """Store the conversation, to expire ``ttl()`` after ``now``.
+
+    A conversation read from no row is inserted, or replaces the row another message of the
+    contact stored meanwhile (``ON CONFLICT DO UPDATE``): the later message's state wins,
+    as it would had they come one after the other, and neither fails.
+    """
+    data = conversation.to_data()
+    expires_at = (now + ttl()).astimezone(UTC)
+    row = conversation.row
+    if row is not None and inspect(row).persistent:
+        row.data, row.expires_at = data, expires_at
+        return
+    insert = insert_for(session, ConversationState).values(
+        contact_id=contact.id, channel=channel, data=data, expires_at=expires_at
+    )
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[ConversationState.contact_id, ConversationState.channel],
+            set_={"data": insert.excluded.data, "expires_at": insert.excluded.expires_at},
+        )
+    )
