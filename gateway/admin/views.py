@@ -109,13 +109,27 @@ QUICK_ACTIONS = ("verified", "closed", "full", "reopen")
 def guard() -> ResponseReturnValue | None:
     if request.endpoint == "admin.static":
         return None
+    if "\x00" in request.path:
+        abort(404)
     g.user = session_user(db.session)
     if request.endpoint not in PUBLIC_ENDPOINTS and g.user is None:
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("admin.login", next=target))
     if request.method == "POST":
         csrf.protect()
+    if request.endpoint != "admin.login" and _holds_nul():
+        abort(400)  # the login form tells its own error
     return None
+
+
+def _holds_nul() -> bool:
+    """PostgreSQL refuses NUL in text, and no back-office field has a use for one: a request
+    holding one is refused whole rather than failing at the database."""
+    for data in (request.args, request.form):
+        for name, values in data.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return True
+    return False
 
 
 @blueprint.after_request
@@ -146,10 +160,15 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
     return render_template("admin/error.html", code=400, message=message), 400
 
 
+@blueprint.errorhandler(400)
 @blueprint.errorhandler(403)
 @blueprint.errorhandler(404)
 def refused(error: HTTPException) -> tuple[str, int]:
     messages = {
+        400: _(
+            "The back office cannot use what this page sent. Go back, check what you typed "
+            "and try again."
+        ),
         403: _("Your account may not see or change this. Ask the city's team if you need to."),
         404: _("There is nothing at this address. It may have been mistyped."),
     }

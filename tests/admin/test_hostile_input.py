@@ -1,11 +1,13 @@
-"""Odd bytes at the login form get a form error or the back office's home, never a 500 and
-never another site."""
+"""Odd bytes get a form error, an error page or the back office's home: never a 500, never
+another site, and nothing saved."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.admin.conftest import AdminClient
+from gateway.db import db
+from gateway.models import Organization, User
+from tests.admin.conftest import PASSWORD, AdminClient, as_pairs, form_of
 
 EMAIL_ERROR = "Write an email address like name@example.org."
 
@@ -55,7 +57,7 @@ def test_odd_next_when_signed_in_goes_home(admin, target) -> None:
     assert (response.status_code, response.location) == (302, "/admin/")
 
 
-@pytest.mark.parametrize("target", ODD_TARGETS[:3])
+@pytest.mark.parametrize("target", ODD_TARGETS[:2])  # a NUL is refused whole, see below
 def test_odd_next_after_a_quick_action_goes_back_to_the_service(admin, make_service, target):  # type: ignore[no-untyped-def]
     service = make_service("Repas")
     response = admin.post(f"/admin/services/{service.id}/quick/verified", {"next": target})
@@ -67,3 +69,48 @@ def test_a_plain_back_office_next_is_still_followed(client, make_user) -> None:
     target = "/admin/services?q=repas&category=food"
     response = AdminClient(client).login("worker@example.org", next=target)
     assert (response.status_code, response.location) == (303, target)
+
+
+NUL_QUERIES = [
+    "/admin/services?q=%00",
+    "/admin/services?organization=%00",
+    "/admin/translations?locale=%00",
+    "/admin/services/new?organization=%00",
+    "/admin/changes?page=1%00",
+]
+
+
+@pytest.mark.parametrize("path", NUL_QUERIES)
+def test_nul_in_a_query_is_a_bad_request_page(admin, path) -> None:
+    response = admin.get(path)
+    assert response.status_code == 400
+    assert "The back office cannot use what this page sent." in response.get_data(as_text=True)
+
+
+def test_nul_in_an_address_is_not_found(admin) -> None:
+    for path in ("/admin/services/%00", "/admin/organizations/x%00y"):
+        assert admin.get(path).status_code == 404
+
+
+def test_nul_in_a_form_saves_nothing(admin, make_service, make_organization) -> None:
+    service = make_service("Repas")
+    organization = make_organization("Secours")
+    fields = form_of(service) | {"text-fr-name": "Re\x00pas"}
+    posts = [
+        (f"/admin/services/{service.id}", as_pairs(fields)),
+        (f"/admin/organizations/{organization.id}", {"name": "Sec\x00ours"}),
+        ("/admin/organizations/new", {"name": "Nouvelle\x00"}),
+        (
+            "/admin/users/new",
+            {"email": "a\x00@example.org", "role": "editor", "password": PASSWORD},
+        ),
+    ]
+    for path, data in posts:
+        response = admin.post(path, data)
+        assert response.status_code == 400, path
+    db.session.refresh(service)
+    db.session.refresh(organization)
+    assert [t.name for t in service.texts if t.locale == "fr"] == ["Repas"]
+    assert organization.name == "Secours"
+    assert db.session.query(Organization).filter(Organization.name.like("Nouvelle%")).count() == 0
+    assert db.session.query(User).count() == 1  # the administrator only
