@@ -1,8 +1,9 @@
 """The back office's pages. Views are thin: check who may do it, call one operation, commit.
 
-Every page but the login form needs a logged-in user; every POST needs the CSRF token. Forms
-re-render with what was typed and errors next to the fields (status 422); a saved change
-redirects (status 303) so that reloading the page never sends it twice.
+Every page but the login form needs a logged-in user; every POST needs the CSRF token; a NUL
+anywhere in a request is refused before any query. Forms re-render with what was typed and
+errors next to the fields (status 422); a saved change redirects (status 303) so that
+reloading the page never sends it twice.
 """
 
 from __future__ import annotations
