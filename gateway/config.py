@@ -136,9 +136,17 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "RETENTION_DAYS": (30, int),
     "CONVERSATION_TTL_MINUTES": (30, int),
     "ADMIN_IDLE_MINUTES": (480, int),
+    # Login guessing is slowed per address, never by locking an account (gateway/admin/throttle):
+    # wrong passwords for one account from one address before that address is blocked for it,
     "LOGIN_MAX_FAILURES": (5, int),
+    # from one address for any accounts before it is blocked for those it never signed in to,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": (20, int),
+    # and how long these blocks last (the window in which wrong passwords are counted).
     "LOGIN_LOCKOUT_MINUTES": (15, int),
+    # Wrong passwords for one account from all addresses before new addresses wait between
+    # tries, a wait doubling from 1 s up to LOGIN_ACCOUNT_MAX_DELAY_SECONDS (a delay, no lock).
+    "LOGIN_ACCOUNT_SLOWDOWN_FAILURES": (20, int),
+    "LOGIN_ACCOUNT_MAX_DELAY_SECONDS": (60, int),
     "TESTING": (False, _as_bool),
     "DEBUG": (False, _as_bool),
 }

@@ -2,7 +2,8 @@
 
 Like directory operations they take the acting user (or ``"cli"``), flush without
 committing, and write the audit trail. Passwords never enter the trail: a change shows as
-``password`` with both values hidden.
+``password`` with both values hidden. Wherever a password is set (``guichet user create``, the
+accounts pages, a worker changing their own) it meets :mod:`gateway.admin.passwords`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.admin.auth import MIN_PASSWORD_LENGTH, hash_password, normalize_email
+from gateway.admin import passwords
+from gateway.admin.auth import hash_password, normalize_email
 from gateway.audit import Actor, Changes, diff, iso, record, utcnow
 from gateway.directory.operations import OperationError
 from gateway.models import Organization, User, UserRole
@@ -52,11 +54,15 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise OperationError(
-            "password", f"a password needs at least {MIN_PASSWORD_LENGTH} characters"
-        )
+def require_good_password(password: str, email: str) -> None:
+    """Refuse a password :mod:`gateway.admin.passwords` finds too easy to guess."""
+    problem = passwords.problem(password, email)
+    if problem is not None:
+        raise OperationError("password", problem)
+
+
+def _hashed(password: str) -> str:
+    return hash_password(passwords.normalize(password))
 
 
 def _organizations(session: Session, ids: Iterable[str]) -> list[Organization]:
@@ -88,8 +94,8 @@ def _assign(session: Session, user: User, data: AccountData) -> None:
 def create_user(
     session: Session, actor: Actor, data: AccountData, password: str, at: datetime | None = None
 ) -> User:
-    check_password(password)
-    user = User(password_hash=hash_password(password), organizations=[])
+    require_good_password(password, data.email)
+    user = User(password_hash=_hashed(password), organizations=[])
     _assign(session, user, data)
     session.add(user)
     session.flush()
@@ -132,12 +138,12 @@ def update_user(
 ) -> Changes:
     """Change the account; a new ``password`` also ends the account's open sessions."""
     if password:
-        check_password(password)
+        require_good_password(password, data.email)
 
     def mutate() -> None:
         _assign(session, user, data)
         if password:
-            user.password_hash = hash_password(password)
+            user.password_hash = _hashed(password)
             user.session_token = new_session_token()
 
     extra = {"password": {"old": HIDDEN, "new": HIDDEN}} if password else None

@@ -1,37 +1,54 @@
 """Who is using the back office, and what they may touch.
 
-Passwords are hashed with werkzeug's scrypt. Logins are slowed per account and per address by
-counting recent failures in the database (so it holds across processes without Redis): past
-the limit even the right password is refused, with the same message as a wrong one.
+Passwords are hashed with werkzeug's scrypt, in their NFKC form (see
+:mod:`gateway.admin.passwords`). Guessing is slowed per address and account, never by
+locking an account (see :mod:`gateway.admin.throttle`): a refused try gets the same message
+as a wrong password.
 
-A session holds the user's id and session token; the token changes when the password changes
-or the account is disabled, which ends every session of that account. A session left idle
-longer than ``ADMIN_IDLE_MINUTES`` ends too.
+A session holds the user's id and the account's session token, the way Flask-Login's
+"alternative tokens" do (``get_id`` returning a token that changes when the session must
+end). The token changes on signing out, on a password change or reset and when the account is
+disabled, so a copy of the cookie taken before then is worth nothing after: signing out signs
+out every browser of the account. A session left idle longer than ``ADMIN_IDLE_MINUTES`` ends
+too. Flask-Login itself is not used: the whole back office is guarded by one
+``before_request`` rather than per-view decorators, there is no "remember me" cookie to turn
+off, and what it would add (its own session keys, freshness, a user loader) is not needed;
+what it does not do (a fresh session and CSRF token at login, idle expiry) is done here.
 """
 
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 
 from flask import current_app, g, session
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from gateway.admin import passwords, throttle
+from gateway.admin.throttle import LoginLimits
 from gateway.audit import utcnow
-from gateway.models import LoginAttempt, Organization, Service, User
+from gateway.models import Organization, Service, User
+from gateway.models.admin import new_session_token
 
 SESSION_USER = "admin_user"
 SESSION_SEEN = "admin_seen"
-MIN_PASSWORD_LENGTH = 12
-ATTEMPTS_KEPT = timedelta(days=1)
 
 
 def hash_password(password: str) -> str:
+    """The hash of an already normalised password (:func:`passwords.normalize`)."""
     return generate_password_hash(password)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    """Does ``password`` match? Its NFKC form is what is hashed; the form as typed is also
+    tried when it differs, for a hash made before passwords were normalised."""
+    normalized = passwords.normalize(password)
+    if check_password_hash(password_hash, normalized):
+        return True
+    return normalized != password and check_password_hash(password_hash, password)
 
 
 @cache
@@ -44,71 +61,31 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-@dataclass(frozen=True)
-class LoginLimits:
-    max_failures: int
-    max_failures_per_address: int
-    lockout: timedelta
-
-    @classmethod
-    def from_config(cls) -> LoginLimits:
-        config = current_app.config
-        return cls(
-            config["LOGIN_MAX_FAILURES"],
-            config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-            timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"]),
-        )
-
-
 def authenticate(
     session_: Session,
     email: str,
     password: str,
-    address: str,
+    address: str | None,
     limits: LoginLimits,
     now: datetime | None = None,
 ) -> User | None:
-    """The active user with this email and password, unless this account or address failed
-    too often lately. Records the attempt; the caller commits it, success or not."""
+    """The active user with this email and password, unless tries from this address are
+    being slowed. Records a checked try; the caller commits it, success or not."""
     now = now or utcnow()
     email = normalize_email(email)[:254]
-    address = (address or "unknown")[:64]
-    session_.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - ATTEMPTS_KEPT))
-    since = now - limits.lockout
-    last_success = session_.scalar(
-        select(func.max(LoginAttempt.created_at)).where(
-            LoginAttempt.email == email, LoginAttempt.succeeded.is_(True)
-        )
+    seen = throttle.standing(
+        session_, throttle.account_key(email), throttle.address_key(address), limits, now
     )
-    account_since = max(since, last_success) if last_success else since
-    account_failures = _failures(session_, LoginAttempt.email == email, account_since)
-    address_failures = _failures(session_, LoginAttempt.address == address, since)
-
+    if seen.refused(limits):
+        return None
     user = session_.scalar(select(User).where(User.email == email))
-    password_ok = check_password_hash(user.password_hash if user else _decoy_hash(), password)
-    succeeded = (
-        user is not None
-        and password_ok
-        and user.active
-        and account_failures < limits.max_failures
-        and address_failures < limits.max_failures_per_address
-    )
-    session_.add(LoginAttempt(created_at=now, email=email, address=address, succeeded=succeeded))
+    password_ok = check_password(user.password_hash if user else _decoy_hash(), password)
+    succeeded = user is not None and password_ok and user.active
+    throttle.record(session_, seen, succeeded, user.id if user else None, limits)
     if not succeeded or user is None:
         return None
     user.last_login_at = now
     return user
-
-
-def _failures(session_: Session, who, since: datetime) -> int:  # type: ignore[no-untyped-def]
-    return (
-        session_.scalar(
-            select(func.count(LoginAttempt.id)).where(
-                who, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at > since
-            )
-        )
-        or 0
-    )
 
 
 def _clear_session() -> None:
@@ -125,7 +102,10 @@ def log_in(user: User, now: datetime | None = None) -> None:
     session[SESSION_SEEN] = int((now or utcnow()).timestamp())
 
 
-def log_out() -> None:
+def log_out(user: User | None) -> None:
+    """End every session of ``user``, this one included; the caller commits."""
+    if user is not None:
+        user.session_token = new_session_token()
     _clear_session()
 
 
@@ -136,7 +116,7 @@ def session_user(session_: Session, now: datetime | None = None) -> User | None:
         return None
     user_id, token = raw.split(":", 1)
     now = now or utcnow()
-    idle = timedelta(minutes=current_app.config["ADMIN_IDLE_MINUTES"])
+    idle = current_app.config["ADMIN_IDLE_MINUTES"] * 60
     seen = session.get(SESSION_SEEN)
     user = session_.get(User, int(user_id)) if user_id.isdigit() else None
     if (
@@ -144,7 +124,7 @@ def session_user(session_: Session, now: datetime | None = None) -> User | None:
         or not user.active
         or not hmac.compare_digest(user.session_token, token)
         or not isinstance(seen, int)
-        or now.timestamp() - seen > idle.total_seconds()
+        or now.timestamp() - seen > idle
     ):
         _clear_session()
         return None

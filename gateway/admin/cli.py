@@ -6,8 +6,9 @@ Each command is one transaction, recorded in the audit trail as done by "cli".
 from __future__ import annotations
 
 import click
+from flask_babel import force_locale
 
-from gateway.admin import accounts
+from gateway.admin import accounts, passwords
 from gateway.db import db
 from gateway.directory.operations import OperationError
 from gateway.models import UserRole
@@ -27,7 +28,8 @@ def user_group() -> None:
     prompt=True,
     hide_input=True,
     confirmation_prompt=True,
-    help=f"At least {accounts.MIN_PASSWORD_LENGTH} characters.",
+    help=f"At least {passwords.MIN_LENGTH} characters; not a common password, a sequence or "
+    "the email address.",
 )
 @click.option(
     "--role",
@@ -49,7 +51,8 @@ def create(
 ) -> None:
     data = accounts.AccountData(email, UserRole(role), list(organizations), all_orgs)
     try:
-        user = accounts.create_user(db.session, ACTOR, data, password)
+        with force_locale("en"):  # like every message of ``guichet``
+            user = accounts.create_user(db.session, ACTOR, data, password)
         db.session.commit()
     except OperationError as exc:
         db.session.rollback()

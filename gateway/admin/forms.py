@@ -9,6 +9,7 @@ are read the way people write them ("9h30", "24/12/2026").
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
@@ -18,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from gateway.admin import passwords
 from gateway.directory.hours import WeeklyRange
 from gateway.directory.operations import (
     ClosureData,
@@ -98,6 +100,9 @@ FIELD_NAMES = {
     "website": _l("Web site"),
     "role": _l("Role"),
     "password": _l("Password"),
+    "current_password": _l("Current password"),
+    "new_password": _l("New password"),
+    "new_password_again": _l("New password again"),
     "active": _l("Account enabled"),
 }
 
@@ -181,6 +186,12 @@ class SummaryLength:
     @property
     def too_long(self) -> bool:
         return self.characters > self.limit
+
+
+def has_control_characters(text: str) -> bool:
+    """NUL, CR, LF and the like: never part of a name or an address, and NUL is refused
+    by PostgreSQL, so such a value is an error to show, not a query to run."""
+    return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
 
 
 def summary_length(text: str) -> SummaryLength:
@@ -603,7 +614,7 @@ class AccountInput:
 class AccountForm(Form):
     multi = ("organizations",)
 
-    def validate(self, creating: bool, min_password: int) -> AccountInput | None:
+    def validate(self, creating: bool) -> AccountInput | None:
         self.errors = {}
         email = self.value("email").strip().lower()
         if not email:
@@ -616,10 +627,10 @@ class AccountForm(Form):
             self.errors["role"] = _("Choose what this person may do.")
             role = UserRole.EDITOR
         password = self.value("password")
-        if (creating or password) and len(password) < min_password:
-            self.errors["password"] = _(
-                "A password needs at least %(count)s characters.", count=min_password
-            )
+        if creating or password:
+            problem = passwords.problem(password, email)
+            if problem is not None:
+                self.errors["password"] = problem
         if self.errors:
             return None
         return AccountInput(
@@ -630,3 +641,23 @@ class AccountForm(Form):
             password=password,
             active=self.checked("active"),
         )
+
+
+class PasswordForm(Form):
+    """A worker changing their own password: the current one, and the new one twice."""
+
+    def validate(self, email: str) -> str | None:
+        """The new password, or None with ``errors`` filled; the current one is checked by
+        the view, against the login limits."""
+        self.errors = {}
+        if not self.value("current_password"):
+            self.errors["current_password"] = _("Type the password you sign in with now.")
+        new = self.value("new_password")
+        problem = passwords.problem(new, email)
+        if problem is not None:
+            self.errors["new_password"] = problem
+        elif self.value("new_password_again") != new:
+            self.errors["new_password_again"] = _(
+                "The two new passwords are not the same. Type the new one again, twice."
+            )
+        return None if self.errors else new

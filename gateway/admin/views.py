@@ -1,15 +1,16 @@
 """The back office's pages. Views are thin: check who may do it, call one operation, commit.
 
-Every page but the login form needs a logged-in user; every POST needs the CSRF token. Forms
-re-render with what was typed and errors next to the fields (status 422); a saved change
-redirects (status 303) so that reloading the page never sends it twice.
+Every page but the login form needs a logged-in user; every POST needs the CSRF token; a NUL
+anywhere in a request is refused before any query. Forms re-render with what was typed and
+errors next to the fields (status 422); a saved change redirects (status 303) so that
+reloading the page never sends it twice.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -32,10 +33,8 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from gateway import audit
-from gateway.admin import accounts, history, overview
+from gateway.admin import accounts, history, overview, passwords
 from gateway.admin.auth import (
-    MIN_PASSWORD_LENGTH,
-    LoginLimits,
     authenticate,
     can_edit_organization,
     can_edit_service,
@@ -56,8 +55,11 @@ from gateway.admin.forms import (
     AccountForm,
     AccountInput,
     OrganizationForm,
+    PasswordForm,
     ServiceForm,
+    has_control_characters,
 )
+from gateway.admin.throttle import LoginLimits
 from gateway.db import db
 from gateway.directory import operations
 from gateway.directory.categories import category_name
@@ -98,13 +100,27 @@ QUICK_ACTIONS = ("verified", "closed", "full", "reopen")
 def guard() -> ResponseReturnValue | None:
     if request.endpoint == "admin.static":
         return None
+    if "\x00" in request.path:
+        abort(404)
     g.user = session_user(db.session)
     if request.endpoint not in PUBLIC_ENDPOINTS and g.user is None:
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("admin.login", next=target))
     if request.method == "POST":
         csrf.protect()
+    if request.endpoint != "admin.login" and _holds_nul():
+        abort(400)  # the login form tells its own error
     return None
+
+
+def _holds_nul() -> bool:
+    """PostgreSQL refuses NUL in text, and no back-office field has a use for one: a request
+    holding one is refused whole rather than failing at the database."""
+    for data in (request.args, request.form):
+        for name, values in data.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return True
+    return False
 
 
 @blueprint.after_request
@@ -134,10 +150,15 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
     return render_template("admin/error.html", code=400, message=message), 400
 
 
+@blueprint.errorhandler(400)
 @blueprint.errorhandler(403)
 @blueprint.errorhandler(404)
 def refused(error: HTTPException) -> tuple[str, int]:
     messages = {
+        400: _(
+            "The back office cannot use what this page sent. Go back, check what you typed "
+            "and try again."
+        ),
         403: _("Your account may not see or change this. Ask the city's team if you need to."),
         404: _("There is nothing at this address. It may have been mistyped."),
     }
@@ -187,15 +208,22 @@ def _user() -> User:
 
 
 def _safe_next(default: str) -> str:
-    """Where to go after a form: a page of the back office the form named, else ``default``."""
+    """Where to go after a form: a page of the back office the form named, else ``default``.
+
+    Anything else goes to ``default``: another site, a scheme, a backslash, a space or control
+    character (CR/LF would split the Location header), a ``..`` that would climb out of
+    ``/admin``, written plainly or percent-encoded.
+    """
     target = request.values.get("next", "")
+    if not target or any(c.isspace() or not c.isprintable() or c == "\\" for c in target):
+        return default
     parts = urlsplit(target)
+    segments = unquote(parts.path).split("/")
     if (
-        target
-        and not parts.scheme
+        not parts.scheme
         and not parts.netloc
-        and "\\" not in target
-        and (parts.path == "/admin" or parts.path.startswith("/admin/"))
+        and segments[:2] == ["", "admin"]
+        and not {".", ".."} & set(segments)
     ):
         return target
     return default
@@ -224,11 +252,14 @@ def login() -> Any:
             return redirect(_safe_next(url_for(".home")))
         return render_template("admin/login.html", email="", error=None)
     email = request.form.get("email", "")
+    if has_control_characters(email):
+        error = _("Write an email address like name@example.org.")
+        return render_template("admin/login.html", email="", error=error), 422
     user = authenticate(
         db.session,
         email,
         request.form.get("password", ""),
-        request.remote_addr or "unknown",
+        request.remote_addr,
         LoginLimits.from_config(),
     )
     db.session.commit()  # failed attempts count too: they are what slows guessing
@@ -245,9 +276,55 @@ def login() -> Any:
 
 @blueprint.post("/logout")
 def logout() -> Any:
-    log_out()
+    log_out(_user())
+    db.session.commit()
     flash(_("You are signed out."), "info")
     return redirect(url_for(".login"), 303)
+
+
+def _password_hint() -> str:
+    return _(
+        "At least %(count)s characters, any you like. A few unrelated words are easy to "
+        "remember and hard to guess; common passwords, sequences and the account's email "
+        "address are refused.",
+        count=passwords.MIN_LENGTH,
+    )
+
+
+@blueprint.route("/password", methods=["GET", "POST"])
+def change_password() -> Any:
+    """A worker's own password. The current one is asked for, and checked against the login
+    limits, so that a session left open cannot be used to guess it or to take the account."""
+    user = _user()
+    form = PasswordForm.from_request(request.form)
+    if request.method == "GET":
+        return render_template("admin/password.html", form=form, password_hint=_password_hint())
+    new = form.validate(user.email)
+    if not form.errors and not authenticate(
+        db.session,
+        user.email,
+        form.value("current_password"),
+        request.remote_addr,
+        LoginLimits.from_config(),
+    ):
+        form.errors["current_password"] = _(
+            "This is not your current password. After several wrong tries, wait %(minutes)s "
+            "minutes.",
+            minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+        )
+    if new is None or form.errors:
+        db.session.commit()  # a wrong current password counts as a failed login
+        return render_template(
+            "admin/password.html", form=form, password_hint=_password_hint()
+        ), 422
+    accounts.update_user(db.session, user, user, accounts.AccountData.of(user), password=new)
+    db.session.commit()
+    log_in(user)  # this browser goes on, with the account's new token
+    flash(
+        _("Your password is changed. Other browsers signed in to your account are signed out."),
+        "success",
+    )
+    return redirect(url_for(".home"), 303)
 
 
 # --------------------------------------------------------------------------------------------
@@ -633,7 +710,7 @@ def _render_account(form: AccountForm, account: User | None, status: int = 200) 
         account=account,
         organization_options=[(o.id, o.name) for o in all_organizations],
         roles=list(UserRole),
-        min_password=MIN_PASSWORD_LENGTH,
+        password_hint=_password_hint(),
     ), status
 
 
@@ -652,7 +729,7 @@ def new_user() -> Any:
     if request.method == "GET":
         return _render_account(AccountForm({"role": "editor", "active": "on"}, {}), None)
     form = AccountForm.from_request(request.form)
-    result = form.validate(creating=True, min_password=MIN_PASSWORD_LENGTH)
+    result = form.validate(creating=True)
     if result is not None and accounts.find_user(db.session, result.email):
         form.errors["email"] = _("An account already uses this email address.")
         result = None
@@ -686,7 +763,7 @@ def edit_user(user_id: int) -> Any:
         )
         return _render_account(form, account)
     form = AccountForm.from_request(request.form)
-    result = form.validate(creating=False, min_password=MIN_PASSWORD_LENGTH)
+    result = form.validate(creating=False)
     if result is not None and account.id == _user().id:
         if not result.active:
             form.errors["active"] = _("You cannot disable your own account.")
@@ -714,5 +791,7 @@ def edit_user(user_id: int) -> Any:
         form.errors[exc.field if exc.field in form.values else "email"] = str(exc)
         return _render_account(form, account, 422)
     db.session.commit()
+    if account.id == actor.id and result.password:
+        log_in(account)  # a new password ends the other sessions, not this one
     _saved(changes, _("Saved."))
     return redirect(url_for(".edit_user", user_id=account.id), 303)

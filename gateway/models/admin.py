@@ -34,7 +34,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[UserRole] = mapped_column(_enum(UserRole, "user_role"), default=UserRole.EDITOR)
     all_organizations: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Part of the login cookie; rotated on password change and disabling, which ends sessions.
+    # Part of the login cookie; rotated on sign-out, password change and disabling, which ends
+    # every session of the account.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -65,13 +66,16 @@ class UserOrganization(Base):
 
 
 class LoginAttempt(Base):
-    """One try at the login form, kept a day to slow guessing across processes."""
+    """One checked password, to slow guessing across processes (see ``gateway.admin.throttle``).
+
+    ``account`` is a keyed hash of the email typed, never the email itself.
+    """
 
     __tablename__ = "login_attempts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -1,4 +1,5 @@
-"""Signing in and out: anonymous visitors, slowed guessing, expiring sessions, CSRF, headers."""
+"""Signing in and out: anonymous visitors, expiring sessions, CSRF, headers (slowed guessing:
+test_throttle; sessions ended on the server: test_sessions)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask import session as flask_session
 from gateway.admin import accounts, auth
 from gateway.audit import utcnow
 from gateway.db import db
-from gateway.models import LoginAttempt, UserRole
+from gateway.models import UserRole
 from tests.admin.conftest import PASSWORD, AdminClient, csrf_token
 
 GENERIC = "We could not sign you in with this email and password."
@@ -68,59 +69,6 @@ def test_wrong_password_unknown_email_and_disabled_account_get_the_same_message(
 def test_email_is_not_case_sensitive(client, make_user) -> None:
     make_user("Worker@Example.org")
     assert AdminClient(client).login("  WORKER@example.ORG ").status_code == 303
-
-
-def test_brute_force_is_slowed_per_account(client, make_user, app) -> None:
-    make_user("worker@example.org")
-    browser = AdminClient(client)
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        assert browser.login("worker@example.org", "guess").status_code == 422
-    refused = browser.login("worker@example.org", PASSWORD)
-    assert refused.status_code == 422
-    assert GENERIC in refused.get_data(as_text=True)
-    assert client.get("/admin/").status_code == 302
-
-
-def test_the_lock_lifts_after_the_lockout(client, make_user, app) -> None:
-    make_user("worker@example.org")
-    limits = auth.LoginLimits.from_config()
-    earlier = utcnow() - limits.lockout - timedelta(seconds=5)
-    for _ in range(limits.max_failures):
-        auth.authenticate(db.session, "worker@example.org", "guess", "10.0.0.1", limits, earlier)
-    assert AdminClient(client).login("worker@example.org").status_code == 303
-
-
-def test_a_success_resets_the_account_count(app, make_user) -> None:
-    make_user("worker@example.org")
-    limits = auth.LoginLimits.from_config()
-    now = utcnow()
-    for _ in range(limits.max_failures - 1):
-        auth.authenticate(db.session, "worker@example.org", "x", "a", limits, now)
-    assert auth.authenticate(db.session, "worker@example.org", PASSWORD, "a", limits, now)
-    later = now + timedelta(seconds=1)
-    for _ in range(limits.max_failures - 1):
-        auth.authenticate(db.session, "worker@example.org", "x", "a", limits, later)
-    assert auth.authenticate(db.session, "worker@example.org", PASSWORD, "a", limits, later)
-
-
-def test_brute_force_is_slowed_per_address(app, make_user) -> None:
-    make_user("worker@example.org")
-    limits = auth.LoginLimits(max_failures=100, max_failures_per_address=3, lockout=timedelta(1))
-    for n in range(3):
-        auth.authenticate(db.session, f"guess{n}@example.org", "x", "192.0.2.7", limits)
-    assert (
-        auth.authenticate(db.session, "worker@example.org", PASSWORD, "192.0.2.7", limits) is None
-    )
-    assert auth.authenticate(db.session, "worker@example.org", PASSWORD, "192.0.2.8", limits)
-
-
-def test_attempts_are_kept_in_the_database_and_purged_after_a_day(app, make_user) -> None:
-    limits = auth.LoginLimits.from_config()
-    old = utcnow() - timedelta(days=2)
-    auth.authenticate(db.session, "a@example.org", "x", "a", limits, old)
-    auth.authenticate(db.session, "b@example.org", "x", "a", limits)
-    emails = {a.email for a in db.session.query(LoginAttempt)}
-    assert emails == {"b@example.org"}
 
 
 def test_logout_ends_the_session(admin) -> None:

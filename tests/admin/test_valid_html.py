@@ -28,6 +28,7 @@ def test_every_back_office_page_is_valid_html(admin, make_service, make_user, cl
         "/admin/users",
         "/admin/users/new",
         f"/admin/users/{user.id}",
+        "/admin/password",
     ]
     pages = {}
     for language in ("fr", "ar"):
