@@ -45,6 +45,7 @@ def twilio_webhook(view: View) -> View:
     @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
         if not signature_is_valid(request):
+            log.warning("twilio signature refused", extra={"status": 403})
             abort(403)
         return view(*args, **kwargs)
 

@@ -14,12 +14,13 @@ from flask import Flask
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → CLI."""
     from channels import sms, voice, web
-    from gateway import admin, cli, extensions, health, i18n
+    from gateway import admin, cli, extensions, health, i18n, logs
     from gateway.config import environment, load_settings
     from gateway.db import db
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_settings(environment(), overrides, app.instance_path))
+    logs.init_app(app)
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         import os
 

@@ -65,10 +65,14 @@ class _Bound:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with the settings every process of ours wants for ``url``."""
+    """An engine with the settings every process of ours wants for ``url``.
+
+    Its errors never quote a statement's values (``hide_parameters``): those are residents'
+    words and numbers, and errors end up in logs.
+    """
     if url.startswith("sqlite"):
         return make_sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Database:

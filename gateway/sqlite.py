@@ -125,6 +125,7 @@ def make_sqlite_engine(url: str) -> Engine:
     """An engine on the SQLite database ``url`` whose transactions take turns to write."""
     engine = create_engine(
         url,
+        hide_parameters=True,  # see gateway.db.make_engine
         connect_args={
             "check_same_thread": False,
             "timeout": TIMEOUT_SECONDS,
