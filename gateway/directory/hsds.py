@@ -207,8 +207,8 @@ def import_services(
     log.info(
         "hsds import",
         extra={
-            "created": created,
-            "updated": len(parsed) - created,
+            "services_created": created,
+            "services_updated": len(parsed) - created,
             "warnings": len(warnings),
             "seconds": round(perf_counter() - started, 3),
         },
