@@ -55,12 +55,7 @@ class JsonLines(logging.Formatter):
         self.mask = mask
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "event": record.getMessage(),
-        }
+        line: dict[str, Any] = {"event": record.getMessage()}
         if has_request_context():
             line["method"], line["path"] = request.method, request.path
         line.update(
@@ -71,8 +66,13 @@ class JsonLines(logging.Formatter):
         if record.stack_info:
             line["stack"] = self.formatStack(record.stack_info)
         masked = {
-            name: self.mask(value) if isinstance(value, str) else value
-            for name, value in line.items()
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            **{
+                name: self.mask(value) if isinstance(value, str) else value
+                for name, value in line.items()
+            },
         }
         return json.dumps(masked, ensure_ascii=False, default=lambda value: self.mask(str(value)))
 
