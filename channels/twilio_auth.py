@@ -63,6 +63,7 @@ def twilio_webhook(view: View) -> View:
     def checked(*args: Any, **kwargs: Any) -> Any:
         limit_to_webhook_size(request)
         if not signature_is_valid(request):
+            log.warning("twilio signature refused", extra={"status": 403})
             abort(403)
         return view(*args, **kwargs)
 

@@ -14,13 +14,14 @@ from flask import Flask
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → CLI."""
     from channels import sms, voice, web
-    from gateway import admin, cli, errors, extensions, health, i18n, limits, security
+    from gateway import admin, cli, errors, extensions, health, i18n, limits, logs, security
     from gateway.config import environment, load_settings
     from gateway.db import db
 
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = limits.Request
     app.config.update(load_settings(environment(), overrides, app.instance_path))
+    logs.init_app(app)
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         import os
 

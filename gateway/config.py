@@ -133,6 +133,11 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     # Guichet's own numbers, shown on the web site for residents who would rather text or call.
     "SMS_NUMBER": ("+33639980000", str),
     "VOICE_NUMBER": ("+33261910001", str),
+    # The country whose national phone number forms ("06 12 34 56 78") are recognised, and
+    # blanked, in what residents write (reports, messages, searches) and in the logs.
+    "PHONE_REGION": ("FR", str),
+    # The least severe log records written (one JSON line each on stderr): DEBUG, INFO, WARNING…
+    "LOG_LEVEL": ("INFO", str),
     "RETENTION_DAYS": (30, int),
     "CONVERSATION_TTL_MINUTES": (30, int),
     "ADMIN_IDLE_MINUTES": (480, int),

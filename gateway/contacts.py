@@ -135,11 +135,12 @@ def opt_in(contact: Contact) -> None:
 def forget_contact(session: Session, contact: Contact) -> None:
     """Delete what is stored about this number: the contact, its states and every message.
 
-    Reports stay for the social workers (they are about a service) but lose their author.
+    Reports stay for the social workers' counts (a report about a service, its channel, date
+    and status) but lose their author and their words, which were the resident's.
     Search statistics were never linked to anyone.
     """
     session.execute(
-        update(Feedback).where(Feedback.contact_id == contact.id).values(contact_id=None)
+        update(Feedback).where(Feedback.contact_id == contact.id).values(contact_id=None, text="")
     )
     session.execute(delete(Message).where(Message.contact_id == contact.id))
     session.execute(delete(ConversationState).where(ConversationState.contact_id == contact.id))

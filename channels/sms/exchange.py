@@ -36,6 +36,7 @@ from gateway.directory.describe import time_phrase
 from gateway.messaging import limits
 from gateway.messaging.outbox import within_daily_cap
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
+from gateway.privacy import scrub_personal
 
 log = logging.getLogger(__name__)
 CHANNEL = "sms"
@@ -168,8 +169,9 @@ def receive(incoming: IncomingSms) -> Exchange:
 
 
 def stored_body(body: str) -> str:
-    """The body as stored: as received, but for NUL, which PostgreSQL cannot keep in text."""
-    return body.replace("\x00", "\ufffd")
+    """The body as stored: as received, but for NUL, which PostgreSQL cannot keep in text,
+    and for the phone numbers and e-mail addresses typed into it (``scrub_personal``)."""
+    return scrub_personal(body.replace("\x00", "\ufffd"))
 
 
 def _contact(session: Session, number: str) -> Contact | None:

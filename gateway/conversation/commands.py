@@ -5,6 +5,11 @@ one line and every language's words work whatever language the conversation is i
 resident may answer "STOP" in the middle of Arabic). Matching goes through the search's
 folding (case, accents, Arabic letter variants and digits), so "arrêt", "ARRET" and "Arret"
 are one word, and "٢" is 2.
+
+Stopping, starting and forgetting are also understood with politeness around them ("stop
+svp", "STOP SMS", "Stop por favor", "désabonnez-moi s'il vous plaît"): the keyword and only
+``FILLER_WORDS``, nothing else. One word that is not filler ("stop violence", "arrêt de bus")
+and the message is what it says, a search: consent is never read into a question.
 """
 
 from __future__ import annotations
@@ -47,8 +52,9 @@ class Parsed:
 
 
 # Whole-message commands. The first word of each language is the one prompts show; "*" holds
-# words and symbols that mean the same in every language. Opt-out and opt-in words are the
-# carriers' (one word, whatever the language).
+# words and symbols that mean the same in every language. Opt-out and opt-in words under "*"
+# are the carriers' (Twilio's own keywords, whatever the language); each language adds its
+# usual ones.
 WORDS: dict[Command, dict[str, tuple[str, ...]]] = {
     Command.MENU: {
         "fr": ("MENU", "AIDE", "ACCUEIL"),
@@ -85,10 +91,27 @@ WORDS: dict[Command, dict[str, tuple[str, ...]]] = {
             "END",
             "QUIT",
             "STOPALL",
+            "STOP ALL",
             "REVOKE",
             "OPTOUT",
+            "OPT-OUT",
             "CANCEL",
+            "ARRETE",
+            "ARRETT",
         ),
+        "fr": (
+            "ARRETEZ",
+            "DESABONNER",
+            "DESABONNEZ",
+            "DESABONNEMENT",
+            "DESINSCRIRE",
+            "DESINSCRIPTION",
+        ),
+        "en": ("STOP MESSAGES",),
+        "ar": ("توقف", "أوقف", "إيقاف", "إلغاء", "إلغاء الاشتراك"),
+        "es": ("PARAR", "BAJA", "DAR DE BAJA", "CANCELAR", "DETENER"),
+        "pt": ("PARAR", "SAIR", "CANCELAR", "DESCADASTRAR"),
+        "uk": ("СТОП", "ВІДПИСАТИСЯ", "ВІДПИСАТИСЬ", "ВІДПИШІТЬ", "ВІДПИСКА", "ОТПИСАТЬСЯ"),
     },
     Command.OPT_IN: {"*": ("START", "UNSTOP", "YES")},
     Command.FORGET: {
@@ -100,6 +123,38 @@ WORDS: dict[Command, dict[str, tuple[str, ...]]] = {
         "uk": ("ЗАБУДЬ", "ЗАБУДЬ МЕНЕ"),
     },
 }
+
+# Words that may surround a consent command without changing it (see the module's docstring):
+# politeness, the channel's name, "me" and "all". None of them is a thing one searches for.
+FILLER_WORDS: dict[str, tuple[str, ...]] = {
+    "*": ("SMS", "MSG", "MSGS"),
+    "fr": (
+        "SVP",
+        "STP",
+        "S'IL VOUS PLAIT",
+        "S'IL TE PLAIT",
+        "SIL VOUS PLAIT",
+        "MERCI",
+        "MESSAGES",
+        "MESSAGE",
+        "TEXTOS",
+        "MOI",
+        "ME",
+        "TOUT",
+        "LES",
+        "DES",
+        "JE",
+        "VEUX",
+        "VOUDRAIS",
+    ),
+    "en": ("PLEASE", "PLS", "PLZ", "THANKS", "THANK YOU", "ME", "ALL", "MESSAGES", "TEXTS"),
+    "ar": ("من فضلك", "لو سمحت", "رجاء", "شكرا", "الرسائل", "رسائل"),
+    "es": ("POR FAVOR", "PORFAVOR", "PORFA", "GRACIAS", "MENSAJES", "ME", "TODO", "LOS"),
+    "pt": ("POR FAVOR", "OBRIGADO", "OBRIGADA", "MENSAGENS", "TUDO"),
+    "uk": ("БУДЬ ЛАСКА", "ПОЖАЛУЙСТА", "ДЯКУЮ", "СПАСИБО", "СМС", "ПОВІДОМЛЕННЯ", "МЕНЕ"),
+}
+# The commands that may come with filler: a resident's consent, however politely worded.
+CONSENT = (Command.OPT_OUT, Command.OPT_IN, Command.FORGET)
 
 # First words of commands that take an argument: "LANGUE EN", "ZONE 45130", "AVIS 2 fermé".
 LEADING_WORDS: dict[Command, dict[str, tuple[str, ...]]] = {
@@ -152,6 +207,8 @@ _TAG = re.compile(r"<[^<>]{0,200}>")
 _PICK = re.compile(r"\d{1,2}")
 _POSTCODE = re.compile(r"\d{5}")
 _TRAILING = " .!,;:¡¿"
+_TOKEN = re.compile(r"\w+")
+_MAX_CONSENT_WORDS = 8  # "je veux me désabonner des sms s'il vous plaît"; longer is a question
 
 
 def _index(
@@ -174,13 +231,36 @@ def _index(
 
 _PHRASES = _index(WORDS)
 _LEADING = _index(LEADING_WORDS)
+
+
+def _consent_index() -> dict[tuple[str, ...], tuple[Command | None, frozenset[str]]]:
+    """Words of consent commands and filler (None), as folded tokens → and their languages."""
+    index: dict[tuple[str, ...], tuple[Command | None, frozenset[str]]] = {}
+    tables = [(command, WORDS[command]) for command in CONSENT] + [(None, FILLER_WORDS)]
+    for command, by_locale in tables:
+        for locale, words in by_locale.items():
+            for word in words:
+                key = tuple(_TOKEN.findall(fold(word)))
+                known, locales = index.get(key, (command, frozenset()))
+                index[key] = (known, locales | ({locale} if locale != "*" else set()))
+    return index
+
+
+_CONSENT_WORDS = _consent_index()
+_LONGEST_CONSENT = max(len(key) for key in _CONSENT_WORDS)
 _LANGUAGE_NAMES = {fold(word): code for code, words in LANGUAGE_WORDS.items() for word in words}
 _OWN_NAMES = {fold(words[0]): code for code, words in LANGUAGE_WORDS.items()}
 
 
 def command_word(command: Command, locale: str) -> str:
-    """The word prompts show for ``command`` in ``locale`` ("SUITE", "MORE", "المزيد")."""
+    """The word prompts show for ``command`` in ``locale`` ("SUITE", "MORE", "المزيد").
+
+    Opting out and in, it is the carriers' word (STOP, START) in every language: the one
+    the operator answers too, and the one residents see on every other service.
+    """
     by_locale = {**WORDS, **LEADING_WORDS}[command]
+    if command in (Command.OPT_OUT, Command.OPT_IN):
+        return by_locale["*"][0]
     return (by_locale.get(locale) or by_locale["*"])[0]
 
 
@@ -220,6 +300,10 @@ def parse_text(text: str) -> Parsed:
     if bare in _PHRASES:
         command, locale = _PHRASES[bare]
         return Parsed(command, locale=locale, text=words)
+    consent = _consent(folded)
+    if consent is not None:
+        command, locale = consent
+        return Parsed(command, locale=locale, text=words)
     if bare in _OWN_NAMES:
         return Parsed(Command.LANGUAGE, arg=_OWN_NAMES[bare], text=words)
     if _PICK.fullmatch(bare):
@@ -240,6 +324,34 @@ def parse_text(text: str) -> Parsed:
     if not any(char.isalnum() for char in folded):
         return Parsed(Command.UNREADABLE)
     return Parsed(Command.SEARCH, arg=words, text=words)
+
+
+def _consent(folded: str) -> tuple[Command, str | None] | None:
+    """A consent command and only filler around it, with the one language its words share
+    (None when several or none); None when any word is something else."""
+    tokens = _TOKEN.findall(folded)
+    if len(tokens) > _MAX_CONSENT_WORDS:
+        return None
+    commands: set[Command] = set()
+    shared: frozenset[str] | None = None
+    start = 0
+    while start < len(tokens):
+        # The longest phrase first: "forget me" is a command before "me" is filler.
+        for size in range(min(_LONGEST_CONSENT, len(tokens) - start), 0, -1):
+            entry = _CONSENT_WORDS.get(tuple(tokens[start : start + size]))
+            if entry is not None:
+                break
+        else:
+            return None
+        command, locales = entry
+        if command is not None:
+            commands.add(command)
+        if locales:
+            shared = locales if shared is None else shared & locales
+        start += size
+    if len(commands) != 1:
+        return None
+    return commands.pop(), min(shared) if shared is not None and len(shared) == 1 else None
 
 
 def _report(words: str, locale: str | None) -> Parsed:

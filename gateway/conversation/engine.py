@@ -281,6 +281,8 @@ def _search(turn: Turn, words: str, page: int) -> Reply:
     )
     if page == 0:
         record_query(turn.session, result, channel=turn.inbound.channel, locale=turn.locale)
+    # The words as searched, without a number or address: they are echoed and kept.
+    text = result.query
     if result.no_result:
         return no_result_reply(
             turn, _("No place found for: %(query)s", query=text), Action(Verb.SEARCH, text)

@@ -15,12 +15,14 @@ See ``docs/hsds.md`` for the mapping and the extension.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from time import perf_counter
 from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -76,6 +78,7 @@ _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
 _CHUNK = 500  # ids per IN (…) query, well under SQLite's bound-parameter limit
 
 M = TypeVar("M")
+log = logging.getLogger(__name__)
 # kind ("phone", "schedule"…) -> id -> (the record's reader, the field path that gave it)
 _Claims = dict[str, dict[str, tuple["_Reader", str]]]
 _ROW_MODELS: dict[str, Any] = {
@@ -186,6 +189,7 @@ def import_services(
     validated, and ids checked against the database, before the first write: on
     :class:`InterchangeError` the session holds no change from this call.
     """
+    started = perf_counter()
     tz = ZoneInfo(timezone or _city_timezone())
     seen: _Claims = {}
     parsed = [
@@ -200,6 +204,15 @@ def import_services(
     session.flush()
     created = sum(1 for item in parsed if item.id not in existing.services)
     warnings = [warning for item in parsed for warning in item.reader.warnings]
+    log.info(
+        "hsds import",
+        extra={
+            "services_created": created,
+            "services_updated": len(parsed) - created,
+            "warnings": len(warnings),
+            "seconds": round(perf_counter() - started, 3),
+        },
+    )
     return ImportReport(created=created, updated=len(parsed) - created, warnings=warnings)
 
 

@@ -42,6 +42,7 @@ from gateway.models import (
     ServiceText,
     TextStatus,
 )
+from gateway.privacy import scrub_personal
 
 # Closures a quick action adds; "reopen" removes any closure covering today.
 ONE_CLICK_REASONS = (ClosureReason.CLOSED_TODAY, ClosureReason.FULL_TODAY)
@@ -704,14 +705,16 @@ def report_problem(
 ) -> Feedback:
     """A resident's report about a service, from any channel, for the social workers' queue.
 
-    White space is folded and the text cut to ``REPORT_MAX_CHARS``, the same on every channel.
+    White space is folded, phone numbers and e-mail addresses blanked (before the cut, which
+    could halve one past recognition) and the text cut to ``REPORT_MAX_CHARS``, the same on
+    every channel.
     """
     feedback = Feedback(
         service_id=service_id,
         contact_id=contact_id,
         channel=channel,
         locale=locale,
-        text=" ".join(text.split())[:REPORT_MAX_CHARS],
+        text=scrub_personal(" ".join(text.split()))[:REPORT_MAX_CHARS],
     )
     session.add(feedback)
     session.flush()

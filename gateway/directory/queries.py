@@ -12,11 +12,13 @@ the next request in every process, and meanwhile a card or a category costs no q
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from time import perf_counter
 from types import MappingProxyType
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -39,6 +41,7 @@ from gateway.models import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _SERVICE_LOADING = (
     selectinload(Service.texts),
@@ -250,7 +253,17 @@ def directory_snapshot(session: Session) -> DirectorySnapshot:
 
 
 def _read_snapshot(session: Session, version: int) -> DirectorySnapshot:
-    return DirectorySnapshot(version, [ServiceFacts.of(s) for s in listed_services(session)])
+    started = perf_counter()
+    snapshot = DirectorySnapshot(version, [ServiceFacts.of(s) for s in listed_services(session)])
+    log.info(
+        "directory snapshot read",
+        extra={
+            "version": version,
+            "services": len(snapshot.services),
+            "seconds": round(perf_counter() - started, 3),
+        },
+    )
+    return snapshot
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,15 @@ def outbox(last: int) -> None:
         click.echo(textwrap.indent(body, "    "))
 
 
-@click.command("purge", help="Blank message bodies, numbers and search texts past retention.")
+@click.command(
+    "purge",
+    help="Blank message bodies, numbers, search and report texts, and delete conversation "
+    "states, past retention.",
+)
 @click.option("--days", type=click.IntRange(min=1), default=None, help="Default: RETENTION_DAYS.")
 def purge(days: int | None) -> None:
     purged = purge_retention(days)
-    click.echo(f"purged {purged.messages} messages and {purged.search_queries} search texts")
+    click.echo(
+        f"purged {purged.messages} messages, {purged.search_queries} search texts, "
+        f"{purged.reports} report texts and {purged.conversations} conversations"
+    )

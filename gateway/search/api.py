@@ -9,20 +9,25 @@ searchable on the very next request.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from time import perf_counter
 
 from sqlalchemy.orm import Session
 
 from gateway.directory.queries import Area, DirectorySnapshot, directory_snapshot, find_area
 from gateway.models import SearchQuery
+from gateway.privacy import scrub_personal
 from gateway.search.index import Analysis, SearchIndex
 from gateway.search.language import LanguageGuesser
 from gateway.search.normalize import words
 from gateway.search.rank import rank
 from gateway.search.records import directory_records
 from gateway.search.vocabulary import load_vocabulary
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,12 +39,12 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    query: str  # the text as given
+    query: str  # the text as given, phone numbers and e-mail addresses blanked
     locale: str | None  # detected from the text; None when unsure
     categories: tuple[str, ...]  # best first
     area: Area | None  # when the text named a postcode or district
     hits: tuple[Hit, ...]  # ranked
-    normalised: str = ""  # the words kept for statistics (no phone numbers)
+    normalised: str = ""  # the words kept for statistics (no phone number, no e-mail)
 
     @property
     def no_result(self) -> bool:
@@ -48,7 +53,17 @@ class SearchResult:
 
 def build_index(directory: DirectorySnapshot) -> SearchIndex:
     """The index of a snapshot's services (:meth:`DirectorySnapshot.derived` keeps it)."""
-    return SearchIndex(directory_records(directory), load_vocabulary())
+    started = perf_counter()
+    index = SearchIndex(directory_records(directory), load_vocabulary())
+    log.info(
+        "search index built",
+        extra={
+            "version": directory.version,
+            "services": len(index.records),
+            "seconds": round(perf_counter() - started, 3),
+        },
+    )
+    return index
 
 
 def current_index(session: Session, directory: DirectorySnapshot | None = None) -> SearchIndex:
@@ -71,8 +86,11 @@ def search(
 
     ``locale`` is the conversation's language (its stopwords apply with the detected
     language's); ``area`` the resident's known area, replaced by one named in the text;
-    ``directory`` the snapshot the caller already read, if any.
+    ``directory`` the snapshot the caller already read, if any. Phone numbers and e-mail
+    addresses in ``text`` are blanked first (:func:`gateway.privacy.scrub_personal`): they
+    find nothing, and the result's ``query`` is what a channel may echo, keep or count.
     """
+    text = scrub_personal(text)
     index = current_index(session, directory)
     analysis = index.analyse(text, locale)
     named = None

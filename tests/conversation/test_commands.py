@@ -3,6 +3,7 @@
 import pytest
 
 from gateway.conversation.commands import (
+    FILLER_WORDS,
     LANGUAGE_WORDS,
     LEADING_WORDS,
     MAX_TEXT,
@@ -72,15 +73,45 @@ def test_every_word_of_every_language_is_its_command(command, locale, word) -> N
         ("LANG DE", Parsed(Command.LANGUAGE, locale="en", text="LANG DE")),
         ("langue des signes",
          Parsed(Command.SEARCH, arg="langue des signes", text="langue des signes")),
-        # opt out / in: one word only
+        # opt out / in: the keyword, with nothing but politeness around it
         ("ARRÊT", Parsed(Command.OPT_OUT, text="ARRÊT")),
         ("Stop", Parsed(Command.OPT_OUT, text="Stop")),
+        ("STOP SMS", Parsed(Command.OPT_OUT, text="STOP SMS")),
+        ("stop svp", Parsed(Command.OPT_OUT, locale="fr", text="stop svp")),
+        ("Stop, merci.", Parsed(Command.OPT_OUT, locale="fr", text="Stop, merci.")),
+        ("désabonner", Parsed(Command.OPT_OUT, locale="fr", text="désabonner")),
+        ("Désabonnez-moi s'il vous plaît",
+         Parsed(Command.OPT_OUT, locale="fr", text="Désabonnez-moi s'il vous plaît")),
+        ("je veux me désinscrire des SMS",
+         Parsed(Command.OPT_OUT, locale="fr", text="je veux me désinscrire des SMS")),
+        ("Stop please", Parsed(Command.OPT_OUT, locale="en", text="Stop please")),
+        ("СТОП", Parsed(Command.OPT_OUT, locale="uk", text="СТОП")),
+        ("відписатися, будь ласка",
+         Parsed(Command.OPT_OUT, locale="uk", text="відписатися, будь ласка")),
+        ("стоп пожалуйста", Parsed(Command.OPT_OUT, locale="uk", text="стоп пожалуйста")),
+        ("توقف", Parsed(Command.OPT_OUT, locale="ar", text="توقف")),
+        ("الغاء الاشتراك من فضلك",
+         Parsed(Command.OPT_OUT, locale="ar", text="الغاء الاشتراك من فضلك")),
+        ("PARAR", Parsed(Command.OPT_OUT, text="PARAR")),  # Spanish and Portuguese alike
+        ("Stop por favor", Parsed(Command.OPT_OUT, text="Stop por favor")),
+        ("dar de baja, gracias",
+         Parsed(Command.OPT_OUT, locale="es", text="dar de baja, gracias")),
+        ("sair obrigada", Parsed(Command.OPT_OUT, locale="pt", text="sair obrigada")),
         ("stop manger", Parsed(Command.SEARCH, arg="stop manger", text="stop manger")),
+        ("stop violence", Parsed(Command.SEARCH, arg="stop violence", text="stop violence")),
+        ("arrêt de bus", Parsed(Command.SEARCH, arg="arrêt de bus", text="arrêt de bus")),
+        ("Arrêt maladie", Parsed(Command.SEARCH, arg="Arrêt maladie", text="Arrêt maladie")),
+        ("baja médica", Parsed(Command.SEARCH, arg="baja médica", text="baja médica")),
+        ("stop 2", Parsed(Command.SEARCH, arg="stop 2", text="stop 2")),
+        ("STOP START", Parsed(Command.SEARCH, arg="STOP START", text="STOP START")),
+        ("merci", Parsed(Command.SEARCH, arg="merci", text="merci")),
         ("unstop", Parsed(Command.OPT_IN, text="unstop")),
+        ("start please", Parsed(Command.OPT_IN, locale="en", text="start please")),
         # forget
         ("oublie-moi", Parsed(Command.FORGET, locale="fr", text="oublie-moi")),
         ("забудь мене", Parsed(Command.FORGET, locale="uk", text="забудь мене")),
         ("انسني", Parsed(Command.FORGET, locale="ar", text="انسني")),
+        ("oubliez-moi svp", Parsed(Command.FORGET, locale="fr", text="oubliez-moi svp")),
         # report
         ("AVIS 2 fermé", Parsed(Command.REPORT, "fermé", 2, locale="fr", text="AVIS 2 fermé")),
         ("report 3 shut down",
@@ -96,6 +127,22 @@ def test_every_word_of_every_language_is_its_command(command, locale, word) -> N
 )  # fmt: skip
 def test_parse_text(text: str, expected: Parsed) -> None:
     assert parse_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "filler"),
+    [(locale, word) for locale, words in FILLER_WORDS.items() for word in words],
+)
+def test_every_filler_word_leaves_stop_a_stop_and_is_no_command_alone(locale, filler) -> None:
+    for typed in (f"STOP {filler}", f"{filler.lower()}, stop!"):
+        assert parse_text(typed).command is Command.OPT_OUT, typed
+    assert parse_text(filler).command is Command.SEARCH
+    assert parse_text(f"stop {filler} violence").command is Command.SEARCH
+
+
+def test_a_long_sentence_with_stop_in_it_is_a_question() -> None:
+    sentence = "stop " + "s'il vous plaît " * 3
+    assert parse_text(sentence).command is Command.SEARCH
 
 
 @pytest.mark.parametrize(

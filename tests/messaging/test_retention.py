@@ -11,7 +11,15 @@ from gateway.db import db
 from gateway.messaging.cli import mask_number
 from gateway.messaging.outbox import queue_message
 from gateway.messaging.retention import purge_old_bodies
-from gateway.models import Direction, Message, MessageKind, MessageStatus, SearchQuery
+from gateway.models import (
+    ConversationState,
+    Direction,
+    Feedback,
+    Message,
+    MessageKind,
+    MessageStatus,
+    SearchQuery,
+)
 from tests.messaging.conftest import new_contact
 
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
@@ -51,13 +59,46 @@ def test_purge_blanks_what_is_older_than_the_retention(session) -> None:
     assert purge_old_bodies(session, NOW, 30).messages == 0
 
 
+def test_purge_blanks_old_reports_and_deletes_old_conversations(session, make_service) -> None:
+    service = make_service()
+    old, recent = NOW - timedelta(days=31), NOW - timedelta(days=29)
+    reports = [
+        Feedback(service_id=service.id, channel="sms", locale="fr", text="fermé", created_at=at)
+        for at in (old, recent)
+    ]
+    states = [
+        ConversationState(
+            contact_id=new_contact().id,
+            channel="sms",
+            data={"listing": {"verb": "search", "arg": "loyer impayé", "ids": []}},
+            expires_at=at,
+        )
+        for at in (old, recent)
+    ]
+    session.add_all([*reports, *states])
+    session.flush()
+
+    purged = purge_old_bodies(session, NOW, 30)
+
+    assert (purged.reports, purged.conversations) == (1, 1)
+    for report in reports:
+        session.refresh(report)
+    assert [report.text for report in reports] == ["", "fermé"]
+    assert reports[0].service_id == service.id and reports[0].channel == "sms"
+    kept = session.scalars(select(ConversationState)).all()
+    assert [state.contact_id for state in kept] == [states[1].contact_id]
+    assert purge_old_bodies(session, NOW, 30).reports == 0
+
+
 def test_purge_command(outbox_app: Flask) -> None:
     session = db.session
     session.add_all([message(datetime.now(UTC) - timedelta(days=40)), search(datetime.now(UTC))])
     session.commit()
     result = outbox_app.test_cli_runner().invoke(args=["purge"])
     assert result.exit_code == 0, result.output
-    assert result.output == "purged 1 messages and 0 search texts\n"
+    assert result.output == (
+        "purged 1 messages, 0 search texts, 0 report texts and 0 conversations\n"
+    )
     assert session.scalars(select(Message.body)).all() == [None]
 
 

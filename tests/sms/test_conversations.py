@@ -27,7 +27,30 @@ OPT_OUT_WORDS = [
     "OPTOUT",
     "CANCEL",
     "Stop ",
+    # with the channel's name, punctuation and politeness
+    "STOP SMS",
+    "stop svp",
+    "Stop !",
+    "stop, s'il vous plaît",
+    "STOP please",
+    "Stop por favor",
+    # each language's usual words
+    "désabonner",
+    "Désabonnement",
+    "ARRETEZ",
+    "PARAR",
+    "baja",
+    "CANCELAR",
+    "Sair",
+    "СТОП",
+    "Відписатися",
+    "стоп будь ласка",
+    "توقف",
+    "إيقاف",
+    "الغاء",
 ]
+# A resident's questions that start like a stop, and are not one.
+NOT_OPT_OUT = ["stop violence", "arrêt de bus", "Arrêt maladie", "stop 2"]
 
 
 REPORT_HINT = "Reply %(keys)s. Wrong information? Send %(report)s %(number)s and what is wrong."
@@ -127,6 +150,44 @@ def test_opting_back_in(texter, word: str) -> None:
     answer = fits(resident.send(word).text)
     assert answer.startswith(fits(translated("You can get our messages again.")))
     assert resident.contact().opted_out_at is None
+
+
+@pytest.mark.parametrize("question", NOT_OPT_OUT)
+def test_a_question_starting_like_stop_is_answered_and_opts_nobody_out(
+    texter, question: str
+) -> None:
+    resident: Texter = texter(NUMBER)
+    answer = fits(resident.send(question).text)
+    assert "START" not in answer
+    assert resident.contact().opted_out_at is None
+
+
+@pytest.mark.parametrize(
+    ("number", "first", "stop", "locale"),
+    [
+        ("+380671234567", "де поїсти", "СТОП", "uk"),
+        ("+212612345678", "أين آكل", "توقف من فضلك", "ar"),
+        ("+34612345678", "", "Stop por favor", "es"),
+        ("+351912345678", "", "PARAR", "pt"),
+        # the contact chose English: her language, whatever the word's
+        ("+33612345678", "LANGUE EN", "désabonner svp", "en"),
+    ],
+)
+def test_stop_in_any_language_is_confirmed_in_the_contacts_language(
+    texter, number: str, first: str, stop: str, locale: str
+) -> None:
+    resident: Texter = texter(number)
+    if first:
+        resident.send(first)
+    answer = fits(resident.send(stop).text)
+    confirmation = translated(
+        "You will get no more messages from us. Send %(word)s to get them again.",
+        locale,
+        word="START",
+    )
+    assert answer == fits(in_sms(confirmation))
+    assert replies()[-1].locale == locale
+    assert resident.contact().opted_out_at is not None
 
 
 def test_the_confirmation_is_in_the_contacts_language(texter) -> None:

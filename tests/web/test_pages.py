@@ -177,6 +177,16 @@ def test_report_creates_feedback_for_the_social_workers(web: FlaskClient) -> Non
     assert thanks.status_code == 200 and "CCAS" in body_of(thanks)
 
 
+def test_a_report_keeps_no_number_or_address_typed_into_it(web: FlaskClient) -> None:
+    text = "Fermé. Rappelez-moi au 06 98 76 54 32 ou zephyrine@boite-perso.net, ouvert 9h-12h"
+    response = web.post(
+        f"/service/{CCAS}/report", data={"csrf_token": _token(web, CCAS), "text": text}
+    )
+    assert response.status_code == 303
+    [report] = db.session.scalars(select(Feedback).where(Feedback.channel == "web")).all()
+    assert report.text == "Fermé. Rappelez-moi au [☎] ou [@], ouvert 9h-12h"
+
+
 def test_report_needs_the_token_and_some_words(web: FlaskClient) -> None:
     refused = web.post(f"/service/{CCAS}/report", data={"text": "Fermé"})
     assert refused.status_code == 400
