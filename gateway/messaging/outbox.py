@@ -15,9 +15,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.jobs import enqueue_after_commit
 from gateway.messaging.gsm import encode_for_sms
-from gateway.messaging.jobs import retry_policy, send_message
+from gateway.messaging.jobs import send_after_commit
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
 
 QUEUED_KINDS = frozenset({MessageKind.HANDOFF, MessageKind.ALERT, MessageKind.CONFIRMATION})
@@ -90,5 +89,5 @@ def queue_message(
     session.add(message)
     session.flush()
     if not refused:
-        enqueue_after_commit(session, send_message, message.id, retry=retry_policy())
+        send_after_commit(session, message.id)
     return message
