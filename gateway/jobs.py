@@ -150,8 +150,7 @@ def enqueue_after_commit(
         event.listen(session, "after_soft_rollback", _forget_rolled_back)
         event.listen(session, "after_transaction_end", _forget_on_close)
         session.info[_PENDING_KEY] = []
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    assert transaction is not None, "queued outside a transaction"  # a flush began one
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
     session.info[_PENDING_KEY].append(_Pending(transaction, run))
 
 

@@ -57,6 +57,7 @@ def requeue_stale_messages(now: datetime | None = None) -> int:
             ),
         )
     ).all()
+    session.commit()  # end the read: each row is settled in a transaction of its own
     settled = 0
     for message_id, status in unsent:
         if status == MessageStatus.SENDING:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -21,7 +22,7 @@ from gateway.db import db
 from gateway.jobs import DEFAULT_QUEUE
 from gateway.messaging.outbox import queue_message
 from gateway.models import Message, MessageKind, MessageStatus
-from gateway.schedule import SENDING_STALE_AFTER, requeue_stale_messages
+from gateway.schedule import QUEUED_STALE_AFTER, SENDING_STALE_AFTER, requeue_stale_messages
 from tests.fakes.twilio_api import ACCEPT_THEN_HANG, HANG, SERVER_ERROR, FakeTwilioApi, Reject
 from tests.messaging.conftest import FROM_NUMBER, WorkerSetup, new_contact
 
@@ -89,6 +90,7 @@ def test_server_error_is_retried_with_backoff(
     queue = redis_queue(worker_setup)
     assert queue.scheduled_job_registry.count == 1, "the retry waits for its interval"
     queue.connection.close()
+    assert sweep_later() == 0, "the sweeper leaves a row whose retry is scheduled"
 
     time.sleep(RETRY_INTERVAL + 0.2)
     worker_setup.run_worker()
@@ -207,6 +209,27 @@ def test_a_worker_that_dies_after_twilio_took_the_message_does_not_send_it_again
     )
     assert message.sent_at is not None
     assert len(twilio_api.posts()) == 1, "the resident got it once"
+
+
+def test_a_commit_while_redis_is_down_keeps_the_row_for_the_sweeper(
+    worker_setup: WorkerSetup, twilio_api: FakeTwilioApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = worker_setup.app
+    redis_url, app.config["REDIS_URL"] = app.config["REDIS_URL"], "redis://127.0.0.1:1/0"
+    with caplog.at_level(logging.WARNING, logger="gateway.jobs"):
+        message_id = queue_and_commit(worker_setup)  # the hand-off's request does not fail
+    assert load(message_id).status == MessageStatus.QUEUED
+    [line] = [record.getMessage() for record in caplog.records]
+    assert "Redis unreachable" in line and NUMBER not in line
+
+    app.config["REDIS_URL"] = redis_url  # Redis is back
+    assert requeue_stale_messages(datetime.now(UTC)) == 0, "too recent to call lost"
+    assert requeue_stale_messages(datetime.now(UTC) + QUEUED_STALE_AFTER + timedelta(1)) == 1
+    worker_setup.run_worker()
+
+    message = load(message_id)
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
+    assert len(twilio_api.posts()) == 1
 
 
 def _free_port() -> int:
