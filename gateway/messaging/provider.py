@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from flask import current_app
+from redis.exceptions import RedisError
 from requests import RequestException
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -94,7 +95,10 @@ class TwilioProvider:
             self._options["status_callback"] = status_callback
 
     def send(self, to: str, body: str) -> Sent:
-        self._throttle.wait(self._from)
+        try:
+            self._throttle.wait(self._from)
+        except RedisError as exc:  # nothing left yet: trying again later is safe
+            raise SendError(f"pacing unavailable, Redis: {exc}", code=None, retry=True) from exc
         try:
             message = self._client.messages.create(
                 to=to, from_=self._from, body=body, **self._options
@@ -118,8 +122,8 @@ class TwilioProvider:
             held = self._client.messages.list(
                 to=to, from_=self._from, date_sent_after=(since - CLOCK_SKEW).astimezone(UTC)
             )
-        except (TwilioRestException, TwilioServiceException) as exc:
-            raise SendError(f"Twilio answered HTTP {exc.status}", code=None, retry=True) from exc
+        except TwilioException as exc:  # a refused page comes as the base class, no status
+            raise SendError(f"Twilio refused the lookup: {exc}", code=None, retry=True) from exc
         except RequestException as exc:
             raise SendError(f"Twilio unreachable: {exc}", code=None, retry=True) from exc
         return [
