@@ -103,6 +103,12 @@ def send_message(message_id: int) -> None:
     try:
         sent = sms_provider().send(message.to_number, message.body)
     except SendError as error:
+        if error.unknown and current_app.config["REDIS_URL"]:
+            # The provider may hold it: the row stays SENDING for the sweeper to reconcile.
+            log.warning(
+                "message %s: provider's answer lost, left to reconcile: %s", message.id, error
+            )
+            return
         if error.retry and not _last_attempt():
             message.status, message.error_code = MessageStatus.QUEUED, error.code
             session.commit()

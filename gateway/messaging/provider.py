@@ -17,10 +17,11 @@ from typing import Any, Protocol
 
 from flask import current_app
 from redis.exceptions import RedisError
-from requests import RequestException
+from requests import ConnectTimeout, RequestException
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
 
 from gateway.config import ConfigError
 from gateway.jobs import connect_redis
@@ -52,12 +53,26 @@ class SendError(Exception):
 
     ``code`` is the provider's error code when it gave one; ``retry`` says whether trying again
     later may succeed (network trouble, 429, 5xx) or not (a refusal of this message).
+    ``unknown`` says the request may have reached the provider and its answer was lost (a read
+    timeout, a connection closed mid-answer): it may hold the message, so resending blindly
+    could send it twice.
     """
 
-    def __init__(self, message: str, *, code: int | None, retry: bool) -> None:
+    def __init__(
+        self, message: str, *, code: int | None, retry: bool, unknown: bool = False
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.retry = retry
+        self.unknown = unknown
+
+
+def _may_have_arrived(exc: RequestException) -> bool:
+    """Whether a failed request may have reached the provider: all but a connection not made."""
+    if isinstance(exc, ConnectTimeout):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return not isinstance(reason, NewConnectionError)
 
 
 class Provider(Protocol):
@@ -109,7 +124,9 @@ class TwilioProvider:
             retry = exc.status == 429 or exc.status >= 500
             raise SendError(f"Twilio answered HTTP {exc.status}", code=code, retry=retry) from exc
         except RequestException as exc:
-            raise SendError(f"Twilio unreachable: {exc}", code=None, retry=True) from exc
+            raise SendError(
+                f"Twilio unreachable: {exc}", code=None, retry=True, unknown=_may_have_arrived(exc)
+            ) from exc
         return Sent(str(message.sid))
 
     def find_sent(self, to: str, body: str, since: datetime) -> list[Sent]:

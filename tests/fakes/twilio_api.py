@@ -60,7 +60,10 @@ class Reject:
 DROP: Literal["drop"] = "drop"
 HANG: Literal["hang"] = "hang"
 ACCEPT_THEN_HANG: Literal["accept-then-hang"] = "accept-then-hang"
-Outcome = Reject | Literal["drop", "hang", "accept-then-hang"]
+# Take the message, then close the connection before answering (the answer is lost on the way).
+ACCEPT_THEN_DROP: Literal["accept-then-drop"] = "accept-then-drop"
+Outcome = Reject | Literal["drop", "hang", "accept-then-hang", "accept-then-drop"]
+_ACCEPTING = (ACCEPT_THEN_HANG, ACCEPT_THEN_DROP)
 DEFAULT_PAGE_SIZE = 50
 TOO_MANY_REQUESTS = Reject(20429, 429)
 SERVER_ERROR = Reject(20500, 500)
@@ -289,9 +292,7 @@ def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
                 record(f"{outcome.status} {outcome.code}")
                 return self._answer(outcome.status, _error_body(outcome.code, outcome.status))
             if outcome is not None:
-                record(
-                    outcome, fake._message_resource(form) if outcome == ACCEPT_THEN_HANG else None
-                )
+                record(outcome, fake._message_resource(form) if outcome in _ACCEPTING else None)
                 if outcome in (HANG, ACCEPT_THEN_HANG):
                     fake.hanging.set()
                     fake._release.wait(timeout=60)

@@ -23,7 +23,14 @@ from gateway.jobs import DEFAULT_QUEUE
 from gateway.messaging.outbox import queue_message
 from gateway.models import Message, MessageKind, MessageStatus
 from gateway.schedule import QUEUED_STALE_AFTER, SENDING_STALE_AFTER, requeue_stale_messages
-from tests.fakes.twilio_api import ACCEPT_THEN_HANG, HANG, SERVER_ERROR, FakeTwilioApi, Reject
+from tests.fakes.twilio_api import (
+    ACCEPT_THEN_DROP,
+    ACCEPT_THEN_HANG,
+    HANG,
+    SERVER_ERROR,
+    FakeTwilioApi,
+    Reject,
+)
 from tests.messaging.conftest import FROM_NUMBER, WorkerSetup, new_contact
 
 NUMBER = "+33698765432"
@@ -229,6 +236,23 @@ def test_a_commit_while_redis_is_down_keeps_the_row_for_the_sweeper(
 
     message = load(message_id)
     assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
+    assert len(twilio_api.posts()) == 1
+
+
+def test_a_lost_answer_is_reconciled_not_retried_blindly(
+    worker_setup: WorkerSetup, twilio_api: FakeTwilioApi
+) -> None:
+    twilio_api.program(NUMBER, ACCEPT_THEN_DROP)  # Twilio took it; the answer never came back
+    message_id = queue_and_commit(worker_setup)
+    worker_setup.run_worker()
+    assert load(message_id).status == MessageStatus.SENDING, "outcome unknown: no blind retry"
+    time.sleep(RETRY_INTERVAL + 0.2)
+    worker_setup.run_worker()
+    [created] = twilio_api.sent_to(NUMBER)
+
+    assert sweep_later() == 1
+    message = load(message_id)
+    assert (message.status, message.provider_sid) == (MessageStatus.SENT, created["sid"])
     assert len(twilio_api.posts()) == 1
 
 
