@@ -174,24 +174,39 @@ def run_worker(app: Flask, queues: Sequence[str], burst: bool = False) -> None:
     """Work on ``queues`` until SIGTERM (or, with ``burst``, until they are empty).
 
     RQ's worker quits when Redis goes away mid-loop (a timeout, a refused heartbeat) and raises
-    when it cannot register; here a worker that lost Redis logs one line and starts again after
-    a backoff, so that a Redis restart needs no worker restart. SIGTERM or SIGINT during the
-    wait stops it, as RQ's own warm shutdown does.
+    when it cannot register; :func:`keep_running` starts it again once Redis answers.
     """
-    delay = 1.0
-    while True:
+
+    def work() -> bool:
         worker = AppWorker(list(queues), connection=connect_redis(app.config["REDIS_URL"]))
         worker.app = app
         try:
             worker.work(burst=burst, with_scheduler=True)
-            if burst or worker.stop_requested:
+        except (RedisConnectionError, RedisTimeoutError):
+            if not worker.stop_requested:
+                raise
+        return burst or worker.stop_requested
+
+    keep_running("worker", work)
+
+
+def keep_running(name: str, run: Callable[[], bool]) -> None:
+    """Call ``run`` until it returns True (it was stopped, or it is done).
+
+    A run that raises a Redis connection error, or returns False, lost Redis: one line is
+    logged and it starts again after 1, 2, 4… seconds (at most ``RECONNECT_MAX_DELAY``), so
+    that a Redis restart needs no process restart. SIGTERM or SIGINT during the wait stops it,
+    as RQ's own warm shutdown does.
+    """
+    delay = 1.0
+    while True:
+        try:
+            if run():
                 return
-            reason, delay = "the worker loop ended", 1.0  # it had registered: Redis was back
+            reason, delay = "its loop ended", 1.0  # it had registered: Redis had come back
         except (RedisConnectionError, RedisTimeoutError) as exc:
-            if worker.stop_requested:
-                return
             reason = str(exc)
-        log.warning("Redis unreachable (%s); worker starts again in %.0f s", reason, delay)
+        log.warning("%s lost Redis (%s); starting again in %.0f s", name, reason, delay)
         if _stopped_within(delay):
             return
         delay = min(delay * 2, RECONNECT_MAX_DELAY)

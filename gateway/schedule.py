@@ -15,7 +15,7 @@ from rq.cron import CronScheduler
 from sqlalchemy import select
 
 from gateway.db import db
-from gateway.jobs import DEFAULT_QUEUE, connect_redis, job_pending
+from gateway.jobs import DEFAULT_QUEUE, connect_redis, job_pending, keep_running
 from gateway.messaging.jobs import (
     purge_retention,
     reconcile_message,
@@ -71,8 +71,17 @@ def requeue_stale_messages(now: datetime | None = None) -> int:
 
 
 def run_scheduler(app: Flask) -> None:
-    """Register the periodic jobs and run RQ's cron scheduler until stopped."""
-    scheduler = CronScheduler(connection=connect_redis(app.config["REDIS_URL"]))
-    scheduler.register(purge_retention, DEFAULT_QUEUE, cron="17 3 * * *")
-    scheduler.register(requeue_stale_messages, DEFAULT_QUEUE, interval=SWEEP_EVERY)
-    scheduler.start()
+    """Register the periodic jobs and run RQ's cron scheduler until stopped.
+
+    RQ's scheduler raises when Redis goes away; it is started again once Redis answers, so the
+    sweeper keeps running through an outage (:func:`gateway.jobs.keep_running`).
+    """
+
+    def schedule() -> bool:
+        scheduler = CronScheduler(connection=connect_redis(app.config["REDIS_URL"]))
+        scheduler.register(purge_retention, DEFAULT_QUEUE, cron="17 3 * * *")
+        scheduler.register(requeue_stale_messages, DEFAULT_QUEUE, interval=SWEEP_EVERY)
+        scheduler.start()  # returns once stopped by SIGTERM or SIGINT
+        return True
+
+    keep_running("cron scheduler", schedule)

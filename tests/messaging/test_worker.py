@@ -23,6 +23,7 @@ from gateway.jobs import DEFAULT_QUEUE
 from gateway.messaging.outbox import queue_message
 from gateway.models import Message, MessageKind, MessageStatus
 from gateway.schedule import QUEUED_STALE_AFTER, SENDING_STALE_AFTER, requeue_stale_messages
+from tests.conftest import REPO_ROOT
 from tests.fakes.twilio_api import (
     ACCEPT_THEN_DROP,
     ACCEPT_THEN_HANG,
@@ -31,7 +32,7 @@ from tests.fakes.twilio_api import (
     FakeTwilioApi,
     Reject,
 )
-from tests.messaging.conftest import FROM_NUMBER, WorkerSetup, new_contact
+from tests.messaging.conftest import FROM_NUMBER, GUICHET, WorkerSetup, new_contact
 
 NUMBER = "+33698765432"
 RETRY_INTERVAL = 1  # SEND_RETRY_INTERVALS in these tests
@@ -309,6 +310,8 @@ def wait_for_status(message_id: int, status: MessageStatus, seconds: float) -> M
     return message
 
 
+# About Redis, not the database: run on the production one only, they take a while.
+@pytest.mark.parametrize("backend", ["postgresql"])
 def test_the_worker_outlives_a_redis_restart(
     worker_setup: WorkerSetup, twilio_api: FakeTwilioApi, own_redis: RedisServer
 ) -> None:
@@ -333,3 +336,48 @@ def test_the_worker_outlives_a_redis_restart(
     log = output.decode()
     assert worker.returncode == 0, log
     assert "Redis" in log and NUMBER not in log
+
+
+# About Redis, not the database: run on the production one only, they take a while.
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_the_sweeper_outlives_a_redis_restart(
+    worker_setup: WorkerSetup, own_redis: RedisServer
+) -> None:
+    worker_setup.env["REDIS_URL"] = own_redis.url
+    cron = subprocess.Popen(
+        [GUICHET, "cron"],
+        cwd=REPO_ROOT,
+        env=worker_setup.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        assert wait_for_sweep(own_redis.url, 60), "the sweeper is queued at the start"
+        own_redis.stop()
+        own_redis.start()  # empty: nothing of before the restart is left
+        # The scheduler meets the lost connection when it next wakes (within a minute).
+        assert wait_for_sweep(own_redis.url, 180), "the sweeper is queued again after it"
+        assert cron.poll() is None, cron.communicate(timeout=10)[0].decode()
+    finally:
+        cron.send_signal(signal.SIGTERM)
+        output, _ = cron.communicate(timeout=60)
+    assert cron.returncode == 0, output.decode()
+
+
+def wait_for_sweep(url: str, seconds: float) -> bool:
+    """Whether a sweep job reaches the queue of the Redis at ``url`` within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    client = Redis.from_url(url)
+    try:
+        while time.monotonic() < deadline:
+            try:
+                jobs = Queue(DEFAULT_QUEUE, connection=client).jobs
+                if any("requeue_stale_messages" in (job.func_name or "") for job in jobs):
+                    return True
+            except RedisConnectionError:
+                pass
+            time.sleep(0.5)
+        return False
+    finally:
+        client.close()
