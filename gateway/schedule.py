@@ -1,4 +1,4 @@
-"""Periodic work: the daily retention purge, and re-queueing messages whose job was lost.
+"""Periodic work: the daily retention purge, and settling messages left unsent.
 
 Run by one ``guichet cron`` process (Procfile ``clock``) on RQ's cron scheduler; the jobs
 themselves run on the workers. Without Redis, ``guichet purge`` can be called from the
@@ -11,46 +11,77 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from redis import Redis
 from rq.cron import CronScheduler
 from sqlalchemy import select
 
 from gateway.db import db
-from gateway.jobs import DEFAULT_QUEUE, enqueue
-from gateway.messaging.jobs import SENDABLE, purge_retention, retry_policy, send_message
-from gateway.models import Direction, Message
+from gateway.jobs import DEFAULT_QUEUE, connect_redis, job_pending, keep_running
+from gateway.messaging.jobs import (
+    purge_retention,
+    reconcile_message,
+    send_job_id,
+    send_later,
+)
+from gateway.models import Direction, Message, MessageStatus
 
 log = logging.getLogger(__name__)
-# Longer than the longest retry backoff: a row untouched for this long has no job waiting.
-STALE_AFTER = timedelta(hours=1)
+SWEEP_EVERY = 120  # seconds between two runs of requeue_stale_messages
+# A QUEUED row normally has its job on Redis within milliseconds of its commit; one this old
+# with no job pending (Redis was down, or RQ gave the job up) has lost it.
+QUEUED_STALE_AFTER = timedelta(minutes=1)
+# Longer than any send takes (the pacing wait plus the provider's HTTP timeout): an attempt
+# this old that recorded no outcome will never record one.
+SENDING_STALE_AFTER = timedelta(minutes=2)
 
 
 def requeue_stale_messages(now: datetime | None = None) -> int:
-    """Queue again the outbound rows still unsent long after their last attempt.
+    """Settle the outbound rows left unsent; return how many were reconciled or re-queued.
 
-    A job can be lost when Redis was down at the moment of queueing, or a worker died after
-    RQ's own retries ran out. ``send_message`` claims a row atomically and skips rows already
-    sent, so a second job for the same row never sends it twice.
+    A row SENDING since before ``SENDING_STALE_AFTER`` (its worker died mid-send) is
+    reconciled with the provider before any resend (:func:`reconcile_message`). A row QUEUED
+    since before ``QUEUED_STALE_AFTER`` whose named job RQ no longer holds is queued again;
+    ``send_message`` claims a row atomically, so a second job for it never sends it twice.
     """
-    cutoff = (now or datetime.now(UTC)) - STALE_AFTER
+    now = now or datetime.now(UTC)
     session = db.session
-    stale = session.scalars(
-        select(Message.id).where(
+    unsent = session.execute(
+        select(Message.id, Message.status).where(
             Message.direction == Direction.OUTBOUND,
-            Message.status.in_(SENDABLE),
-            Message.updated_at < cutoff,
+            (
+                (Message.status == MessageStatus.SENDING)
+                & (Message.updated_at < now - SENDING_STALE_AFTER)
+            )
+            | (
+                (Message.status == MessageStatus.QUEUED)
+                & (Message.updated_at < now - QUEUED_STALE_AFTER)
+            ),
         )
     ).all()
-    for message_id in stale:
-        enqueue(send_message, message_id, retry=retry_policy())
-    if stale:
-        log.warning("re-queued %d outbound messages left unsent", len(stale))
-    return len(stale)
+    session.commit()  # end the read: each row is settled in a transaction of its own
+    settled = 0
+    for message_id, status in unsent:
+        if status == MessageStatus.SENDING:
+            settled += reconcile_message(message_id, now - SENDING_STALE_AFTER) is not None
+        elif not job_pending(send_job_id(message_id)):
+            send_later(message_id)
+            settled += 1
+    if settled:
+        log.warning("settled %d outbound messages left unsent", settled)
+    return settled
 
 
 def run_scheduler(app: Flask) -> None:
-    """Register the periodic jobs and run RQ's cron scheduler until stopped."""
-    scheduler = CronScheduler(connection=Redis.from_url(app.config["REDIS_URL"]))
-    scheduler.register(purge_retention, DEFAULT_QUEUE, cron="17 3 * * *")
-    scheduler.register(requeue_stale_messages, DEFAULT_QUEUE, interval=600)
-    scheduler.start()
+    """Register the periodic jobs and run RQ's cron scheduler until stopped.
+
+    RQ's scheduler raises when Redis goes away; it is started again once Redis answers, so the
+    sweeper keeps running through an outage (:func:`gateway.jobs.keep_running`).
+    """
+
+    def schedule() -> bool:
+        scheduler = CronScheduler(connection=connect_redis(app.config["REDIS_URL"]))
+        scheduler.register(purge_retention, DEFAULT_QUEUE, cron="17 3 * * *")
+        scheduler.register(requeue_stale_messages, DEFAULT_QUEUE, interval=SWEEP_EVERY)
+        scheduler.start()  # returns once stopped by SIGTERM or SIGINT
+        return True
+
+    keep_running("cron scheduler", schedule)

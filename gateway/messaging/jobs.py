@@ -1,8 +1,10 @@
 """The background jobs of outbound messaging. They take ids and run inside an app context.
 
 :func:`send_message` commits the row as SENDING, with the attempt counted, before it calls the
-provider: a worker that dies mid-send leaves the row visibly unsent, and RQ retries the
-abandoned job. The price is that such a message may, rarely, go out twice; it is never lost.
+provider: a worker that dies mid-send leaves the row SENDING, its outcome unknown. No job sends
+such a row again; :func:`reconcile_message` (run by the sweeper once the attempt is older than
+any send takes) first asks the provider whether it holds the message, records it SENT if so,
+and only otherwise queues it again. A message is never lost, and a crash does not send it twice.
 """
 
 from __future__ import annotations
@@ -12,18 +14,18 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from rq import Retry, get_current_job
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from gateway.config import ConfigError
 from gateway.contacts import opt_out
 from gateway.db import db
+from gateway.jobs import enqueue, enqueue_after_commit
 from gateway.messaging.provider import PERMANENT_REFUSALS, UNSUBSCRIBED, SendError, sms_provider
 from gateway.messaging.retention import Purged, purge_old_bodies
 from gateway.models import Contact, Message, MessageStatus
 
 log = logging.getLogger(__name__)
-# A row in these states still waits to be sent; SENDING means an attempt did not finish.
-SENDABLE = (MessageStatus.QUEUED, MessageStatus.SENDING)
 
 
 def retry_policy() -> Retry:
@@ -36,6 +38,23 @@ def retry_policy() -> Retry:
         raise ConfigError(
             f"SEND_RETRY_INTERVALS={raw!r}: expected seconds separated by commas, e.g. 10,30,120"
         ) from exc
+
+
+def send_job_id(message_id: int) -> str:
+    """The RQ job that sends ``message_id``: named, so that the sweeper sees whether it waits."""
+    return f"send-message-{message_id}"
+
+
+def send_after_commit(session: Session, message_id: int) -> None:
+    """Queue the send of ``message_id`` once ``session`` commits (with RQ's retries)."""
+    enqueue_after_commit(
+        session, send_message, message_id, retry=retry_policy(), job_id=send_job_id(message_id)
+    )
+
+
+def send_later(message_id: int) -> None:
+    """Queue the send of the committed QUEUED row ``message_id`` now."""
+    enqueue(send_message, message_id, retry=retry_policy(), job_id=send_job_id(message_id))
 
 
 def _last_attempt() -> bool:
@@ -53,7 +72,9 @@ def _finish(message: Message, status: MessageStatus, error_code: int | None = No
 def send_message(message_id: int) -> None:
     """Send the outbound message ``message_id`` through the app's provider.
 
-    Does nothing for a row already sent, refused or failed. Network trouble, 429 and 5xx put
+    Claims only a QUEUED row, atomically, so two jobs for one row send it once. Does nothing
+    for a row already sent, refused or failed, nor for one left SENDING by an attempt whose
+    outcome is unknown: that one is :func:`reconcile_message`'s. Network trouble, 429 and 5xx put
     the row back to QUEUED and raise while RQ has a retry left, so it retries with backoff;
     after the last one the row is FAILED. A permanent refusal marks it REFUSED (21211, 21610,
     21614) or FAILED and is not retried. The row, not the job, is the record of the outcome:
@@ -63,7 +84,7 @@ def send_message(message_id: int) -> None:
     session = db.session
     message = session.scalars(
         update(Message)
-        .where(Message.id == message_id, Message.status.in_(SENDABLE))
+        .where(Message.id == message_id, Message.status == MessageStatus.QUEUED)
         .values(status=MessageStatus.SENDING, attempts=Message.attempts + 1)
         .returning(Message)
     ).one_or_none()
@@ -82,6 +103,12 @@ def send_message(message_id: int) -> None:
     try:
         sent = sms_provider().send(message.to_number, message.body)
     except SendError as error:
+        if error.unknown and current_app.config["REDIS_URL"]:
+            # The provider may hold it: the row stays SENDING for the sweeper to reconcile.
+            log.warning(
+                "message %s: provider's answer lost, left to reconcile: %s", message.id, error
+            )
+            return
         if error.retry and not _last_attempt():
             message.status, message.error_code = MessageStatus.QUEUED, error.code
             session.commit()
@@ -96,6 +123,63 @@ def send_message(message_id: int) -> None:
     message.status, message.provider_sid, message.error_code = MessageStatus.SENT, sent.sid, None
     message.sent_at = datetime.now(UTC)
     session.commit()
+
+
+def reconcile_message(message_id: int, started_before: datetime) -> MessageStatus | None:
+    """Settle the row ``message_id`` left SENDING by an attempt started before ``started_before``.
+
+    The provider is asked what it holds for the row's number and body since the attempt
+    started: a message it took whose SID no row of ours has yet is this one, and the row is
+    recorded SENT with that SID. Only when it holds none is the row QUEUED and sent again
+    (FAILED once the attempts RQ would allow are spent). Returns the row's new status, or None
+    when it was not SENDING since before ``started_before`` or the provider could not be asked
+    (the next sweep tries again).
+    """
+    session = db.session
+    message = session.scalar(
+        select(Message).where(
+            Message.id == message_id,
+            Message.status == MessageStatus.SENDING,
+            Message.updated_at < started_before,
+        )
+    )
+    if message is None or not (message.to_number and message.body):
+        session.rollback()
+        return None
+    try:
+        held = sms_provider().find_sent(message.to_number, message.body, message.updated_at)
+    except SendError as error:
+        session.rollback()
+        log.warning("message %s not reconciled, provider not asked: %s", message_id, error)
+        return None
+    sids = [sent.sid for sent in held]
+    known = set(session.scalars(select(Message.provider_sid).where(Message.provider_sid.in_(sids))))
+    ours = next((sent for sent in held if sent.sid not in known), None)
+    values: dict[str, object]
+    if ours is not None:
+        values = {"status": MessageStatus.SENT, "provider_sid": ours.sid, "error_code": None}
+        values["sent_at"] = datetime.now(UTC)
+    elif message.attempts > retry_policy().max:
+        values = {"status": MessageStatus.FAILED, "to_number": None}
+    else:
+        values = {"status": MessageStatus.QUEUED}
+    settled = session.execute(
+        update(Message)
+        .where(
+            Message.id == message_id,
+            Message.status == MessageStatus.SENDING,
+            Message.updated_at < started_before,  # not claimed again since
+        )
+        .values(**values)
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    if not settled:
+        return None  # another sweep settled it meanwhile
+    status = values["status"]
+    log.warning("message %s left sending reconciled: %s", message_id, status)
+    if status == MessageStatus.QUEUED:
+        send_later(message_id)
+    return status  # type: ignore[return-value]
 
 
 def purge_retention(days: int | None = None) -> Purged:

@@ -27,13 +27,12 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from gateway.jobs import enqueue_after_commit
+from gateway.db import insert_for
 from gateway.messaging import limits
 from gateway.messaging.gsm import encode_for_sms
-from gateway.messaging.jobs import retry_policy, send_message
+from gateway.messaging.jobs import send_after_commit
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
 
 QUEUED_KINDS = frozenset({MessageKind.HANDOFF, MessageKind.ALERT, MessageKind.CONFIRMATION})
@@ -189,7 +188,7 @@ def queue_send(
             assert earlier is not None, "the key's row conflicted, so it exists"
             return Queued(Outcome.DUPLICATE, earlier)
         message = inserted
-    enqueue_after_commit(session, send_message, message.id, retry=retry_policy())
+    send_after_commit(session, message.id)
     return Queued(Outcome.QUEUED, message)
 
 
@@ -231,10 +230,8 @@ def _insert_once(session: Session, values: dict[str, Any]) -> Message | None:
     ``ON CONFLICT DO NOTHING`` rather than a savepoint and an IntegrityError: on PostgreSQL a
     concurrent insert of the same key waits for the first transaction, then does nothing.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(Message)
+        insert_for(session, Message)
         .values(values)
         .on_conflict_do_nothing(index_elements=[Message.dedupe_key])
         .returning(Message.id)

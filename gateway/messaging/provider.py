@@ -2,24 +2,29 @@
 
 This is the one module that calls Twilio's REST API. It turns the twilio library's answers into
 :class:`Sent` or a :class:`SendError` that says whether trying again may help, so the job that
-calls it knows nothing of HTTP or Twilio. Without Twilio credentials messages go to the outbox:
-stored, marked sent, never leaving the machine (``guichet outbox`` shows them).
+calls it knows nothing of HTTP or Twilio. :meth:`Provider.find_sent` says what the provider
+already holds, so that a send whose answer was lost (a worker killed mid-send) is recorded
+rather than repeated. Without Twilio credentials messages go to the outbox: stored, marked sent,
+never leaving the machine (``guichet outbox`` shows them).
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from flask import current_app
-from redis import Redis
-from requests import RequestException
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from redis.exceptions import RedisError
+from requests import ConnectTimeout, RequestException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
 
 from gateway.config import ConfigError
+from gateway.jobs import connect_redis
 from gateway.messaging.throttle import LocalThrottle, RedisThrottle, Throttle
 
 # Twilio refusals that no retry changes: invalid number, unsubscribed recipient, not a mobile.
@@ -32,6 +37,8 @@ _CREDENTIALS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
 # come from settings only (a region would also rewrite the host of TWILIO_API_BASE_URL).
 _NO_ENVIRONMENT = {"TWILIO_EDGE": "", "TWILIO_REGION": ""}
 _EXTENSION_KEY = "guichet.sms_provider"
+# Clocks differ: a message Twilio dated a little before our attempt started is still ours.
+CLOCK_SKEW = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -46,16 +53,35 @@ class SendError(Exception):
 
     ``code`` is the provider's error code when it gave one; ``retry`` says whether trying again
     later may succeed (network trouble, 429, 5xx) or not (a refusal of this message).
+    ``unknown`` says the request may have reached the provider and its answer was lost (a read
+    timeout, a connection closed mid-answer): it may hold the message, so resending blindly
+    could send it twice.
     """
 
-    def __init__(self, message: str, *, code: int | None, retry: bool) -> None:
+    def __init__(
+        self, message: str, *, code: int | None, retry: bool, unknown: bool = False
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.retry = retry
+        self.unknown = unknown
+
+
+def _may_have_arrived(exc: RequestException) -> bool:
+    """Whether a failed request may have reached the provider: all but a connection not made."""
+    if isinstance(exc, ConnectTimeout):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return not isinstance(reason, NewConnectionError)
 
 
 class Provider(Protocol):
     def send(self, to: str, body: str) -> Sent: ...
+
+    def find_sent(self, to: str, body: str, since: datetime) -> list[Sent]:
+        """The messages with this ``to`` and ``body`` the provider took at or after ``since``,
+        newest first; raises :class:`SendError` when the provider cannot be asked."""
+        ...
 
 
 class OutboxProvider:
@@ -63,6 +89,11 @@ class OutboxProvider:
 
     def send(self, to: str, body: str) -> Sent:
         return Sent("OUTBOX" + secrets.token_hex(14))
+
+    def find_sent(self, to: str, body: str, since: datetime) -> list[Sent]:
+        # The outbox keeps nothing but the rows: a send whose SENT was never recorded never
+        # left the machine, so it holds none.
+        return []
 
 
 class TwilioProvider:
@@ -79,7 +110,10 @@ class TwilioProvider:
             self._options["status_callback"] = status_callback
 
     def send(self, to: str, body: str) -> Sent:
-        self._throttle.wait(self._from)
+        try:
+            self._throttle.wait(self._from)
+        except RedisError as exc:  # nothing left yet: trying again later is safe
+            raise SendError(f"pacing unavailable, Redis: {exc}", code=None, retry=True) from exc
         try:
             message = self._client.messages.create(
                 to=to, from_=self._from, body=body, **self._options
@@ -90,8 +124,30 @@ class TwilioProvider:
             retry = exc.status == 429 or exc.status >= 500
             raise SendError(f"Twilio answered HTTP {exc.status}", code=code, retry=retry) from exc
         except RequestException as exc:
-            raise SendError(f"Twilio unreachable: {exc}", code=None, retry=True) from exc
+            raise SendError(
+                f"Twilio unreachable: {exc}", code=None, retry=True, unknown=_may_have_arrived(exc)
+            ) from exc
         return Sent(str(message.sid))
+
+    def find_sent(self, to: str, body: str, since: datetime) -> list[Sent]:
+        """Ask Twilio's Messages list (filtered by To, From and DateSent) for this body.
+
+        Twilio dates a message once it went out to the carrier, seconds after it took it; the
+        caller asks only about attempts older than that.
+        """
+        try:
+            held = self._client.messages.list(
+                to=to, from_=self._from, date_sent_after=(since - CLOCK_SKEW).astimezone(UTC)
+            )
+        except TwilioException as exc:  # a refused page comes as the base class, no status
+            raise SendError(f"Twilio refused the lookup: {exc}", code=None, retry=True) from exc
+        except RequestException as exc:
+            raise SendError(f"Twilio unreachable: {exc}", code=None, retry=True) from exc
+        return [
+            Sent(str(message.sid))
+            for message in held
+            if message.body == body and message.direction == "outbound-api"
+        ]
 
 
 def _build(config: dict[str, Any]) -> Provider:
@@ -120,7 +176,7 @@ def _build(config: dict[str, Any]) -> Provider:
         callback = config["PUBLIC_BASE_URL"].rstrip("/") + STATUS_CALLBACK_PATH
     throttle: Throttle
     if config["REDIS_URL"]:
-        throttle = RedisThrottle(Redis.from_url(config["REDIS_URL"]), config["TWILIO_MPS"])
+        throttle = RedisThrottle(connect_redis(config["REDIS_URL"]), config["TWILIO_MPS"])
     else:
         throttle = LocalThrottle(config["TWILIO_MPS"])
     return TwilioProvider(client, config["TWILIO_FROM_NUMBER"], callback, throttle)

@@ -3,8 +3,14 @@
 It speaks the wire format of ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json``: HTTP
 basic auth with the account SID and auth token, form fields ``To``, ``From``, ``Body``,
 ``StatusCallback``, a 201 with Twilio's JSON message resource, and Twilio's error JSON
-(``{"code", "message", "more_info", "status"}``). Failures are programmed per destination
-number and consumed in order; every request is recorded so tests assert what Twilio received.
+(``{"code", "message", "more_info", "status"}``). ``GET`` on the same path lists the messages
+it took, newest first, filtered by the query parameters ``To``, ``From``, ``DateSent``,
+``DateSent>`` and ``DateSent<`` (a ``YYYY-MM-DD`` date or a ``YYYY-MM-DDTHH:MM:SSZ`` moment),
+in Twilio's paged shape (``messages``, ``page``, ``page_size``, ``uri``, ``first_page_uri``,
+``next_page_uri``, ``previous_page_uri``, ``start``, ``end``; ``PageSize``, ``Page`` and
+``PageToken`` to page on). A message it took is listed as Twilio holds it seconds later: status
+``sent``, dated. Failures are programmed per destination number and consumed in order; every
+request is recorded so tests assert what Twilio received.
 """
 
 from __future__ import annotations
@@ -16,11 +22,11 @@ import secrets
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import UTC, date, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.fakes import gsm0338
 
@@ -29,6 +35,7 @@ _MESSAGES_PATH = re.compile(
     rf"^/{API_VERSION}/Accounts/(?P<account>AC[0-9a-f]{{32}})/Messages\.json$"
 )
 ERROR_MESSAGES = {
+    20001: "Invalid parameter",
     20003: "Authenticate",
     20404: "The requested resource was not found",
     20429: "Too Many Requests",
@@ -48,10 +55,16 @@ class Reject:
     status: int = 400
 
 
-# Close the connection without an answer; or hold it unanswered until the fake closes.
+# Close the connection without an answer; or hold it unanswered until the fake closes; or take
+# the message (Twilio sends it) and then hold the answer back, as when the sender dies mid-send.
 DROP: Literal["drop"] = "drop"
 HANG: Literal["hang"] = "hang"
-Outcome = Reject | Literal["drop", "hang"]
+ACCEPT_THEN_HANG: Literal["accept-then-hang"] = "accept-then-hang"
+# Take the message, then close the connection before answering (the answer is lost on the way).
+ACCEPT_THEN_DROP: Literal["accept-then-drop"] = "accept-then-drop"
+Outcome = Reject | Literal["drop", "hang", "accept-then-hang", "accept-then-drop"]
+_ACCEPTING = (ACCEPT_THEN_HANG, ACCEPT_THEN_DROP)
+DEFAULT_PAGE_SIZE = 50
 TOO_MANY_REQUESTS = Reject(20429, 429)
 SERVER_ERROR = Reject(20500, 500)
 
@@ -61,9 +74,10 @@ class Received:
     """One request as Twilio would have seen it, and what the fake answered."""
 
     path: str
-    form: dict[str, str]
+    form: dict[str, str]  # the form fields of a POST, the query parameters of a GET
     authorized: bool
-    answer: str  # "201", "400 21610", "drop", "hang"…
+    answer: str  # "201", "200", "400 21610", "drop", "hang"…
+    method: str = "POST"
 
 
 class FakeTwilioApi:
@@ -92,6 +106,11 @@ class FakeTwilioApi:
         """The next requests to ``to`` get these outcomes, in order, then 201s."""
         with self._lock:
             self._programmed[to].extend(outcomes)
+
+    def posts(self) -> list[Received]:
+        """The requests to create a message, whatever was answered."""
+        with self._lock:
+            return [request for request in self.received if request.method == "POST"]
 
     def sent_to(self, to: str) -> list[dict[str, Any]]:
         """Messages to ``to`` that Twilio accepted (answered 201)."""
@@ -150,6 +169,80 @@ class FakeTwilioApi:
             "uri": f"{base}.json",
         }
 
+    def listing(self, query: dict[str, str]) -> dict[str, Any] | None:
+        """Twilio's page of the messages matching ``query``; None if a filter is malformed."""
+        try:
+            filters = [_date_filter(name, query[name]) for name in _DATE_FILTERS if name in query]
+            page_size = int(query.get("PageSize", DEFAULT_PAGE_SIZE))
+            page = int(query.get("Page", 0))
+        except ValueError:
+            return None
+        with self._lock:
+            held = [_as_sent(message) for message in self.created]
+        matching = [
+            message
+            for message in sorted(held, key=lambda m: m["_sent"], reverse=True)
+            if query.get("To", message["to"]) == message["to"]
+            and query.get("From", message["from"]) == message["from"]
+            and all(accepts(message["_sent"]) for accepts in filters)
+        ]
+        chunk = matching[page * page_size : (page + 1) * page_size]
+        path = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+        kept = {name: value for name, value in query.items() if name not in _PAGING}
+
+        def uri(number: int, token: str | None = None) -> str:
+            paging = {"PageSize": page_size, "Page": number} | (
+                {"PageToken": token} if token else {}
+            )
+            return f"{path}?{urlencode(kept | paging)}"
+
+        more = len(matching) > (page + 1) * page_size
+        return {
+            "messages": [{k: v for k, v in m.items() if k != "_sent"} for m in chunk],
+            "page": page,
+            "page_size": page_size,
+            "start": page * page_size,
+            "end": page * page_size + max(len(chunk) - 1, 0),
+            "uri": uri(page),
+            "first_page_uri": uri(0),
+            "next_page_uri": uri(page + 1, "PA" + chunk[-1]["sid"]) if more else None,
+            "previous_page_uri": uri(page - 1) if page else None,
+        }
+
+
+_DATE_FILTERS = ("DateSent", "DateSent>", "DateSent<")
+_PAGING = ("PageSize", "Page", "PageToken")
+
+
+def _as_sent(message: dict[str, Any]) -> dict[str, Any]:
+    """A message the fake took, as Twilio lists it once sent (``_sent``: its moment)."""
+    sent = parsedate_to_datetime(message["date_created"])
+    return message | {"status": "sent", "date_sent": message["date_created"], "_sent": sent}
+
+
+def _date_filter(name: str, raw: str) -> Any:
+    """A predicate on a sent moment for ``DateSent``, ``DateSent>`` or ``DateSent<``.
+
+    A date compares with the day a message was sent (``>`` and ``<`` include it, as Twilio's
+    ``>=``/``<=``); a moment compares with the moment.
+    """
+    if "T" in raw:
+        moment = datetime.strptime(raw, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+        def key(sent: datetime) -> Any:
+            return sent.replace(microsecond=0)
+    else:
+        moment = date.fromisoformat(raw)  # type: ignore[assignment]
+
+        def key(sent: datetime) -> Any:
+            return sent.astimezone(UTC).date()
+
+    if name == "DateSent>":
+        return lambda sent: key(sent) >= moment
+    if name == "DateSent<":
+        return lambda sent: key(sent) <= moment
+    return lambda sent: key(sent) == moment
+
 
 def _error_body(code: int, status: int) -> dict[str, Any]:
     return {
@@ -199,8 +292,8 @@ def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
                 record(f"{outcome.status} {outcome.code}")
                 return self._answer(outcome.status, _error_body(outcome.code, outcome.status))
             if outcome is not None:
-                record(outcome)
-                if outcome == HANG:
+                record(outcome, fake._message_resource(form) if outcome in _ACCEPTING else None)
+                if outcome in (HANG, ACCEPT_THEN_HANG):
                     fake.hanging.set()
                     fake._release.wait(timeout=60)
                 self.close_connection = True
@@ -208,5 +301,29 @@ def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
             resource = fake._message_resource(form)
             record("201", resource)
             return self._answer(201, resource)
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            url = urlsplit(self.path)
+            query = {key: values[0] for key, values in parse_qs(url.query).items()}
+            match = _MESSAGES_PATH.match(url.path)
+            authorized = bool(match) and fake._authorized(
+                self.headers.get("Authorization"), match["account"] if match else ""
+            )
+
+            def record(answer: str) -> None:
+                fake._record(Received(url.path, query, authorized, answer, method="GET"))
+
+            if not match:
+                record("404")
+                return self._answer(404, _error_body(20404, 404))
+            if not authorized:
+                record("401")
+                return self._answer(401, _error_body(20003, 401))
+            page = fake.listing(query)
+            if page is None:
+                record("400 20001")
+                return self._answer(400, _error_body(20001, 400))
+            record("200")
+            return self._answer(200, page)
 
     return Handler

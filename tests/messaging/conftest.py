@@ -126,10 +126,11 @@ class WorkerSetup:
             name: str(value) for name, value in settings.items() if value is not None
         }
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
-        """``guichet worker --burst`` in its own session, as a deployment would run it."""
+    def start_worker(self, burst: bool = True) -> subprocess.Popen[bytes]:
+        """``guichet worker --burst`` (or a lasting ``guichet worker``) in its own session, as
+        a deployment would run it."""
         return subprocess.Popen(
-            [GUICHET, "worker", "--burst"],
+            [GUICHET, "worker", *(["--burst"] if burst else [])],
             cwd=REPO_ROOT,
             env=self.env,
             stdout=subprocess.PIPE,

@@ -3,26 +3,26 @@
 from datetime import UTC, datetime, timedelta
 
 from gateway.contacts import contact_for
-from gateway.messaging.outbox import queue_message
-from gateway.models import Message, MessageKind, MessageStatus
-from gateway.schedule import STALE_AFTER, requeue_stale_messages
+from gateway.models import Direction, Message, MessageKind, MessageStatus
+from gateway.schedule import QUEUED_STALE_AFTER, requeue_stale_messages
 
 
 def test_a_row_whose_job_was_lost_is_sent_by_the_sweeper(app, session) -> None:
-    contact = contact_for(session, "+33639980001")
-    message = queue_message(
-        session,
+    # A row committed QUEUED whose job never reached Redis (it was down at the commit).
+    message = Message(
+        direction=Direction.OUTBOUND,
+        kind=MessageKind.HANDOFF,
+        contact_id=contact_for(session, "+33639980001").id,
         to_number="+33639980001",
         body="Restos du Coeur, 12 rue des Tanneurs",
-        kind=MessageKind.HANDOFF,
-        locale="fr",
-        contact=contact,
+        segments=1,
+        status=MessageStatus.QUEUED,
     )
-    session.flush()  # no commit: the after-commit job never runs, as if Redis had been down
-    assert message.status is MessageStatus.QUEUED
+    session.add(message)
+    session.commit()
 
     assert requeue_stale_messages(datetime.now(UTC)) == 0  # too recent to call lost
-    later = datetime.now(UTC) + STALE_AFTER + timedelta(minutes=1)
+    later = datetime.now(UTC) + QUEUED_STALE_AFTER + timedelta(minutes=1)
     assert requeue_stale_messages(later) == 1
     session.refresh(message)
     assert message.status is MessageStatus.SENT  # in-process: sent through the outbox

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from flask import Flask
+from sqlalchemy import update
+from twilio.rest import Client
 
 from gateway.db import db
-from gateway.messaging.jobs import send_message
+from gateway.messaging.jobs import reconcile_message, send_message
 from gateway.messaging.outbox import queue_message
 from gateway.models import Contact, Message, MessageKind, MessageStatus
 from tests.fakes.twilio_api import (
@@ -19,6 +23,7 @@ from tests.fakes.twilio_api import (
 )
 from tests.messaging.conftest import (
     ACCOUNT_SID,
+    AUTH_TOKEN,
     FROM_NUMBER,
     PUBLIC_BASE_URL,
     new_contact,
@@ -137,3 +142,97 @@ def test_unknown_provider_choice_is_a_clear_error(backend, tmp_path) -> None:
     for _app in _committed_app(backend, tmp_path, SMS_PROVIDER="carrier-pigeon"):
         with pytest.raises(ConfigError, match="SMS_PROVIDER"):
             sms_provider()
+
+
+def left_sending(message: Message, minutes_ago: int = 10) -> None:
+    """Put ``message`` back as a worker that died mid-send left it, ``minutes_ago``."""
+    session = db.session
+    session.execute(
+        update(Message)
+        .where(Message.id == message.id)
+        .values(
+            status=MessageStatus.SENDING,
+            provider_sid=None,
+            sent_at=None,
+            updated_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+        )
+    )
+    session.commit()
+
+
+def test_reconciling_finds_the_message_twilio_holds(
+    twilio_app: Flask, twilio_api: FakeTwilioApi
+) -> None:
+    earlier = queue_and_commit()  # the same text, sent and recorded before
+    message = queue_and_commit()
+    [_, lost] = twilio_api.created
+    left_sending(message)  # its SENT was never recorded
+
+    status = reconcile_message(message.id, datetime.now(UTC) - timedelta(minutes=2))
+
+    db.session.refresh(message)
+    assert status is MessageStatus.SENT
+    assert (message.status, message.provider_sid) == (MessageStatus.SENT, lost["sid"])
+    assert earlier.provider_sid != lost["sid"], "a message another row owns is not this one"
+    assert len(twilio_api.posts()) == 2
+
+
+def test_reconciling_sends_what_twilio_does_not_hold(
+    twilio_app: Flask, twilio_api: FakeTwilioApi
+) -> None:
+    other = queue_and_commit(body="Restos du Coeur, 12 rue des Tanneurs")
+    message = queue_and_commit()
+    twilio_api.created.remove(twilio_api.sent_to(NUMBER)[1])  # Twilio never took this one
+    left_sending(message)
+
+    reconcile_message(message.id, datetime.now(UTC) - timedelta(minutes=2))
+
+    db.session.refresh(message)
+    [_, resent] = twilio_api.created
+    assert (message.status, message.provider_sid, message.attempts) == (
+        MessageStatus.SENT,
+        resent["sid"],
+        2,
+    )
+    assert resent["body"] == message.body != other.body
+    assert len(twilio_api.posts()) == 3
+
+
+def test_a_recent_attempt_is_not_reconciled(twilio_app: Flask, twilio_api: FakeTwilioApi) -> None:
+    message = queue_and_commit()
+    left_sending(message, minutes_ago=0)  # a send may still be under way
+    assert reconcile_message(message.id, datetime.now(UTC) - timedelta(minutes=2)) is None
+    db.session.refresh(message)
+    assert message.status is MessageStatus.SENDING
+    assert [request.method for request in twilio_api.received] == ["POST"]
+
+
+def test_twilio_unreachable_leaves_the_row_for_the_next_sweep(
+    twilio_app: Flask, twilio_api: FakeTwilioApi
+) -> None:
+    message = queue_and_commit()
+    left_sending(message)
+    twilio_api.auth_token = "0" * 32  # Twilio refuses the lookup
+    assert reconcile_message(message.id, datetime.now(UTC) - timedelta(minutes=2)) is None
+    db.session.refresh(message)
+    assert message.status is MessageStatus.SENDING
+    assert len(twilio_api.posts()) == 1
+
+
+def test_the_fake_pages_its_list_as_twilio_does(twilio_api: FakeTwilioApi) -> None:
+    """The twilio library follows the fake's ``next_page_uri`` through every page."""
+    client = Client(ACCOUNT_SID, AUTH_TOKEN, environment={"TWILIO_EDGE": "", "TWILIO_REGION": ""})
+    client.api.base_url = twilio_api.url
+    for number in (NUMBER, NUMBER, NUMBER, "+33600000000"):
+        client.messages.create(to=number, from_=FROM_NUMBER, body="Rappel : lundi 9 h")
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+
+    listed = client.messages.list(
+        to=NUMBER, from_=FROM_NUMBER, date_sent_after=yesterday, page_size=2
+    )
+    assert sorted(m.sid for m in listed) == sorted(m["sid"] for m in twilio_api.sent_to(NUMBER))
+    assert {(m.status, m.to) for m in listed} == {("sent", NUMBER)}
+    gets = [r for r in twilio_api.received if r.method == "GET"]
+    assert [r.form.get("Page", "0") for r in gets] == ["0", "1"]
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    assert client.messages.list(to=NUMBER, date_sent_after=tomorrow) == []
