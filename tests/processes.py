@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager as ContextManager
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -45,12 +45,11 @@ def wait_listening(
 
 
 def stop(process: subprocess.Popen[bytes], grace: float = 10) -> None:
-    """SIGTERM to ``process``'s session, as a deployment stops it; SIGKILL after ``grace``."""
+    """SIGTERM to ``process``'s group, as a deployment stops it; after ``grace``, or once the
+    leader is gone, SIGKILL to whatever of its session is left."""
     if process.poll() is None:
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
@@ -59,12 +58,32 @@ def stop(process: subprocess.Popen[bytes], grace: float = 10) -> None:
 
 
 def kill(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL ``process`` and every process of its session, as a machine that dies would."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    """SIGKILL ``process`` and every process of its session, as a machine that dies would.
+
+    Its session, not its process group: RQ's work horse leaves the worker's group
+    (``os.setpgrp``) but not its session. The leader goes first, so it reports nothing.
+    """
+    members = session_members(process.pid)
+    if process.poll() is None:  # once reaped, its pid may be someone else's
+        process.kill()
+    for pid in members:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     process.wait()
+
+
+def session_members(session: int) -> list[int]:
+    """The processes of ``session`` but its leader, from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        if int(fields[3]) == session and pid != session:
+            members.append(pid)
+    return members
 
 
 @contextmanager

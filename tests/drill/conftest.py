@@ -5,8 +5,12 @@ on the demo city in a PostgreSQL schema of the drill's own, with a Redis server 
 (killed and restarted by the drill) and the local Twilio stand-in as the REST API. Every
 process reaches PostgreSQL through :class:`TcpProxy`, which the drill cuts to make the database
 unreachable. Webhooks are posted over HTTP, signed as Twilio signs them, by the SMS and voice
-tests' own helpers (:class:`tests.voice.conftest.Caller` over :class:`HttpClient`). Every
-process is stopped when the test ends, whatever happened.
+tests' own helpers (:class:`tests.voice.conftest.Caller` over :class:`HttpClient`).
+
+The stack starts once for the module (a gunicorn worker takes seconds to import the app);
+each scenario gets it whole again (:meth:`Stack.mend`: whatever the one before killed is
+started again) and counts only its own numbers and webhooks. Every process is stopped when
+the module ends, whatever happened.
 """
 
 from __future__ import annotations
@@ -120,6 +124,10 @@ class TcpProxy:
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
+    @property
+    def open(self) -> bool:
+        return self._listener is not None
+
     def cut(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
@@ -172,6 +180,12 @@ class HttpClient:
     statuses: list[tuple[str, int]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # why a request got no answer
 
+    last: int | None = None  # the status of this client's last request
+
+    def sharing(self) -> HttpClient:
+        """A client of one thread (its own ``last``) that records in the same lists."""
+        return HttpClient(self.port, self.timeout, self.statuses, self.failures)
+
     def post(self, path: str, data: dict[str, str], headers: dict[str, str]) -> Response:
         body = urlencode(data)
         headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
@@ -180,7 +194,9 @@ class HttpClient:
     def get(self, path: str) -> Response:
         return self._request("GET", path, None, {})
 
-    def _request(self, method: str, path: str, body: str | None, headers: dict[str, str]):  # type: ignore[no-untyped-def]
+    def _request(
+        self, method: str, path: str, body: str | None, headers: dict[str, str]
+    ) -> Response:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         try:
             connection.request(method, path, body, headers)
@@ -192,6 +208,7 @@ class HttpClient:
         finally:
             connection.close()
         self.statuses.append((path.split("?")[0], response.status_code))
+        self.last = response.status_code
         return response
 
 
@@ -219,6 +236,26 @@ class Stack:
         _guichet, *args = procfile(name)
         with (self.logs / f"{name}.log").open("ab") as output:
             return self.setup.start(*args, output=output)
+
+    def mend(self) -> None:
+        """Start again whatever a scenario left down: Redis, the database, worker, cron;
+        and Twilio's pace back to the usual."""
+        self.twilio.latency = TWILIO_LATENCY
+        if self.redis.process is None:
+            self.redis.start()
+        if not self.database.open:
+            self.database.restore()
+        if self.worker is None or self.worker.poll() is not None:
+            self.worker = self.start("worker")
+        if self.cron is None or self.cron.poll() is not None:
+            self.cron = self.start("clock")
+
+    def exited(self, name: str, process: subprocess.Popen[bytes] | None) -> str | None:
+        """Why ``process`` (the Procfile's ``name``) is not running, None if it is."""
+        if process is not None and process.poll() is None:
+            return None
+        code = process.returncode if process is not None else None
+        return f"{name} exited ({code}): {self.log(name, lines=1)}"
 
     def kill_worker(self) -> None:
         """SIGKILL the worker and its work horse, as when the machine under it dies."""
@@ -286,9 +323,12 @@ def settle(condition: Callable[[], bool], timeout: float) -> bool:
     return True
 
 
-@pytest.fixture
-def stack(drill_database_url: str, tmp_path: Path) -> Iterator[Stack]:
-    """The whole stack, started; stopped at the end even when the test failed."""
+@pytest.fixture(scope="module")
+def running_stack(
+    drill_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """The whole stack, started once for the drill; stopped at the end even on failure."""
+    tmp_path = tmp_path_factory.mktemp("stack")
     target = make_url(drill_database_url)
     with ExitStack() as running:
         twilio = running.enter_context(
@@ -322,3 +362,11 @@ def stack(drill_database_url: str, tmp_path: Path) -> Iterator[Stack]:
         running.callback(lambda: drill.cron and stop(drill.cron))
         running.callback(lambda: drill.worker and stop(drill.worker))
         yield drill
+
+
+@pytest.fixture
+def stack(running_stack: Stack) -> Stack:
+    """The stack, whole again after what the scenario before broke; webhooks counted afresh."""
+    running_stack.mend()
+    running_stack.http = HttpClient(running_stack.http.port)
+    return running_stack
