@@ -14,11 +14,11 @@ Messages come from ``--numbers`` residents in turn (at 20/s and 200 numbers each
 messages in flight. The daily segment cap is lifted and the hourly limit is far away, so every
 message is answered.
 
-Prints p50, p95, p99 and the worst latency, errors (any answer but 200, or none), answers past
-Twilio's 15 s (Twilio has given up on those), the arrival rate the client kept and the
-throughput achieved (answers 200 a second), and PASS/FAIL against the issue's target
-(p99 ≤ 250 ms, no error, nothing past 15 s). A request not answered within 15 s counts as
-infinitely slow in the percentiles.
+Prints p50, p95, p99 and the worst latency, errors (an answer but 200; a connection that
+failed before 15 s), answers past Twilio's 15 s (Twilio has given up on those), how late the
+client sent, the throughput achieved (answers 200 a second), and PASS/FAIL against the issue's
+target (p99 ≤ 250 ms, every message answered 200 within 15 s). A request not answered within
+15 s counts as infinitely slow in the percentiles.
 
     .venv/bin/python bench/sms_load.py [--rate 20] [--seconds 60] [--numbers 200]
 """
@@ -138,8 +138,8 @@ def percentile(ordered: list[float], share: float) -> float:
 def summary(samples: list[Sample], rate: float, seconds: float) -> bool:
     ordered = sorted(sample.seconds * 1000 for sample in samples)
     ok = [sample for sample in samples if sample.status == 200]
-    errors = len(samples) - len(ok)
-    late = sum(sample.seconds > TWILIO_TIMEOUT for sample in samples)
+    errors = sum(sample.status not in (0, 200) for sample in samples)  # answered, not 200
+    late = sum(sample.seconds > TWILIO_TIMEOUT for sample in samples)  # Twilio gave up first
     finite = [s.seconds for s in samples if math.isfinite(s.seconds)]
     span = max(seconds, max(finite, default=0.0) + (len(samples) - 1) / rate)
     p50, p95, p99 = (percentile(ordered, q) for q in (0.50, 0.95, 0.99))
@@ -148,13 +148,19 @@ def summary(samples: list[Sample], rate: float, seconds: float) -> bool:
         f"\n{len(samples)} messages at {rate:g}/s for {seconds:g} s; client lag p99 "
         f"{percentile(lags, 0.99):.1f} ms (how late the client sent them)"
     )
-    print(f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>9} {'errors':>7} {'> 15 s':>7}")
-    print(f"{p50:8.1f} {p95:8.1f} {p99:8.1f} {ordered[-1]:9.1f} {errors:7d} {late:7d}")
+    failed = sum(sample.status == 0 and sample.seconds <= TWILIO_TIMEOUT for sample in samples)
+    print(
+        f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>9} {'HTTP errors':>12} "
+        f"{'no answer':>10} {'past 15 s':>10}"
+    )
+    print(
+        f"{p50:8.1f} {p95:8.1f} {p99:8.1f} {ordered[-1]:9.1f} {errors:12d} {failed:10d} {late:10d}"
+    )
     print(
         f"throughput achieved: {len(ok) / span:.1f} answers/s over {span:.1f} s "
         f"(offered {rate:g}/s); median of answered {statistics.median(finite) * 1000:.1f} ms"
     )
-    passed = p99 <= TARGET_P99_MS and errors == 0 and late == 0
+    passed = p99 <= TARGET_P99_MS and len(ok) == len(samples)
     verdict = "PASS" if passed else "FAIL"
     print(f"target p99 ≤ {TARGET_P99_MS:.0f} ms, no error, none past 15 s: {verdict}")
     return passed
