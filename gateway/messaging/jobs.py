@@ -143,26 +143,33 @@ def reconcile_message(message_id: int, started_before: datetime) -> MessageStatu
             Message.updated_at < started_before,
         )
     )
-    if message is None or not (message.to_number and message.body):
+    if message is None:
         session.rollback()
         return None
-    try:
-        held = sms_provider().find_sent(message.to_number, message.body, message.updated_at)
-    except SendError as error:
-        session.rollback()
-        log.warning("message %s not reconciled, provider not asked: %s", message_id, error)
-        return None
-    sids = [sent.sid for sent in held]
-    known = set(session.scalars(select(Message.provider_sid).where(Message.provider_sid.in_(sids))))
-    ours = next((sent for sent in held if sent.sid not in known), None)
-    values: dict[str, object]
-    if ours is not None:
-        values = {"status": MessageStatus.SENT, "provider_sid": ours.sid, "error_code": None}
-        values["sent_at"] = datetime.now(UTC)
-    elif message.attempts > retry_policy().max:
-        values = {"status": MessageStatus.FAILED, "to_number": None}
+    values: dict[str, object] = {}
+    if not (message.to_number and message.body):
+        status = MessageStatus.FAILED  # purged meanwhile: nothing to ask about or to send
     else:
-        values = {"status": MessageStatus.QUEUED}
+        try:
+            held = sms_provider().find_sent(message.to_number, message.body, message.updated_at)
+        except SendError as error:
+            session.rollback()
+            log.warning("message %s not reconciled, provider not asked: %s", message_id, error)
+            return None
+        sids = [sent.sid for sent in held]
+        known = set(
+            session.scalars(select(Message.provider_sid).where(Message.provider_sid.in_(sids)))
+        )
+        ours = next((sent for sent in held if sent.sid not in known), None)
+        if ours is not None:
+            status = MessageStatus.SENT
+            values = {"provider_sid": ours.sid, "error_code": None, "sent_at": datetime.now(UTC)}
+        elif message.attempts > retry_policy().max:
+            status = MessageStatus.FAILED
+        else:
+            status = MessageStatus.QUEUED
+    if status == MessageStatus.FAILED:
+        values = {"to_number": None}  # a final state keeps no number
     settled = session.execute(
         update(Message)
         .where(
@@ -170,16 +177,15 @@ def reconcile_message(message_id: int, started_before: datetime) -> MessageStatu
             Message.status == MessageStatus.SENDING,
             Message.updated_at < started_before,  # not claimed again since
         )
-        .values(**values)
+        .values(status=status, **values)
     ).rowcount  # type: ignore[attr-defined]
     session.commit()
     if not settled:
         return None  # another sweep settled it meanwhile
-    status = values["status"]
     log.warning("message %s left sending reconciled: %s", message_id, status)
     if status == MessageStatus.QUEUED:
         send_later(message_id)
-    return status  # type: ignore[return-value]
+    return status
 
 
 def purge_retention(days: int | None = None) -> Purged:
