@@ -69,8 +69,7 @@ def import_hsds_path(path: Path) -> str:
         session.rollback()
         fail(str(exc))
     lines = [
-        f"{path}: {report.created} created, {report.updated} updated, "
-        f"{report.unchanged} unchanged"
+        f"{path}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
     ]
     lines += [f"warning: {warning}" for warning in report.warnings]
     return "\n".join(lines)

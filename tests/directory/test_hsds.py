@@ -36,6 +36,7 @@ from gateway.directory.hsds import (
 )
 from gateway.models import (
     AuditEntry,
+    Category,
     Closure,
     ClosureReason,
     DirectoryVersion,
@@ -785,6 +786,24 @@ def test_a_french_text_changed_by_an_import_sends_the_translation_to_review(sess
     record["x_guichet"]["translations"]["en"]["summary"] = "Food parcels on Tuesdays."
     import_services(session, [record], source="third.json")
     assert session.get(Service, service_id).text_by_locale()["en"].status is TextStatus.DONE
+
+
+def test_a_refusal_half_way_through_the_writes_leaves_nothing(session) -> None:
+    """The operations' own checks (here: a category this database does not have) refuse in
+    the import's one line, and the services written before it are taken back."""
+    session.execute(delete(Category).where(Category.slug == "clothing"))
+    second = valid_record(2)
+    second["attributes"][0]["taxonomy_term"]["code"] = "clothing"
+    before, version, entries = row_counts(session), directory_version(session), audit_count(session)
+
+    with pytest.raises(InterchangeError) as caught:
+        import_services(session, [valid_record(1), second], source="partner.json")
+
+    assert str(caught.value) == (
+        f"partner.json: record 2 (id {second['id']}): categories: unknown categories clothing"
+    )
+    assert row_counts(session) == before
+    assert (directory_version(session), audit_count(session)) == (version, entries)
 
 
 def test_a_record_may_name_an_organization_a_later_record_describes(session) -> None:
