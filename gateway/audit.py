@@ -7,8 +7,9 @@ that differ. Readers get a service's history or the recent changes everywhere.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -38,6 +39,30 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return as_utc(moment).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def clock(value: time) -> str:
+    """A time of day in ISO 8601, ``HH:MM``, with the seconds only when it has some: how the
+    trail and HSDS write opening hours."""
+    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+
+
+def plain(value: Any) -> Any:
+    """A field's value as the snapshots keep it, in JSON: enums by value, moments by
+    :func:`iso`, days and times in ISO 8601, lists copied and mappings sorted by key."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return clock(value)
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:

@@ -57,20 +57,20 @@ def load_hsds_file(path: Path) -> list[dict]:
 
 
 def import_hsds_path(path: Path) -> str:
-    """Import one HSDS file in one transaction; return the summary line."""
+    """Import one HSDS file in one transaction, as "import"; return the report's lines."""
     from gateway.directory.hsds import InterchangeError, import_services
-    from gateway.directory.operations import record_import
 
     records = load_hsds_file(path)
     session = db.session
     try:
         report = import_services(session, records, source=str(path))
-        record_import(session, "import", str(path), report.created, report.updated)
         session.commit()
     except InterchangeError as exc:
         session.rollback()
         fail(str(exc))
-    lines = [f"{path}: {report.created} created, {report.updated} updated"]
+    lines = [
+        f"{path}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+    ]
     lines += [f"warning: {warning}" for warning in report.warnings]
     return "\n".join(lines)
 

@@ -7,8 +7,12 @@ import → export → import loses nothing we model; fields we do not model are 
 
 An import validates every record before it writes anything: the first problem stops it with an
 :class:`InterchangeError` whose one line names the file, the record and the field. It then
-upserts by id and replaces each service's texts, phones, hours, closures, categories and places
-with the imported ones. It flushes, never commits: the caller owns the transaction.
+upserts by id through :mod:`gateway.directory.operations`, like any other writer: each record
+becomes a :class:`~gateway.directory.operations.ServiceData` that replaces the service's texts,
+phones, hours, closures, categories and places; every service it creates or changes gets its
+own entry in the audit trail, a French text that changes marks the translations left as they
+were as needing review, and a service the file leaves as it was is not touched. It flushes,
+never commits: the caller owns the transaction.
 See ``docs/hsds.md`` for the mapping and the extension.
 """
 
@@ -18,12 +22,12 @@ import json
 import logging
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from time import perf_counter
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
@@ -32,18 +36,32 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.audit import as_utc
+from gateway.audit import Actor, as_utc, clock, plain, utcnow
 from gateway.config import SUPPORTED_LOCALES
 from gateway.directory.categories import category_name
-from gateway.directory.operations import assign_changed, bump_directory_version
-from gateway.directory.queries import _SERVICE_LOADING
+from gateway.directory.hours import WeeklyRange
+from gateway.directory.operations import (
+    ClosureData,
+    OperationError,
+    OrganizationData,
+    PhoneData,
+    PlaceData,
+    ScheduleData,
+    ServiceData,
+    TextData,
+    create_organization,
+    create_service,
+    record_import,
+    update_organization,
+    update_service,
+)
+from gateway.directory.queries import SERVICE_LOADING, field_values
 from gateway.i18n import ORIGINAL_LOCALE, pick_field
 from gateway.models import (
     CATEGORY_SLUGS,
     SUMMARY_MAX_CHARS,
     TEXT_FIELDS,
     AccessCondition,
-    Category,
     Closure,
     ClosureReason,
     Location,
@@ -56,6 +74,9 @@ from gateway.models import (
     ServiceText,
     TextStatus,
 )
+from gateway.models.directory import CLOSURE_FIELDS, PHONE_FIELDS
+
+logger = logging.getLogger(__name__)
 
 EXTENSION = "x_guichet"
 TAXONOMY = "guichet"
@@ -77,8 +98,6 @@ _DATE = re.compile(r"\d{4}-\d\d-\d\d")
 _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
 _CHUNK = 500  # ids per IN (…) query, well under SQLite's bound-parameter limit
 
-M = TypeVar("M")
-log = logging.getLogger(__name__)
 # kind ("phone", "schedule"…) -> id -> (the record's reader, the field path that gave it)
 _Claims = dict[str, dict[str, tuple["_Reader", str]]]
 _ROW_MODELS: dict[str, Any] = {
@@ -121,10 +140,12 @@ class InterchangeError(ValueError):
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did: services created, services updated, and what it had to leave out."""
+    """What an import did: services created, changed and left as they were, and what it had
+    to leave out."""
 
     created: int
     updated: int
+    unchanged: int = 0
     # Values dropped rather than refused (e.g. coordinates off the globe), one line each.
     warnings: list[str] = field(default_factory=list)
 
@@ -181,64 +202,61 @@ def import_services(
     records: list[dict[str, Any]],
     source: str,
     timezone: str | None = None,
+    actor: Actor = "import",
 ) -> ImportReport:
-    """Create or update the services in ``records``; flush, never commit.
+    """Create or update the services in ``records`` as ``actor``; flush, never commit.
 
-    ``source`` names the input in error messages. ``timezone`` (default: the app's
-    ``TIMEZONE``) places a bare ``assured_date`` at midnight in the city. Every record is
+    ``source`` names the input in error messages and in the trail. ``timezone`` (default: the
+    app's ``TIMEZONE``) places a bare ``assured_date`` at midnight in the city. Every record is
     validated, and ids checked against the database, before the first write: on
-    :class:`InterchangeError` the session holds no change from this call.
+    :class:`InterchangeError` the session holds no change from this call. Organisations come
+    first, so a record may name one that a later record describes. When anything changed, the
+    import is one more entry in the trail, with its counts; the directory version moves once.
     """
-    started = perf_counter()
     tz = ZoneInfo(timezone or _city_timezone())
     seen: _Claims = {}
     parsed = [
         _parse_service(_Reader(source, index, record), tz, seen)
         for index, record in enumerate(records, 1)
     ]
-    with session.no_autoflush:
+    at = utcnow()
+    counts: Counter[str] = Counter()
+    with session.begin_nested():  # a refusal half-way leaves nothing behind
         existing = _load_existing(session, parsed, seen)
         for item in parsed:
-            _write_service(session, item, existing)
-        bump_directory_version(session)
-    session.flush()
-    created = sum(1 for item in parsed if item.id not in existing.services)
-    warnings = [warning for item in parsed for warning in item.reader.warnings]
-    log.info(
-        "hsds import",
-        extra={
-            "services_created": created,
-            "services_updated": len(parsed) - created,
-            "warnings": len(warnings),
-            "seconds": round(perf_counter() - started, 3),
-        },
-    )
-    return ImportReport(created=created, updated=len(parsed) - created, warnings=warnings)
+            _write_organization(session, actor, item, existing, at)
+        for item in parsed:
+            counts[_write_service(session, actor, item, existing, at)] += 1
+        report = ImportReport(
+            created=counts["created"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            warnings=[warning for item in parsed for warning in item.reader.warnings],
+        )
+        if report.created or report.updated:
+            record_import(session, actor, source, report.created, report.updated, report.unchanged)
+    logger.info(
+        "import %s: %d created, %d updated, %d unchanged, %d warnings",
+        source, report.created, report.updated, report.unchanged, len(report.warnings),
+    )  # fmt: skip
+    return report
 
 
 @dataclass
 class _Parsed:
-    """One validated record: column values ready to assign, no ORM object yet."""
+    """One validated record, as the operations take it: no ORM object yet."""
 
     reader: _Reader
     id: str
     organization_id: str
-    organization: dict[str, Any] | None
-    values: dict[str, Any]
-    texts: dict[str, dict[str, Any]]
-    categories: list[str]
-    phones: list[dict[str, Any]]
-    schedules: list[dict[str, Any]]
-    closures: list[dict[str, Any]]
-    places: list[tuple[dict[str, Any], dict[str, Any]]]  # (service_location, location)
+    organization: OrganizationData | None  # None when the record only names it
+    data: ServiceData
 
 
 @dataclass
 class _Existing:
     services: dict[str, Service] = field(default_factory=dict)
     organizations: dict[str, Organization] = field(default_factory=dict)
-    locations: dict[str, Location] = field(default_factory=dict)
-    categories: dict[str, Category] = field(default_factory=dict)
 
 
 class _Reader:
@@ -410,29 +428,42 @@ def _parse_service(r: _Reader, tz: ZoneInfo, seen: _Claims) -> _Parsed:
             access.append(item)
 
     organization_id, organization = _parse_organization(r, record)
+    # Read in the file's order of checks: the first problem met is the one reported.
+    url = r.text(record, "url", "url", column=Service.url)
+    email = r.text(record, "email", "email", column=Service.email)
+    languages = _parse_languages(r, record)
+    texts = _parse_texts(r, record, extension)
+    categories = _parse_categories(r, record)
+    phones = _parse_phones(r, record, service_id, seen)
+    hours = _parse_schedules(r, record, service_id, seen)
+    closures = _parse_closures(r, extension, service_id, seen)
+    places = _parse_places(r, record, service_id, seen)
     return _Parsed(
         reader=r,
         id=service_id,
         organization_id=organization_id,
         organization=organization,
-        values={
-            "status": status,
-            "url": r.text(record, "url", "url", column=Service.url),
-            "email": r.text(record, "email", "email", column=Service.email),
-            "verified_at": verified_at,
-            "access_conditions": access,
-            "languages": _parse_languages(r, record),
-        },
-        texts=_parse_texts(r, record, extension),
-        categories=_parse_categories(r, record),
-        phones=_parse_phones(r, record, service_id, seen),
-        schedules=_parse_schedules(r, record, service_id, seen),
-        closures=_parse_closures(r, extension, service_id, seen),
-        places=_parse_places(r, record, service_id, seen),
+        data=ServiceData(
+            organization_id=organization_id,
+            texts=texts,
+            categories=categories,
+            status=status,
+            url=url,
+            email=email,
+            access_conditions=access,
+            languages=languages,
+            hours=hours,
+            closures=closures,
+            phones=phones,
+            places=places,
+            verified_at=verified_at,
+        ),
     )
 
 
-def _parse_organization(r: _Reader, record: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+def _parse_organization(
+    r: _Reader, record: Mapping[str, Any]
+) -> tuple[str, OrganizationData | None]:
     """The organization's id, and its values when the record embeds it (else a reference)."""
     if record.get("organization") is None:
         if record.get("organization_id") is None:
@@ -444,28 +475,30 @@ def _parse_organization(r: _Reader, record: Mapping[str, Any]) -> tuple[str, dic
     given_id = record.get("organization_id")
     if given_id is not None and given_id != organization_id:
         r.fail("organization_id", f"{_short(repr(given_id))} is not organization.id")
-    return organization_id, {
-        "id": organization_id,
-        "name": r.text(obj, "name", "organization.name", required=True, column=Organization.name),
-        "description": r.text(obj, "description", "organization.description") or "",
-        "website": r.text(obj, "website", "organization.website", column=Organization.website),
-        "email": r.text(obj, "email", "organization.email", column=Organization.email),
-    }
+    name = r.text(obj, "name", "organization.name", required=True, column=Organization.name)
+    assert name is not None
+    return organization_id, OrganizationData(
+        name=name,
+        description=r.text(obj, "description", "organization.description") or "",
+        website=r.text(obj, "website", "organization.website", column=Organization.website),
+        email=r.text(obj, "email", "organization.email", column=Organization.email),
+    )
 
 
 def _parse_texts(
     r: _Reader, record: Mapping[str, Any], extension: Mapping[str, Any]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, TextData]:
     """Texts per locale: ``x_guichet.translations`` as given, else French from HSDS fields."""
     name = r.text(record, "name", "name", required=True, column=ServiceText.name)
+    assert name is not None
     translations = r.obj(extension.get("translations"), f"{EXTENSION}.translations")
-    texts: dict[str, dict[str, Any]] = {}
+    texts: dict[str, TextData] = {}
     for locale, value in translations.items():
         if locale not in SUPPORTED_LOCALES:
             continue
         base = f"{EXTENSION}.translations.{locale}"
         obj = r.obj(value, base)
-        row: dict[str, Any] = {"locale": locale}
+        row: dict[str, str] = {}
         for text_field in TEXT_FIELDS:
             row[text_field] = (
                 r.text(
@@ -476,29 +509,27 @@ def _parse_texts(
                 )
                 or ""
             )
-        status = r.text(obj, "status", f"{base}.status") or TextStatus.DONE.value
-        if status not in set(TextStatus):
+        # A status the file states is taken; none lets the import decide (a new or edited
+        # translation is done, one whose French changed under it needs review).
+        status = r.text(obj, "status", f"{base}.status") or None
+        if status is not None and status not in set(TextStatus):
             r.fail(
                 f"{base}.status",
                 f"unknown text status {_short(repr(status))}; "
                 f"expected one of {', '.join(TextStatus)}",
             )
-        row["status"] = TextStatus(status)
         if locale == ORIGINAL_LOCALE and not row["name"].strip():
             row["name"] = name  # the original must be named; HSDS's required name is it
-        texts[locale] = row
+        texts[locale] = TextData(**row, reviewed=False, status=status)
     if ORIGINAL_LOCALE not in texts:
         description = r.text(record, "description", "description") or ""
-        texts[ORIGINAL_LOCALE] = {
-            "locale": ORIGINAL_LOCALE,
-            "name": name,
-            "summary": summarize(description),
-            "description": description,
-            "eligibility": r.text(record, "eligibility_description", "eligibility_description")
-            or "",
-            "how_to_access": r.text(record, "application_process", "application_process") or "",
-            "status": TextStatus.DONE,
-        }
+        texts[ORIGINAL_LOCALE] = TextData(
+            name=name,
+            summary=summarize(description),
+            description=description,
+            eligibility=r.text(record, "eligibility_description", "eligibility_description") or "",
+            how_to_access=r.text(record, "application_process", "application_process") or "",
+        )
     return dict(sorted(texts.items()))
 
 
@@ -544,49 +575,50 @@ def _parse_categories(r: _Reader, record: Mapping[str, Any]) -> list[str]:
     return slugs
 
 
+# Our phone fields (PHONE_FIELDS), by their HSDS names.
+_PHONE_TO_HSDS = {"number": "number", "kind": "type", "description": "description"}
+assert tuple(_PHONE_TO_HSDS) == PHONE_FIELDS
+
+
 def _parse_phones(
     r: _Reader, record: Mapping[str, Any], service_id: str, seen: _Claims
-) -> list[dict[str, Any]]:
+) -> list[PhoneData]:
     phones = []
     for position, (path, item) in enumerate(r.items(record, "phones", "phones")):
         obj = r.obj(item, path)
         phone_id = r.ident(obj, f"{path}.id", default=_derived(service_id, "phone", position))
         r.claim(seen, "phone", phone_id, f"{path}.id")
+        values = {
+            name: r.text(
+                obj,
+                key,
+                f"{path}.{key}",
+                required=name == "number",
+                strip=name != "description",
+                column=getattr(Phone, name),
+            )
+            for name, key in _PHONE_TO_HSDS.items()
+        }
         phones.append(
-            {
-                "id": phone_id,
-                "number": r.text(
-                    obj,
-                    "number",
-                    f"{path}.number",
-                    required=True,
-                    strip=True,
-                    column=Phone.number,
-                ),
-                "kind": r.text(obj, "type", f"{path}.type", strip=True, column=Phone.kind)
-                or "voice",
-                "description": r.text(
-                    obj,
-                    "description",
-                    f"{path}.description",
-                    column=Phone.description,
-                )
-                or "",
-                "position": position,
-            }
+            PhoneData(
+                phone_id,
+                number=values["number"] or "",
+                kind=values["kind"] or "voice",
+                description=values["description"] or "",
+            )
         )
     return phones
 
 
 def _parse_schedules(
     r: _Reader, record: Mapping[str, Any], service_id: str, seen: _Claims
-) -> list[dict[str, Any]]:
+) -> list[WeeklyRange]:
     """Weekly ranges; ``byday: "MO,TU"`` becomes one row per day.
 
     A schedule with none of byday/opens_at/closes_at (a description only) says nothing we can
     model and is skipped; one with some of them but not all is an error.
     """
-    rows = []
+    rows: list[WeeklyRange] = []
     for n, (path, item) in enumerate(r.items(record, "schedules", "schedules")):
         obj = r.obj(item, path)
         if all(obj.get(key) is None for key in ("byday", "opens_at", "closes_at")):
@@ -612,20 +644,13 @@ def _parse_schedules(
             # The first day keeps the id, so a one-day schedule round-trips as itself.
             row_id = schedule_id if k == 0 else _derived(schedule_id, day)
             r.claim(seen, "schedule", row_id, f"{path}.id")
-            rows.append(
-                {
-                    "id": row_id,
-                    "weekday": WEEKDAYS.index(day),
-                    "opens_at": opens_at,
-                    "closes_at": closes_at,
-                }
-            )
+            rows.append(ScheduleData(WEEKDAYS.index(day), opens_at, closes_at, id=row_id))
     return rows
 
 
 def _parse_closures(
     r: _Reader, extension: Mapping[str, Any], service_id: str, seen: _Claims
-) -> list[dict[str, Any]]:
+) -> list[ClosureData]:
     closures = []
     for n, (path, item) in enumerate(r.items(extension, "closures", f"{EXTENSION}.closures")):
         obj = r.obj(item, path)
@@ -648,24 +673,24 @@ def _parse_closures(
         for locale in message:
             r.text(message, locale, f"{path}.message.{locale}")
         closures.append(
-            {
-                "id": closure_id,
-                "starts_on": starts_on,
-                "ends_on": ends_on,
-                "reason": ClosureReason(reason),
-                "message": {
+            ClosureData(
+                closure_id,
+                starts_on,
+                ends_on,
+                ClosureReason(reason),
+                {
                     locale: text
                     for locale, text in sorted(message.items())
                     if locale in SUPPORTED_LOCALES and text
                 },
-            }
+            )
         )
     return closures
 
 
 def _parse_places(
     r: _Reader, record: Mapping[str, Any], service_id: str, seen: _Claims
-) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+) -> list[PlaceData]:
     places = []
     location_ids: set[str] = set()
     items = r.items(record, "service_at_locations", "service_at_locations")
@@ -694,12 +719,13 @@ def _parse_places(
         address_id = r.ident(fields, f"{address_path}.id", default="")
         if address_id == _derived(location_id, "address"):
             address_id = ""  # the id our export made up: nothing worth storing
-        values = {
-            "id": location_id,
-            "name": r.text(location, "name", f"{base}.name", column=Location.name) or "",
-            "address": street,
-            "address_id": address_id or None,
-            "postcode": r.text(
+        place = PlaceData(
+            location_id,
+            link_id=link_id,
+            address_id=address_id or None,
+            name=r.text(location, "name", f"{base}.name", column=Location.name) or "",
+            address=street,
+            postcode=r.text(
                 fields,
                 "postal_code",
                 f"{address_path}.postal_code",
@@ -707,8 +733,8 @@ def _parse_places(
                 column=Location.postcode,
             )
             or "",
-            "city": r.text(fields, "city", f"{address_path}.city", column=Location.city) or "",
-            "district": r.text(
+            city=r.text(fields, "city", f"{address_path}.city", column=Location.city) or "",
+            district=r.text(
                 fields,
                 "region",
                 f"{address_path}.region",
@@ -716,8 +742,8 @@ def _parse_places(
             )
             or "",
             **_coordinates(r, location, base),
-        }
-        places.append(({"id": link_id, "position": position}, values))
+        )
+        places.append(place)
     return places
 
 
@@ -747,10 +773,9 @@ def _pick_address(
 def _load_existing(session: Session, parsed: list[_Parsed], seen: _Claims) -> _Existing:
     """Everything the writes will touch, plus the checks that need the database."""
     existing = _Existing()
-    existing.categories = {c.slug: c for c in session.scalars(select(Category))}
     for chunk in _chunks([p.id for p in parsed]):
         for service in session.scalars(
-            select(Service).where(Service.id.in_(chunk)).options(*_SERVICE_LOADING)
+            select(Service).where(Service.id.in_(chunk)).options(*SERVICE_LOADING)
         ):
             existing.services[service.id] = service
     organization_ids = {p.organization_id for p in parsed}
@@ -765,10 +790,10 @@ def _load_existing(session: Session, parsed: list[_Parsed], seen: _Claims) -> _E
             item.reader.fail(
                 "organization_id", f"unknown organization {_short(repr(item.organization_id))}"
             )
-    location_ids = {values["id"] for p in parsed for _, values in p.places}
-    for chunk in _chunks(sorted(location_ids)):
-        for location in session.scalars(select(Location).where(Location.id.in_(chunk))):
-            existing.locations[location.id] = location
+    # Loaded once, so that the places the services share are found without a query each.
+    location_ids = {place.location_id for p in parsed for place in p.data.places}
+    for chunk in _chunks(sorted(str(location_id) for location_id in location_ids)):
+        session.scalars(select(Location).where(Location.id.in_(chunk))).all()
     for kind, model in _ROW_MODELS.items():
         _check_owners(session, model, seen.get(kind, {}))
     return existing
@@ -785,76 +810,39 @@ def _check_owners(session: Session, model: Any, claimed: dict[str, tuple[_Reader
                 reader.fail(path, f"{_short(repr(row_id))} already belongs to service {owner}")
 
 
-def _write_service(session: Session, item: _Parsed, existing: _Existing) -> None:
-    if item.organization is not None:
-        organization = existing.organizations.get(item.organization_id)
+def _write_organization(
+    session: Session, actor: Actor, item: _Parsed, existing: _Existing, at: datetime
+) -> None:
+    """The organisation the record describes, created or updated (a mere reference: nothing)."""
+    if item.organization is None:
+        return
+    organization = existing.organizations.get(item.organization_id)
+    try:
         if organization is None:
-            organization = Organization(id=item.organization_id)
-            session.add(organization)
-            existing.organizations[organization.id] = organization
-        assign_changed(organization, **item.organization)
-    else:
-        organization = existing.organizations[item.organization_id]
+            existing.organizations[item.organization_id] = create_organization(
+                session, actor, item.organization, at, organization_id=item.organization_id
+            )
+        else:
+            update_organization(session, actor, organization, item.organization, at)
+    except OperationError as exc:
+        item.reader.fail(f"organization.{exc.field}", exc.problem)
 
+
+def _write_service(
+    session: Session, actor: Actor, item: _Parsed, existing: _Existing, at: datetime
+) -> str:
+    """Create or update the record's service: "created", "updated" or "unchanged"."""
     service = existing.services.get(item.id)
-    if service is None:
-        service = Service(id=item.id)
-        session.add(service)
-    if service.organization is not organization:
-        service.organization = organization
-    assign_changed(service, **item.values)
-
-    service.texts = _sync(service.texts, item.texts.values(), ServiceText, "locale")
-    if {c.slug for c in service.categories} != set(item.categories):
-        service.categories = [existing.categories[slug] for slug in item.categories]
-    service.phones = _sync(service.phones, item.phones, Phone)
-    service.schedules = _sync(service.schedules, item.schedules, Schedule)
-    service.closures = _sync(service.closures, item.closures, Closure)
-
-    _drop_moved_links(session, service, item)
-    links = []
-    for link_values, location_values in item.places:
-        location = existing.locations.get(location_values["id"])
-        if location is None:
-            location = Location(id=location_values["id"])
-            session.add(location)
-            existing.locations[location.id] = location
-        assign_changed(location, **location_values)
-        links.append({**link_values, "location": location})
-    service.locations = _sync(service.locations, links, ServiceLocation)
-
-
-def _drop_moved_links(session: Session, service: Service, item: _Parsed) -> None:
-    """Delete, and flush, links whose place comes back under another id.
-
-    The unit of work inserts before it deletes, so the new link would otherwise meet the old
-    one in the (service, location) unique constraint. Feeds that renumber their
-    service_at_location ids do this on every import.
-    """
-    wanted = {location["id"]: link["id"] for link, location in item.places}
-    moved = [
-        link
-        for link in service.locations
-        if link.location_id in wanted and wanted[link.location_id] != link.id
-    ]
-    if moved:
-        service.locations = [link for link in service.locations if link not in moved]
-        session.flush()
-
-
-def _sync(
-    current: Iterable[M], rows: Iterable[dict[str, Any]], model: type[M], key: str = "id"
-) -> list[M]:
-    """The rows as objects, reusing the current ones by ``key`` so unchanged rows stay put."""
-    by_key = {getattr(obj, key): obj for obj in current}
-    result = []
-    for row in rows:
-        obj = by_key.get(row[key])
-        if obj is None:
-            obj = model()
-        assign_changed(obj, **row)
-        result.append(obj)
-    return result
+    try:
+        if service is None:
+            create_service(session, actor, item.data, at, service_id=item.id)
+            return "created"
+        # The file's texts replace the service's: a locale it does not give goes.
+        gone = {locale: TextData() for locale in service.text_by_locale()}
+        data = replace(item.data, texts=gone | item.data.texts)
+        return "updated" if update_service(session, actor, service, data, at) else "unchanged"
+    except OperationError as exc:
+        item.reader.fail(exc.field, exc.problem)
 
 
 # --------------------------------------------------------------------------------------------
@@ -872,7 +860,7 @@ def export_services(session: Session, timezone: str | None = None) -> list[dict[
     services = session.scalars(
         select(Service)
         .where(Service.archived_at.is_(None))
-        .options(*_SERVICE_LOADING)
+        .options(*SERVICE_LOADING)
         .order_by(Service.id)
     )
     with force_locale(ORIGINAL_LOCALE):
@@ -957,9 +945,10 @@ def _export_organization(organization: Organization) -> dict[str, Any]:
 
 
 def _export_phone(phone: Phone) -> dict[str, Any]:
-    values = {"id": phone.id, "number": phone.number, "type": phone.kind}
-    if phone.description:
-        values["description"] = phone.description
+    values = {"id": phone.id}
+    for name, key in _PHONE_TO_HSDS.items():
+        if getattr(phone, name) or name != "description":
+            values[key] = getattr(phone, name)
     return values
 
 
@@ -969,8 +958,8 @@ def _export_schedule(schedule: Schedule) -> dict[str, Any]:
         "freq": "WEEKLY",
         "wkst": "MO",
         "byday": WEEKDAYS[schedule.weekday],
-        "opens_at": _clock(schedule.opens_at),
-        "closes_at": _clock(schedule.closes_at),
+        "opens_at": clock(schedule.opens_at),
+        "closes_at": clock(schedule.closes_at),
     }
 
 
@@ -1019,13 +1008,8 @@ def _export_text(text: ServiceText) -> dict[str, str]:
 
 
 def _export_closure(closure: Closure) -> dict[str, Any]:
-    return {
-        "id": closure.id,
-        "starts_on": closure.starts_on.isoformat(),
-        "ends_on": closure.ends_on.isoformat(),
-        "reason": closure.reason.value,
-        "message": dict(sorted(closure.message.items())),
-    }
+    """The closure as the extension carries it: our fields, under our names, as JSON."""
+    return {"id": closure.id, **plain(field_values(closure, CLOSURE_FIELDS))}
 
 
 def _taxonomy_term(slug: str) -> dict[str, str]:
@@ -1057,10 +1041,6 @@ def _derived(owner: str, kind: str, key: object = "") -> str:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _clock(value: time) -> str:
-    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
 
 
 def _chunks(values: list[str]) -> Iterable[list[str]]:

@@ -8,24 +8,28 @@ what it changed in the audit trail (:mod:`gateway.audit`), and bumps the directo
 that every channel sees the change on its next request. A service's state is compared as a
 flat *snapshot* of JSON values (``texts.en.summary``, ``hours``, ``closures``…) before and
 after the change; the fields that differ are what the trail shows.
+
+A service's fields are those declared in :mod:`gateway.models.directory` (``SERVICE_FIELDS``,
+``TEXT_FIELDS``, ``SCHEDULE_FIELDS``…): :class:`ServiceData`, the snapshot and the HSDS
+mapping use them by name, and :func:`_apply` is the one way a service's state is written.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from gateway.audit import Actor, Changes, diff, iso, record, utcnow
+from gateway.audit import Actor, Changes, diff, iso, plain, record, utcnow
 from gateway.directory.hours import WeeklyRange
-from gateway.directory.queries import UNCOMMITTED_CHANGE, place_values
+from gateway.directory.queries import UNCOMMITTED_CHANGE, field_values
 from gateway.i18n import ORIGINAL_LOCALE
 from gateway.models import (
-    TEXT_FIELDS,
     Category,
     Closure,
     ClosureReason,
@@ -42,7 +46,17 @@ from gateway.models import (
     ServiceText,
     TextStatus,
 )
+from gateway.models.directory import (
+    CLOSURE_FIELDS,
+    PHONE_FIELDS,
+    PLACE_FIELDS,
+    SCHEDULE_FIELDS,
+    SERVICE_FIELDS,
+    TEXT_FIELDS,
+)
 from gateway.privacy import scrub_personal
+
+M = TypeVar("M", Closure, Phone, Schedule)
 
 # Closures a quick action adds; "reopen" removes any closure covering today.
 ONE_CLICK_REASONS = (ClosureReason.CLOSED_TODAY, ClosureReason.FULL_TODAY)
@@ -54,15 +68,26 @@ class OperationError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.problem = message
 
 
 def bump_directory_version(session: Session) -> None:
-    """Tell every process (search index, caches) that the directory changed."""
-    session.info[UNCOMMITTED_CHANGE] = True
+    """Tell every process (search index, caches) that the directory changed.
+
+    Once per transaction (or savepoint) is enough, so that an import of a thousand services
+    moves the version once; a savepoint rolled back takes its bump with it, and a change after
+    it bumps again.
+    """
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is not None and session.info.get(UNCOMMITTED_CHANGE) is transaction:
+        return
     session.execute(
         update(DirectoryVersion)
         .where(DirectoryVersion.id == 1)
         .values(version=DirectoryVersion.version + 1, changed_at=func.now())
+    )
+    session.info[UNCOMMITTED_CHANGE] = session.get_nested_transaction() or (
+        session.get_transaction()
     )
 
 
@@ -76,7 +101,9 @@ class TextData:
     """A service's resident texts in one locale.
 
     ``reviewed`` says the editor checked that this translation still says what the French
-    says, which clears its "needs review" status without editing it.
+    says, which clears its "needs review" status without editing it. ``status`` is the one a
+    source states (an HSDS file's); None lets the edit decide. Either way a translation whose
+    French changed under it, and that was not edited with it, needs review.
     """
 
     name: str = ""
@@ -85,9 +112,10 @@ class TextData:
     eligibility: str = ""
     how_to_access: str = ""
     reviewed: bool = False
+    status: str | None = None  # a TextStatus
 
     def values(self) -> dict[str, str]:
-        return {name: getattr(self, name) for name in TEXT_FIELDS}
+        return field_values(self, TEXT_FIELDS)
 
     @property
     def empty(self) -> bool:
@@ -102,9 +130,31 @@ class PhoneData:
     description: str = ""
 
 
+class Keep(enum.Enum):
+    """A value left as it is: what the form does not edit (an HSDS file states it)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True)
+class ScheduleData(WeeklyRange):
+    """A weekly range with the id a source gives it (the form's ranges have none: a range
+    without an id takes over this service's range of the same days and times)."""
+
+    id: str | None = None
+
+
 @dataclass(frozen=True)
 class PlaceData:
-    """A place the service is delivered at; ``location_id`` None for a new place."""
+    """A place the service is delivered at.
+
+    ``location_id`` None is a new place; an id that is not this service's is that place (one
+    shared with other services, or new under that id). ``link_id`` is the HSDS
+    service_at_location id, ``address_id`` the HSDS address id, both kept when not given.
+    """
 
     location_id: str | None
     name: str = ""
@@ -114,6 +164,8 @@ class PlaceData:
     district: str = ""
     latitude: float | None = None
     longitude: float | None = None
+    link_id: str | None = None
+    address_id: str | None | Literal[Keep.KEEP] = KEEP
 
 
 @dataclass(frozen=True)
@@ -128,7 +180,11 @@ class ClosureData:
 @dataclass
 class ServiceData:
     """Everything the form edits about a service. ``texts`` maps locale to texts; a locale
-    absent from it is left as it is, a locale given with only empty texts is removed."""
+    absent from it is left as it is, a locale given with only empty texts is removed.
+
+    ``verified_at`` is left as it is unless given (an import states it; the form has the quick
+    action). Rows with an id keep it: an import writes the ids its file gives.
+    """
 
     organization_id: str
     texts: dict[str, TextData]
@@ -142,6 +198,7 @@ class ServiceData:
     closures: list[ClosureData] = field(default_factory=list)
     phones: list[PhoneData] = field(default_factory=list)
     places: list[PlaceData] = field(default_factory=list)
+    verified_at: datetime | None | Literal[Keep.KEEP] = KEEP
 
     @classmethod
     def of(cls, service: Service) -> ServiceData:
@@ -149,74 +206,62 @@ class ServiceData:
         return cls(
             organization_id=service.organization_id,
             texts={
-                text.locale: TextData(
-                    name=text.name or "",
-                    summary=text.summary or "",
-                    description=text.description or "",
-                    eligibility=text.eligibility or "",
-                    how_to_access=text.how_to_access or "",
-                )
+                text.locale: TextData(**_text_values(text), reviewed=False)
                 for text in service.texts
             },
             categories=[category.slug for category in service.categories],
-            status=service.status,
-            url=service.url,
-            email=service.email,
-            access_conditions=list(service.access_conditions),
-            languages=list(service.languages),
-            hours=[WeeklyRange(s.weekday, s.opens_at, s.closes_at) for s in service.schedules],
+            **{name: _copy(getattr(service, name)) for name in SERVICE_FIELDS},
+            hours=[
+                ScheduleData(**field_values(s, SCHEDULE_FIELDS), id=s.id) for s in service.schedules
+            ],
             closures=[
-                ClosureData(c.id, c.starts_on, c.ends_on, c.reason, dict(c.message))
+                ClosureData(c.id, **_copy(field_values(c, CLOSURE_FIELDS)))
                 for c in service.closures
             ],
-            phones=[PhoneData(p.id, p.number, p.kind, p.description) for p in service.phones],
+            phones=[PhoneData(p.id, **field_values(p, PHONE_FIELDS)) for p in service.phones],
             places=[
-                PlaceData(link.location.id, **place_values(link.location))
+                PlaceData(
+                    link.location.id,
+                    **field_values(link.location, PLACE_FIELDS),
+                    link_id=link.id,
+                    address_id=link.location.address_id,
+                )
                 for link in service.locations
             ],
+            verified_at=service.verified_at,
         )
 
 
-def _clock(value: time) -> str:
-    return value.strftime("%H:%M")
+def _copy(value: Any) -> Any:
+    """A list or mapping copied one level deep, so that data never aliases a row's JSON."""
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, Mapping):
+        return {key: _copy(item) for key, item in value.items()}
+    return value
 
 
 def service_snapshot(service: Service) -> dict[str, Any]:
     """The service's fields as JSON values, keyed as the audit trail names them."""
     snapshot: dict[str, Any] = {
         "organization": service.organization_id,
-        "status": ServiceStatus(service.status).value,
-        "url": service.url,
-        "email": service.email,
-        "access_conditions": list(service.access_conditions or []),
-        "languages": list(service.languages or []),
+        **{name: plain(getattr(service, name)) for name in SERVICE_FIELDS},
         "categories": [category.slug for category in service.categories],
         "verified_at": iso(service.verified_at),
         "archived_at": iso(service.archived_at),
         "hours": sorted(
-            [s.weekday, _clock(s.opens_at), _clock(s.closes_at)] for s in service.schedules
+            [plain(getattr(s, name)) for name in SCHEDULE_FIELDS] for s in service.schedules
         ),
         "closures": sorted(
-            (
-                {
-                    "starts_on": c.starts_on.isoformat(),
-                    "ends_on": c.ends_on.isoformat(),
-                    "reason": ClosureReason(c.reason).value,
-                    "message": dict(sorted((c.message or {}).items())),
-                }
-                for c in service.closures
-            ),
+            (plain(field_values(c, CLOSURE_FIELDS)) for c in service.closures),
             key=lambda c: (c["starts_on"], c["ends_on"], c["reason"]),
         ),
-        "phones": [
-            {"number": p.number, "kind": p.kind, "description": p.description}
-            for p in service.phones
-        ],
-        "places": [place_values(link.location) for link in service.locations],
+        "phones": [plain(field_values(p, PHONE_FIELDS)) for p in service.phones],
+        "places": [field_values(link.location, PLACE_FIELDS) for link in service.locations],
     }
     for text in service.texts:
-        for name in TEXT_FIELDS:
-            snapshot[f"texts.{text.locale}.{name}"] = getattr(text, name) or ""
+        for name, value in _text_values(text).items():
+            snapshot[f"texts.{text.locale}.{name}"] = value
         snapshot[f"texts.{text.locale}.status"] = TextStatus(text.status).value
     return snapshot
 
@@ -280,7 +325,8 @@ def create_service(
     at: datetime | None = None,
     service_id: str | None = None,
 ) -> Service:
-    """A new service, counted as verified now: whoever enters it has just checked it."""
+    """A new service, counted as verified now (whoever enters it has just checked it) unless
+    ``data`` says when it was."""
     at = at or utcnow()
     service = Service(access_conditions=[], languages=[], verified_at=at)
     if service_id is not None:
@@ -444,6 +490,8 @@ def restore_service(
 
 
 def _apply(session: Session, service: Service, data: ServiceData) -> None:
+    """Make ``service`` what ``data`` says, writing only what differs: the one way a service's
+    state is written, by the form, the quick actions' callers and the imports alike."""
     if service.organization_id != data.organization_id:
         organization = session.get(Organization, data.organization_id)
         if organization is None:
@@ -457,31 +505,29 @@ def _apply(session: Session, service: Service, data: ServiceData) -> None:
         access_conditions=list(data.access_conditions),
         languages=list(data.languages),
     )
+    if data.verified_at is not KEEP:
+        assign_changed(service, verified_at=data.verified_at)
     if [c.slug for c in service.categories] != _category_order(session, data.categories):
         service.categories = _categories(session, data.categories)
     _apply_texts(service, data.texts)
     _apply_hours(service, data.hours)
     service.closures = _sync(
         service.closures,
-        data.closures,
+        [
+            (c.id, {**_copy(field_values(c, CLOSURE_FIELDS)), "reason": ClosureReason(c.reason)})
+            for c in data.closures
+        ],
         Closure,
-        lambda c: {
-            "starts_on": c.starts_on,
-            "ends_on": c.ends_on,
-            "reason": ClosureReason(c.reason),
-            "message": dict(c.message),
-        },
     )
-    phones = _sync(
+    service.phones = _sync(
         service.phones,
-        data.phones,
+        [
+            (p.id, {**field_values(p, PHONE_FIELDS), "position": position})
+            for position, p in enumerate(data.phones)
+        ],
         Phone,
-        lambda p: {"number": p.number, "kind": p.kind, "description": p.description},
     )
-    for position, phone in enumerate(phones):
-        assign_changed(phone, position=position)
-    service.phones = phones
-    _apply_places(service, data.places)
+    _apply_places(session, service, data.places)
 
 
 def assign_changed(obj: object, **values: Any) -> None:
@@ -490,6 +536,23 @@ def assign_changed(obj: object, **values: Any) -> None:
     for name, value in values.items():
         if getattr(obj, name) != value:
             setattr(obj, name, value)
+
+
+def _sync(
+    current: Iterable[M], rows: Iterable[tuple[str | None, Mapping[str, Any]]], model: type[M]
+) -> list[M]:
+    """The rows, as ``(id, values)``, as objects, reusing the service's own by id so that
+    unchanged rows stay put; a row without an id is a new object, one with an id the service
+    does not have yet a new object of that id."""
+    by_id = {obj.id: obj for obj in current}
+    result = []
+    for row_id, values in rows:
+        obj = by_id.pop(row_id, None) if row_id else None
+        if obj is None:
+            obj = model(id=row_id) if row_id else model()
+        assign_changed(obj, **values)
+        result.append(obj)
+    return result
 
 
 def _categories(session: Session, slugs: Iterable[str]) -> list[Category]:
@@ -506,6 +569,8 @@ def _category_order(session: Session, slugs: Iterable[str]) -> list[str]:
 
 
 def _apply_texts(service: Service, texts: Mapping[str, TextData]) -> None:
+    """The texts per locale, with the translation-review rule: a translation whose French
+    changed under it, and that was not edited in the same change, needs review."""
     current = service.text_by_locale()
     original = texts.get(ORIGINAL_LOCALE)
     if original is not None and not original.name.strip():
@@ -536,6 +601,8 @@ def _apply_texts(service: Service, texts: Mapping[str, TextData]) -> None:
             assign_changed(row, status=TextStatus.DONE)
         elif any(n in original_changed and n not in edited and new[n] for n in TEXT_FIELDS):
             assign_changed(row, status=TextStatus.NEEDS_REVIEW)
+        elif wanted.status is not None:
+            assign_changed(row, status=TextStatus(wanted.status))
         elif edited or wanted.reviewed:
             assign_changed(row, status=TextStatus.DONE)
         rows.append(row)
@@ -548,39 +615,39 @@ def _text_values(row: ServiceText | None) -> dict[str, str]:
 
 
 def _apply_hours(service: Service, hours: Iterable[WeeklyRange]) -> None:
-    wanted = sorted({(r.weekday, r.opens_at, r.closes_at) for r in hours})
-    current = {(s.weekday, s.opens_at, s.closes_at): s for s in service.schedules}
-    if set(current) != set(wanted):
-        service.schedules = [
-            current.get(key) or Schedule(weekday=key[0], opens_at=key[1], closes_at=key[2])
-            for key in wanted
-        ]
+    """Weekly ranges, each once, in order; a range without an id takes over the service's
+    range of the same days and times, so that an unchanged form rewrites nothing."""
+    by_value = {tuple(field_values(s, SCHEDULE_FIELDS).values()): s.id for s in service.schedules}
+    wanted: dict[tuple[Any, ...], str | None] = {}
+    for weekly in hours:
+        key = tuple(field_values(weekly, SCHEDULE_FIELDS).values())
+        given = weekly.id if isinstance(weekly, ScheduleData) else None
+        wanted.setdefault(key, given or by_value.get(key))
+    rows = [(wanted[key], dict(zip(SCHEDULE_FIELDS, key, strict=True))) for key in sorted(wanted)]
+    schedules = _sync(service.schedules, rows, Schedule)
+    if schedules != list(service.schedules):
+        service.schedules = schedules
 
 
-def _sync(
-    current: Iterable[Any], rows: Iterable[Any], model: type, values_of: Callable[[Any], dict]
-) -> list[Any]:
-    """The rows as objects, reusing this service's own by id so unchanged rows stay put."""
-    by_id = {obj.id: obj for obj in current}
-    result = []
-    for row in rows:
-        obj = by_id.pop(row.id, None) if row.id else None
-        if obj is None:
-            obj = model()
-        assign_changed(obj, **values_of(row))
-        result.append(obj)
-    return result
-
-
-def _apply_places(service: Service, places: Iterable[PlaceData]) -> None:
+def _apply_places(session: Session, service: Service, places: Iterable[PlaceData]) -> None:
+    """The service's places in order. A place is matched to the service's own by location; an
+    unknown location id is a place of another service (then shared) or a new one of that id."""
     links = {link.location_id: link for link in service.locations}
     result: list[ServiceLocation] = []
     for place in places:
         link = links.pop(place.location_id, None) if place.location_id else None
         if link is None:
-            link = ServiceLocation(location=Location())
-        assign_changed(link.location, **place_values(place))
+            location = session.get(Location, place.location_id) if place.location_id else None
+            if location is None:
+                location = Location(id=place.location_id) if place.location_id else Location()
+            link = ServiceLocation(location=location)
+        assign_changed(link.location, **field_values(place, PLACE_FIELDS))
+        if place.address_id is not KEEP:
+            assign_changed(link.location, address_id=place.address_id)
         assign_changed(link, position=len(result))
+        if place.link_id:
+            # A feed that renumbers its service_at_location ids: the link takes the new id.
+            assign_changed(link, id=place.link_id)
         result.append(link)
     if result != list(service.locations):
         service.locations = result
@@ -629,9 +696,13 @@ def _assign_organization(organization: Organization, data: OrganizationData) -> 
 
 
 def create_organization(
-    session: Session, actor: Actor, data: OrganizationData, at: datetime | None = None
+    session: Session,
+    actor: Actor,
+    data: OrganizationData,
+    at: datetime | None = None,
+    organization_id: str | None = None,
 ) -> Organization:
-    organization = Organization()
+    organization = Organization() if organization_id is None else Organization(id=organization_id)
     _assign_organization(organization, data)
     session.add(organization)
     _record_creation(session, actor, organization, at)
@@ -746,10 +817,15 @@ def review_feedback(
     return changes
 
 
-def record_import(session: Session, actor: Actor, source: str, created: int, updated: int) -> None:
-    """An import as one entry in the trail, with its counts (its services are not listed)."""
+def record_import(
+    session: Session, actor: Actor, source: str, created: int, updated: int, unchanged: int = 0
+) -> None:
+    """An import as one entry in the trail, with its counts; each service it created or
+    changed has its own entry besides."""
     record(
         session, actor, "import", "import", None,
-        details={"source": source, "created": created, "updated": updated},
+        details={
+            "source": source, "created": created, "updated": updated, "unchanged": unchanged,
+        },
     )  # fmt: skip
     session.flush()

@@ -29,8 +29,6 @@ from sqlalchemy.orm import Session, SessionTransaction, selectinload
 from gateway.directory.hours import DatedClosure, Hours, HoursStatus, WeeklyRange
 from gateway.i18n import Localized, pick_text
 from gateway.models import (
-    PLACE_FIELDS,
-    TEXT_FIELDS,
     Category,
     DirectoryVersion,
     Location,
@@ -39,11 +37,13 @@ from gateway.models import (
     ServiceLocation,
     ServiceStatus,
 )
+from gateway.models.directory import PLACE_FIELDS, SCHEDULE_FIELDS, TEXT_FIELDS
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-_SERVICE_LOADING = (
+# Everything a service is made of (card, snapshot, audit, export), loaded in a few queries.
+SERVICE_LOADING = (
     selectinload(Service.texts),
     selectinload(Service.categories),
     selectinload(Service.locations).joinedload(ServiceLocation.location),
@@ -84,13 +84,13 @@ def listed_clause():  # type: ignore[no-untyped-def]
 
 def get_service(session: Session, service_id: str) -> Service | None:
     return session.scalars(
-        select(Service).where(Service.id == service_id).options(*_SERVICE_LOADING)
+        select(Service).where(Service.id == service_id).options(*SERVICE_LOADING)
     ).first()
 
 
 def listed_services(session: Session, category: str | None = None) -> list[Service]:
     """Listed services with everything a card needs loaded, optionally of one category."""
-    query = select(Service).where(listed_clause()).options(*_SERVICE_LOADING)
+    query = select(Service).where(listed_clause()).options(*SERVICE_LOADING)
     if category is not None:
         query = query.join(ServiceCategory).join(Category).where(Category.slug == category)
     return list(session.scalars(query.order_by(Service.id)))
@@ -110,12 +110,13 @@ class Place:
 
     @classmethod
     def of(cls, location: Location) -> Place:
-        return cls(**place_values(location))
+        return cls(**field_values(location, PLACE_FIELDS))
 
 
-def place_values(place: object) -> dict[str, Any]:
-    """A place's :data:`~gateway.models.PLACE_FIELDS` (of a location, a form's place…)."""
-    return {name: getattr(place, name) for name in PLACE_FIELDS}
+def field_values(obj: object, names: Iterable[str]) -> dict[str, Any]:
+    """The fields ``names`` (one of the declarations beside
+    :data:`~gateway.models.TEXT_FIELDS`) of a row, a form's row or a record, by name."""
+    return {name: getattr(obj, name) for name in names}
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ class ServiceFacts:
             places=tuple(Place.of(link.location) for link in service.locations),
             phones=tuple((phone.number, phone.kind) for phone in service.phones),
             ranges=tuple(
-                WeeklyRange(s.weekday, s.opens_at, s.closes_at) for s in service.schedules
+                WeeklyRange(**field_values(s, SCHEDULE_FIELDS)) for s in service.schedules
             ),
             closures=tuple(
                 DatedClosure(c.starts_on, c.ends_on, c.reason.value, dict(c.message))
@@ -219,7 +220,8 @@ class DirectorySnapshot:
 # version numbers, so a URL alone could hand one test the snapshot of another's rows.
 _snapshots: WeakKeyDictionary[Engine, DirectorySnapshot] = WeakKeyDictionary()
 _snapshot_lock = threading.Lock()
-# session.info key: the session's transaction changed the directory and has not ended yet.
+# session.info key: the session's transaction changed the directory and has not ended yet; its
+# value is the (innermost) transaction that bumped the version.
 UNCOMMITTED_CHANGE = "guichet.directory_changed"
 
 

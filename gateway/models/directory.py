@@ -49,8 +49,16 @@ CATEGORY_SLUGS = (
     "emergency",
 )
 
+# What a service is, field for field, declared once: the form edits these (ServiceData), the
+# trail compares them (the audit snapshot), HSDS carries them and the channels read them, all
+# under these names. A service's own values (beside its organisation and categories):
+SERVICE_FIELDS = ("status", "url", "email", "access_conditions", "languages")
+# Its texts, one row per locale (ServiceText):
 TEXT_FIELDS = ("name", "summary", "description", "eligibility", "how_to_access")
-# What a place is, field for field: read, edited, audited and shown with these names.
+# Its rows: a weekly opening range (Schedule), a dated closure, a phone number, and a place.
+SCHEDULE_FIELDS = ("weekday", "opens_at", "closes_at")
+CLOSURE_FIELDS = ("starts_on", "ends_on", "reason", "message")
+PHONE_FIELDS = ("number", "kind", "description")
 PLACE_FIELDS = ("name", "address", "postcode", "city", "district", "latitude", "longitude")
 SUMMARY_MAX_CHARS = 140
 

@@ -7,17 +7,21 @@ from generated data through the same code path as the app.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from gateway.directory.hours import DatedClosure, WeeklyRange
-from gateway.directory.queries import DirectorySnapshot, ServiceFacts
-from gateway.models import ServiceStatus
+from gateway.directory.queries import DirectorySnapshot, ServiceFacts, field_values
+from gateway.models import TEXT_FIELDS, ServiceStatus
 
+# The texts searched, of a service's TEXT_FIELDS.
 INDEXED_FIELDS = ("name", "summary", "description")
+assert set(INDEXED_FIELDS) <= set(TEXT_FIELDS)
 
 
 @dataclass(frozen=True)
 class Place:
+    """What the index knows of a place: some of its PLACE_FIELDS, under the same names."""
+
     postcode: str
     district: str
     latitude: float | None
@@ -36,6 +40,9 @@ class ServiceRecord:
     active: bool = True
 
 
+_PLACE_FIELDS = tuple(f.name for f in fields(Place))
+
+
 def service_record(facts: ServiceFacts) -> ServiceRecord:
     """What the index needs to know of one listed service."""
     return ServiceRecord(
@@ -46,10 +53,7 @@ def service_record(facts: ServiceFacts) -> ServiceRecord:
         },
         organization=facts.organization,
         categories=facts.categories,
-        places=tuple(
-            Place(place.postcode, place.district, place.latitude, place.longitude)
-            for place in facts.places
-        ),
+        places=tuple(Place(**field_values(place, _PLACE_FIELDS)) for place in facts.places),
         ranges=facts.ranges,
         closures=facts.closures,
         active=facts.status is ServiceStatus.ACTIVE,

@@ -103,7 +103,17 @@ def test_an_import_is_one_entry_with_its_counts(app, tmp_path) -> None:
     path.write_text(json.dumps(records), "utf-8")
     import_hsds_path(path)
     entries = [e for e in recent(db.session) if before is None or e.id > before]
-    assert [e.action for e in entries] == ["import", "import"]
-    assert entries[0].details == {"source": str(path), "created": 1, "updated": 3}
-    assert entries[1].details == {"source": str(path), "created": 3, "updated": 0}
+    # Beside the entry of each service it created (the first import made the organisation).
+    assert sorted((e.action, e.entity_id) for e in entries if e.action != "import") == [
+        ("organization.create", "org-1"),
+        *[("service.create", f"svc-{n}") for n in (0, 1, 2, 9)],
+    ]
+    entries = [e for e in entries if e.action == "import"]
+    assert len(entries) == 2
+    assert entries[0].details == {
+        "source": str(path), "created": 1, "updated": 0, "unchanged": 3,
+    }  # fmt: skip
+    assert entries[1].details == {
+        "source": str(path), "created": 3, "updated": 0, "unchanged": 0,
+    }  # fmt: skip
     assert entries[0].actor == "import"

@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
+from gateway.audit import history
 from gateway.cli import DEMO_SERVICES
 from gateway.db import db
 from gateway.directory.hsds import (
@@ -34,6 +35,8 @@ from gateway.directory.hsds import (
     summarize,
 )
 from gateway.models import (
+    AuditEntry,
+    Category,
     Closure,
     ClosureReason,
     DirectoryVersion,
@@ -98,6 +101,10 @@ def row_counts(session: Session) -> dict[str, int]:
 
 def directory_version(session: Session) -> int:
     return session.scalar(select(DirectoryVersion.version)) or 0
+
+
+def audit_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
 
 
 def without_last_modified(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -268,7 +275,8 @@ def test_services_sharing_a_place_export_the_same_location(session, city) -> Non
 
 
 def test_reimporting_an_export_changes_nothing(session, city) -> None:
-    """Not a row touched but the version: ``last_modified`` keeps meaning "edited"."""
+    """Not a row touched, not even the version or the trail: ``last_modified`` keeps meaning
+    "edited", and the history shows no import that changed nothing."""
     first = export_services(session)
     counts = row_counts(session)
     writes: list[str] = []
@@ -278,6 +286,7 @@ def test_reimporting_an_export_changes_nothing(session, city) -> None:
             writes.append(" ".join(statement.split()[:3]))
 
     session.expire_all()  # read back from the database, as a later `guichet import` would
+    version, entries = directory_version(session), audit_count(session)
     connection = session.connection()
     event.listen(connection, "before_cursor_execute", record_write)
     try:
@@ -285,8 +294,9 @@ def test_reimporting_an_export_changes_nothing(session, city) -> None:
     finally:
         event.remove(connection, "before_cursor_execute", record_write)
 
-    assert (report.created, report.updated) == (0, len(first))
-    assert writes == ["UPDATE directory_version SET"]
+    assert (report.created, report.updated, report.unchanged) == (0, 0, len(first))
+    assert writes == []
+    assert (directory_version(session), audit_count(session)) == (version, entries)
     assert export_services(session) == first
     assert row_counts(session) == counts
 
@@ -300,12 +310,12 @@ def test_import_export_import_is_lossless_in_an_empty_directory(session, city) -
     second = export_services(session)
     again = import_services(session, copy.deepcopy(second), source="second.json")
 
-    assert (report.created, report.updated) == (len(first), 0)
-    assert (again.created, again.updated) == (0, len(first))
+    assert (report.created, report.updated, report.unchanged) == (len(first), 0, 0)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, len(first))
     assert without_last_modified(second) == without_last_modified(first)
     assert export_services(session) == second
     assert session.scalar(select(func.count()).select_from(Location)) == 4
-    assert directory_version(session) == version + 2  # one bump per import
+    assert directory_version(session) == version + 1  # the first import; the second changed nothing
 
 
 def test_reimport_replaces_a_services_rows(session, city) -> None:
@@ -437,8 +447,8 @@ def test_open_referral_examples_import(session, validator, name) -> None:
     report = import_services(session, copy.deepcopy(records), source=name)
     again = import_services(session, copy.deepcopy(records), source=name)
 
-    assert (report.created, report.updated) == (len(records), 0)
-    assert (again.created, again.updated) == (0, len(records))
+    assert (report.created, report.updated, report.unchanged) == (len(records), 0, 0)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, len(records))
     assert session.scalar(select(func.count()).select_from(Service)) == len(records)
     assert_valid_hsds(validator, export_services(session))
 
@@ -700,6 +710,115 @@ def test_moved_service_at_location_ids_are_replaced(session) -> None:
     ]
 
 
+# --- through the operations layer ---------------------------------------------------------
+
+
+def trail(session: Session, after: int) -> list[AuditEntry]:
+    """The entries written since the entry ``after`` (an id), oldest first."""
+    return list(
+        session.scalars(select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id))
+    )
+
+
+def last_entry_id(session: Session) -> int:
+    session.flush()
+    return session.scalar(select(func.max(AuditEntry.id))) or 0
+
+
+def test_an_import_is_one_entry_per_service_it_creates_or_changes(session) -> None:
+    records = [valid_record(1), valid_record(2), valid_record(3)]
+    start, version = last_entry_id(session), directory_version(session)
+
+    created = import_services(session, copy.deepcopy(records), source="partners.json")
+
+    assert (created.created, created.updated, created.unchanged) == (3, 0, 0)
+    assert directory_version(session) == version + 1  # once for the import, not per service
+    entries = trail(session, start)
+    assert [(e.action, e.entity_id, e.actor) for e in entries if e.entity_type == "service"] == [
+        ("service.create", records[n]["id"], "import") for n in range(3)
+    ]
+    assert entries[-1].action == "import"
+    assert entries[-1].details == {
+        "source": "partners.json", "created": 3, "updated": 0, "unchanged": 0,
+    }  # fmt: skip
+
+    records[0]["url"] = "https://example.org/epicerie"
+    records[0]["phones"][0]["number"] = "+33 2 38 11 11 11"
+    records[1]["x_guichet"]["closures"][0]["reason"] = "works"
+    start, version = last_entry_id(session), directory_version(session)
+
+    changed = import_services(session, copy.deepcopy(records), source="partners.json")
+
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 2, 1)
+    assert directory_version(session) == version + 1
+    entries = trail(session, start)
+    services = [e for e in entries if e.entity_type == "service"]
+    assert [(e.action, e.entity_id, e.actor) for e in services] == [
+        ("service.update", records[0]["id"], "import"),
+        ("service.update", records[1]["id"], "import"),
+    ]
+    assert sorted(services[0].changes) == ["phones", "url"]
+    assert services[0].changes["url"] == {"old": None, "new": "https://example.org/epicerie"}
+    assert sorted(services[1].changes) == ["closures"]
+    assert [e.details for e in entries if e.action == "import"] == [
+        {"source": "partners.json", "created": 0, "updated": 2, "unchanged": 1}
+    ]
+
+
+def test_a_french_text_changed_by_an_import_sends_the_translation_to_review(session) -> None:
+    record = valid_record(1)
+    import_services(session, [copy.deepcopy(record)], source="first.json")
+    service_id = record["id"]
+    assert session.get(Service, service_id).text_by_locale()["en"].status is TextStatus.DONE
+    record["description"] = "Colis alimentaires le mardi. Sans rendez-vous."
+    start = last_entry_id(session)
+
+    import_services(session, [record], source="second.json")
+
+    texts = session.get(Service, service_id).text_by_locale()
+    assert texts["fr"].summary == "Colis alimentaires le mardi."
+    assert (texts["fr"].status, texts["en"].status) == (TextStatus.DONE, TextStatus.NEEDS_REVIEW)
+    assert texts["en"].summary == "Cheap food."  # the translation itself is left as it was
+    (entry,) = trail(session, start)[:-1]  # then the import's own entry
+    assert entry.changes["texts.en.status"] == {"old": "done", "new": "needs_review"}
+    assert {"texts.fr.summary", "texts.fr.description"} <= set(entry.changes)
+    # The reviewed translation comes back from the partner: the file's status is taken.
+    record["x_guichet"]["translations"]["en"]["summary"] = "Food parcels on Tuesdays."
+    import_services(session, [record], source="third.json")
+    assert session.get(Service, service_id).text_by_locale()["en"].status is TextStatus.DONE
+
+
+def test_a_refusal_half_way_through_the_writes_leaves_nothing(session) -> None:
+    """The operations' own checks (here: a category this database does not have) refuse in
+    the import's one line, and the services written before it are taken back."""
+    session.execute(delete(Category).where(Category.slug == "clothing"))
+    second = valid_record(2)
+    second["attributes"][0]["taxonomy_term"]["code"] = "clothing"
+    before, version, entries = row_counts(session), directory_version(session), audit_count(session)
+
+    with pytest.raises(InterchangeError) as caught:
+        import_services(session, [valid_record(1), second], source="partner.json")
+
+    assert str(caught.value) == (
+        f"partner.json: record 2 (id {second['id']}): categories: unknown categories clothing"
+    )
+    assert row_counts(session) == before
+    assert (directory_version(session), audit_count(session)) == (version, entries)
+
+
+def test_a_record_may_name_an_organization_a_later_record_describes(session) -> None:
+    first, second = valid_record(1), valid_record(2)
+    del first["organization"]
+    first["organization_id"] = second["organization"]["id"]
+
+    report = import_services(session, [first, second], source="forward.json")
+
+    assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    assert session.get(Service, first["id"]).organization.name == "Association 2"
+    (entry,) = history(session, "organization", second["organization"]["id"])
+    assert (entry.action, entry.actor) == ("organization.create", "import")
+
+
 # --- reading files -------------------------------------------------------------------------
 
 
@@ -770,10 +889,15 @@ def test_cli_imports_exports_and_refuses_bad_files(tmp_path) -> None:
 
     assert run("db", "upgrade").returncode == 0
     imported = run("import", "hsds", str(good))
+    again = run("import", "hsds", str(good))
     refused = run("import", "hsds", str(bad))
     exported = run("export", "hsds", str(out))
 
-    assert (imported.returncode, imported.stdout) == (0, f"{good}: 2 created, 0 updated\n")
+    assert (imported.returncode, imported.stdout) == (
+        0,
+        f"{good}: 2 created, 0 updated, 0 unchanged\n",
+    )
+    assert (again.returncode, again.stdout) == (0, f"{good}: 0 created, 0 updated, 2 unchanged\n")
     assert refused.returncode != 0
     assert refused.stderr.splitlines() == [
         f"Error: {bad}: record 2 (id {uid(2, 'service')}): schedules[0].opens_at: "
@@ -796,5 +920,5 @@ def test_demo_city_exports_valid_hsds_and_round_trips(demo_app, validator) -> No
     assert len(records) == len(read_hsds_file(DEMO_SERVICES))
     assert_valid_hsds(validator, records)
     report = import_services(session, copy.deepcopy(records), source=str(DEMO_SERVICES))
-    assert (report.created, report.updated) == (0, len(records))
+    assert (report.created, report.updated, report.unchanged) == (0, 0, len(records))
     assert export_services(session) == records
