@@ -99,6 +99,10 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     # /dev/phone, a page playing a phone against the SMS channel (on anyway with DEBUG or TESTING).
     "DEV_PHONE_PAGE": (False, _as_bool),
     "SEND_RETRY_INTERVALS": ("10,30,120,600,1800", str),
+    # The sweeper of unsent messages (guichet cron): how often it runs, and how long a send may
+    # go without an outcome before it is checked with Twilio (a queued one: half that).
+    "SWEEP_INTERVAL_SECONDS": (120, int),
+    "SEND_STALE_AFTER_SECONDS": (120, float),
     "PUBLIC_BASE_URL": (None, str),
     # Bytes and fields any request may send (Flask's own names; over them: a 413 page). The back
     # office's largest form is a few KB of a few hundred fields.

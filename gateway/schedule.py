@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask
+from flask import Flask, current_app
 from rq.cron import CronScheduler
 from sqlalchemy import select
 
@@ -25,35 +25,37 @@ from gateway.messaging.jobs import (
 from gateway.models import Direction, Message, MessageStatus
 
 log = logging.getLogger(__name__)
-SWEEP_EVERY = 120  # seconds between two runs of requeue_stale_messages
-# A QUEUED row normally has its job on Redis within milliseconds of its commit; one this old
-# with no job pending (Redis was down, or RQ gave the job up) has lost it.
-QUEUED_STALE_AFTER = timedelta(minutes=1)
-# Longer than any send takes (the pacing wait plus the provider's HTTP timeout): an attempt
-# this old that recorded no outcome will never record one.
-SENDING_STALE_AFTER = timedelta(minutes=2)
+
+
+def stale_after() -> tuple[timedelta, timedelta]:
+    """How old a SENDING row and a QUEUED row must be for the sweeper to settle them.
+
+    ``SEND_STALE_AFTER_SECONDS`` is longer than any send takes (the pacing wait plus the
+    provider's HTTP timeout): an attempt that old that recorded no outcome will never record
+    one. A QUEUED row has its job on Redis within milliseconds of its commit; one half that old
+    with no job pending (Redis was down, or RQ gave the job up) has lost it.
+    """
+    seconds = current_app.config["SEND_STALE_AFTER_SECONDS"]
+    return timedelta(seconds=seconds), timedelta(seconds=seconds / 2)
 
 
 def requeue_stale_messages(now: datetime | None = None) -> int:
     """Settle the outbound rows left unsent; return how many were reconciled or re-queued.
 
-    A row SENDING since before ``SENDING_STALE_AFTER`` (its worker died mid-send) is
+    A row SENDING for longer than :func:`stale_after` says (its worker died mid-send) is
     reconciled with the provider before any resend (:func:`reconcile_message`). A row QUEUED
-    since before ``QUEUED_STALE_AFTER`` whose named job RQ no longer holds is queued again;
+    for longer than that whose named job RQ no longer holds is queued again;
     ``send_message`` claims a row atomically, so a second job for it never sends it twice.
     """
     now = now or datetime.now(UTC)
+    sending_stale, queued_stale = stale_after()
     session = db.session
     unsent = session.execute(
         select(Message.id, Message.status).where(
             Message.direction == Direction.OUTBOUND,
-            (
-                (Message.status == MessageStatus.SENDING)
-                & (Message.updated_at < now - SENDING_STALE_AFTER)
-            )
+            ((Message.status == MessageStatus.SENDING) & (Message.updated_at < now - sending_stale))
             | (
-                (Message.status == MessageStatus.QUEUED)
-                & (Message.updated_at < now - QUEUED_STALE_AFTER)
+                (Message.status == MessageStatus.QUEUED) & (Message.updated_at < now - queued_stale)
             ),
         )
     ).all()
@@ -61,7 +63,7 @@ def requeue_stale_messages(now: datetime | None = None) -> int:
     settled = 0
     for message_id, status in unsent:
         if status == MessageStatus.SENDING:
-            settled += reconcile_message(message_id, now - SENDING_STALE_AFTER) is not None
+            settled += reconcile_message(message_id, now - sending_stale) is not None
         elif not job_pending(send_job_id(message_id)):
             send_later(message_id)
             settled += 1
@@ -80,7 +82,9 @@ def run_scheduler(app: Flask) -> None:
     def schedule() -> bool:
         scheduler = CronScheduler(connection=connect_redis(app.config["REDIS_URL"]))
         scheduler.register(purge_retention, DEFAULT_QUEUE, cron="17 3 * * *")
-        scheduler.register(requeue_stale_messages, DEFAULT_QUEUE, interval=SWEEP_EVERY)
+        scheduler.register(
+            requeue_stale_messages, DEFAULT_QUEUE, interval=app.config["SWEEP_INTERVAL_SECONDS"]
+        )
         scheduler.start()  # returns once stopped by SIGTERM or SIGINT
         return True
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from gateway.contacts import contact_for
 from gateway.models import Direction, Message, MessageKind, MessageStatus
-from gateway.schedule import QUEUED_STALE_AFTER, requeue_stale_messages
+from gateway.schedule import requeue_stale_messages, stale_after
 
 
 def test_a_row_whose_job_was_lost_is_sent_by_the_sweeper(app, session) -> None:
@@ -22,7 +22,7 @@ def test_a_row_whose_job_was_lost_is_sent_by_the_sweeper(app, session) -> None:
     session.commit()
 
     assert requeue_stale_messages(datetime.now(UTC)) == 0  # too recent to call lost
-    later = datetime.now(UTC) + QUEUED_STALE_AFTER + timedelta(minutes=1)
+    later = datetime.now(UTC) + stale_after()[1] + timedelta(minutes=1)
     assert requeue_stale_messages(later) == 1
     session.refresh(message)
     assert message.status is MessageStatus.SENT  # in-process: sent through the outbox

@@ -22,7 +22,7 @@ from gateway.db import db
 from gateway.jobs import DEFAULT_QUEUE
 from gateway.messaging.outbox import queue_message
 from gateway.models import Message, MessageKind, MessageStatus
-from gateway.schedule import QUEUED_STALE_AFTER, SENDING_STALE_AFTER, requeue_stale_messages
+from gateway.schedule import requeue_stale_messages, stale_after
 from tests.conftest import REPO_ROOT
 from tests.fakes.twilio_api import (
     ACCEPT_THEN_DROP,
@@ -155,7 +155,7 @@ def kill_mid_send(setup: WorkerSetup, twilio_api: FakeTwilioApi) -> None:
 
 def sweep_later() -> int:
     """The sweeper, run at a time when the dead worker's attempt is past any send's length."""
-    return requeue_stale_messages(datetime.now(UTC) + SENDING_STALE_AFTER + timedelta(minutes=1))
+    return requeue_stale_messages(datetime.now(UTC) + stale_after()[0] + timedelta(minutes=1))
 
 
 def test_a_worker_that_dies_before_twilio_took_the_message_sends_it_once(
@@ -232,7 +232,7 @@ def test_a_commit_while_redis_is_down_keeps_the_row_for_the_sweeper(
 
     app.config["REDIS_URL"] = redis_url  # Redis is back
     assert requeue_stale_messages(datetime.now(UTC)) == 0, "too recent to call lost"
-    assert requeue_stale_messages(datetime.now(UTC) + QUEUED_STALE_AFTER + timedelta(1)) == 1
+    assert requeue_stale_messages(datetime.now(UTC) + stale_after()[1] + timedelta(1)) == 1
     worker_setup.run_worker()
 
     message = load(message_id)

@@ -3,8 +3,8 @@
 The attempts on record (a day's worth) are dropped: they cannot be hashed without the key,
 and they only slowed guessing.
 
-Revision ID: 0006_backoffice
-Revises: 0005
+Revision ID: 0007_backoffice
+Revises: 0006_sends
 Create Date: 2026-11-29 17:00:00.000000
 """
 
