@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_backoffice"
-down_revision = "0005"
+revision = "0007_backoffice"
+down_revision = "0006_sends"
 branch_labels = None
 depends_on = None
 
