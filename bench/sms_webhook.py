@@ -36,11 +36,8 @@ import http.client
 import multiprocessing
 import os
 import secrets
-import signal
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,8 +53,8 @@ sys.path.insert(0, str(ROOT))
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from tests.fakes.twilio_webhooks import inbound_sms_form  # noqa: E402
+from tests.processes import gunicorn  # noqa: E402
 
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 AUTH_TOKEN = "b" * 32
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 PUBLIC_BASE_URL = "https://guichet.example.org"
@@ -134,47 +131,6 @@ def sms():
     store(sid + "-reply", ANSWER)
     return Response(ANSWER, mimetype="text/xml")
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def gunicorn(target: str, env: dict[str, str], cwd: Path, log: Path) -> Iterator[int]:
-    """``target`` served by gunicorn with 2 sync workers on a free loopback port."""
-    port = free_port()
-    with log.open("w") as errors:
-        process = subprocess.Popen(
-            [GUNICORN, "--workers", "2", "--bind", f"127.0.0.1:{port}", target],
-            cwd=cwd,
-            env={"PATH": os.environ["PATH"], **env},
-            stdout=errors,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn {target} exited:\n{log.read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"gunicorn {target} did not listen:\n{log.read_text()}")
-        yield port
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @dataclass(frozen=True)

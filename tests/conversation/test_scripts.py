@@ -42,13 +42,15 @@ def test_a_whole_conversation(locale, city, phone, session) -> None:
             Step(more, K.RESULTS, ["1. ", "3. "], locale),  # after the last page, the first
             Step("2", K.SERVICE, ["rue de la Paix, 45100 Val-de-Lisle", f"{report} 2"], locale),
             Step(f"{report} 2 {wrong}", K.REPORTED, [], locale),
-            Step(forget, K.FORGOTTEN, [], locale),
         ],
     )
     second = resident.replies[4].service
     [feedback] = session.scalars(select(Feedback)).all()
     assert (feedback.service_id, feedback.text, feedback.locale) == (second.id, wrong, locale)
-    assert feedback.contact_id is None  # the resident was forgotten afterwards
+    play(resident, [Step(forget, K.FORGOTTEN, [], locale)])
+    session.refresh(feedback)
+    # The resident was forgotten: the report stays, without its author or her words.
+    assert (feedback.service_id, feedback.contact_id, feedback.text) == (second.id, None, "")
     assert resident.contact() is None
 
 

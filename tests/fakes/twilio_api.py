@@ -20,6 +20,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -83,9 +84,13 @@ class Received:
 class FakeTwilioApi:
     """The server, started on 127.0.0.1 at a random port; use as a context manager."""
 
-    def __init__(self, account_sid: str, auth_token: str) -> None:
+    def __init__(self, account_sid: str, auth_token: str, latency: float = 0.0) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
+        # Seconds between taking a message and answering 201, as over a slow network: a sender
+        # that dies meanwhile never learns that Twilio has the message (see ``holding``).
+        self.latency = latency
+        self._holding = 0
         self.received: list[Received] = []
         self.created: list[dict[str, Any]] = []
         self.hanging = threading.Event()  # set once a request is being held
@@ -116,6 +121,16 @@ class FakeTwilioApi:
         """Messages to ``to`` that Twilio accepted (answered 201)."""
         with self._lock:
             return [message for message in self.created if message["to"] == to]
+
+    @property
+    def holding(self) -> int:
+        """Messages taken (in ``created``) whose 201 has not been answered yet."""
+        with self._lock:
+            return self._holding
+
+    def _hold(self, change: int) -> None:
+        with self._lock:
+            self._holding += change
 
     def __enter__(self) -> FakeTwilioApi:
         self._thread.start()
@@ -300,6 +315,10 @@ def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
                 return None
             resource = fake._message_resource(form)
             record("201", resource)
+            if fake.latency:
+                fake._hold(+1)
+                time.sleep(fake.latency)
+                fake._hold(-1)
             return self._answer(201, resource)
 
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 from flask import Flask
@@ -126,17 +126,24 @@ class WorkerSetup:
             name: str(value) for name, value in settings.items() if value is not None
         }
 
-    def start_worker(self, burst: bool = True) -> subprocess.Popen[bytes]:
-        """``guichet worker --burst`` (or a lasting ``guichet worker``) in its own session, as
-        a deployment would run it."""
+    def start(
+        self, *args: str, output: IO[bytes] | int = subprocess.PIPE
+    ) -> subprocess.Popen[bytes]:
+        """``guichet *args`` in its own session, as a deployment would run it; its output, to
+        ``output`` (a pipe unless told: a process that runs long writes to a file)."""
         return subprocess.Popen(
-            [GUICHET, "worker", *(["--burst"] if burst else [])],
+            [GUICHET, *args],
             cwd=REPO_ROOT,
             env=self.env,
-            stdout=subprocess.PIPE,
+            stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def start_worker(self, burst: bool = True) -> subprocess.Popen[bytes]:
+        """``guichet worker --burst`` (it stops once the queues are empty), or a lasting
+        ``guichet worker``."""
+        return self.start("worker", *(["--burst"] if burst else []))
 
     def run_worker(self) -> str:
         """Run a burst worker to the end; return its log."""

@@ -32,22 +32,25 @@ OPT_OUT_WORDS = [
     "stop svp",
     "Stop !",
     "stop, s'il vous plaît",
-    "STOP please",
-    "Stop por favor",
-    # each language's usual words
+    "Stop por favor",  # Spanish or Portuguese: the French phone's language
+    # French, and words Spanish and Portuguese share
     "désabonner",
     "Désabonnement",
     "ARRETEZ",
     "PARAR",
-    "baja",
     "CANCELAR",
-    "Sair",
-    "СТОП",
-    "Відписатися",
-    "стоп будь ласка",
-    "توقف",
-    "إيقاف",
-    "الغاء",
+]
+# Words of one language: a new contact is answered in it.
+OPT_OUT_WORDS_IN = [
+    ("STOP please", "en"),
+    ("baja", "es"),
+    ("Sair", "pt"),
+    ("СТОП", "uk"),
+    ("Відписатися", "uk"),
+    ("стоп будь ласка", "uk"),
+    ("توقف", "ar"),
+    ("إيقاف", "ar"),
+    ("الغاء", "ar"),
 ]
 # A resident's questions that start like a stop, and are not one.
 NOT_OPT_OUT = ["stop violence", "arrêt de bus", "Arrêt maladie", "stop 2"]
@@ -130,13 +133,21 @@ def test_language_switch_sticks(texter) -> None:
     assert resident.contact().locale == "en"
 
 
-@pytest.mark.parametrize("word", OPT_OUT_WORDS)
-def test_each_opt_out_word_opts_out_with_one_short_confirmation(texter, word: str) -> None:
+@pytest.mark.parametrize(
+    ("word", "locale"), [(word, "fr") for word in OPT_OUT_WORDS] + OPT_OUT_WORDS_IN
+)
+def test_each_opt_out_word_opts_out_with_one_short_confirmation(
+    texter, word: str, locale: str
+) -> None:
     resident: Texter = texter(NUMBER)
     answer = fits(resident.send(word).text)
     assert answer == fits(
-        translated(
-            "You will get no more messages from us. Send %(word)s to get them again.", word="START"
+        in_sms(
+            translated(
+                "You will get no more messages from us. Send %(word)s to get them again.",
+                locale,
+                word="START",
+            )
         )
     )
     assert gsm0338.segments(answer)[2] == 1

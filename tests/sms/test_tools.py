@@ -21,7 +21,7 @@ def test_guichet_sms_prints_the_answer_its_encoding_and_segments(sms_app: Flask,
     runner = sms_app.test_cli_runner()
     result = runner.invoke(args=["sms", "ou manger ce soir", "--from", "+33 6 12 34 56 78"])
     assert result.exit_code == 0, result.output
-    [*answer, summary] = result.output.splitlines()
+    [*answer, summary] = result.stdout.splitlines()
     [reply] = replies()
     assert "\n".join(answer) == reply.body
     assert summary == f"-- GSM-7, {reply.segments} segment(s), answered"
@@ -30,7 +30,7 @@ def test_guichet_sms_prints_the_answer_its_encoding_and_segments(sms_app: Flask,
     assert len(message.provider_sid) == 34
 
     result = runner.invoke(args=["sms", "де поїсти", "--from", "+380671234567"])
-    assert result.output.splitlines()[-1].startswith("-- UCS-2, 3 segment(s)")
+    assert result.stdout.splitlines()[-1].startswith("-- UCS-2, 3 segment(s)")
 
 
 def test_guichet_sms_says_when_nothing_is_answered(sms_app: Flask, clock) -> None:
@@ -39,7 +39,7 @@ def test_guichet_sms_says_when_nothing_is_answered(sms_app: Flask, clock) -> Non
     for _ in range(2):
         runner.invoke(args=["sms", "AIDE"])
     result = runner.invoke(args=["sms", "AIDE"])
-    assert result.exit_code == 0 and result.output == "(no answer: silenced)\n"
+    assert result.exit_code == 0 and result.stdout == "(no answer: silenced)\n"
 
 
 def test_guichet_sms_refuses_a_number_that_is_not_international(sms_app: Flask) -> None:

@@ -11,7 +11,7 @@ from tests.voice.conftest import new_number
 def _call(app: Flask, keys: list[str], *args: str) -> str:
     result = app.test_cli_runner().invoke(args=["call", *args], input="\n".join(keys) + "\n")
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # the log lines go to stderr
 
 
 def test_walks_to_a_place_and_hangs_up(voice_app: Flask, clock) -> None:
