@@ -15,15 +15,12 @@ import re
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import delete, inspect, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from gateway.db import insert_for
 from gateway.models import Contact, ConversationState, Feedback, Message
 
-# session.info key: the contacts this session found, by phone hash (a webhook looks its
-# sender up in the channel and again in the engine: the second costs no query).
-_FOUND = "guichet.contacts"
 _SEPARATORS = re.compile(r"[\s.\-()/]")
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 
@@ -72,14 +69,9 @@ def contact_for(session: Session, number: str) -> Contact:
 
     Messages from a new number may arrive together: the row is inserted unless one is there
     already (``ON CONFLICT DO NOTHING``, so no loser of the unique constraint fails), then
-    read. A number asked for again in the same session is answered from the contact found
-    the first time, while that one is still in the session.
+    read.
     """
     digest = phone_hash(number, current_app.config["PHONE_HASH_KEY"])
-    found: dict[str, Contact] = session.info.setdefault(_FOUND, {})
-    known = found.get(digest)
-    if known is not None and inspect(known).persistent and known not in session.deleted:
-        return known
     by_hash = select(Contact).where(Contact.phone_hash == digest)
     contact = session.scalars(by_hash).first()
     if contact is None:
@@ -89,8 +81,18 @@ def contact_for(session: Session, number: str) -> Contact:
             .on_conflict_do_nothing(index_elements=[Contact.phone_hash])
         )
         contact = session.scalars(by_hash).one()
-    found[digest] = contact
     return contact
+
+
+def contact_or_none(session: Session, number: str | None) -> Contact | None:
+    """:func:`contact_for` a sender who may have no number to answer: None for an anonymous
+    caller, an alphanumeric sender or a short code."""
+    if not number:
+        return None
+    try:
+        return contact_for(session, number)
+    except ValueError:
+        return None
 
 
 def take_turn(session: Session, contact: Contact) -> Contact | None:
@@ -146,6 +148,3 @@ def forget_contact(session: Session, contact: Contact) -> None:
     session.execute(delete(ConversationState).where(ConversationState.contact_id == contact.id))
     session.delete(contact)
     session.flush()
-    found = session.info.get(_FOUND, {})
-    for digest in [digest for digest, known in found.items() if known is contact]:
-        del found[digest]

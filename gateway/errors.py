@@ -4,7 +4,7 @@ Every engine gives up on its database within seconds (``DATABASE_*_TIMEOUT``); t
 follows is answered here. A 503 with ``Retry-After`` tells a browser to come back and Twilio
 to call the number's fallback URL, or to retry the webhook: an inbound text that could not be
 stored is not lost, and one stored but not answered is answered on that retry
-(:func:`channels.sms.exchange.receive`). Errors that say the request itself was wrong (a
+(:func:`gateway.messaging.inbound.receive`). Errors that say the request itself was wrong (a
 constraint, a bad value) are not answered here: they are bugs, and stay 500s.
 
 One log line per refusal, with the route and the driver's error class only: the statement's

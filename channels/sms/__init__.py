@@ -1,10 +1,10 @@
 """The SMS channel on Twilio: answers that fit in three segments, opt-out that holds.
 
-``views`` has Twilio's webhook and status callback, ``adapter`` reads Twilio's form and writes
-TwiML, ``exchange`` is the one path a message takes (stored, answered, recorded) whether it
-came from Twilio, ``guichet sms`` (``cli``) or the dev phone (``dev``), keeping each number to
-``SMS_RATE_LIMIT_PER_HOUR`` messages (``gateway.messaging.limits``, shared with queued sends),
-``render`` lays a reply out in one message and ``encoding`` does the GSM-7 folding and packing.
+``views`` has Twilio's webhook and status callback, ``adapter`` reads Twilio's form, writes
+TwiML and hands each message to the core's inbound pipeline (:mod:`gateway.messaging.inbound`:
+stored, answered, limited, recorded) whether it came from Twilio, ``guichet sms`` (``cli``) or
+the dev phone (``dev``); ``render`` lays a reply out in one message and ``encoding`` does the
+GSM-7 folding and packing.
 """
 
 from __future__ import annotations

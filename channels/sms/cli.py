@@ -1,6 +1,6 @@
 """``guichet sms "ou manger" --from +33612345678``: one text message through the SMS channel.
 
-It takes the path a message from Twilio takes (:func:`channels.sms.exchange.receive`: stored,
+It takes the path a message from Twilio takes (:func:`gateway.messaging.inbound.receive`: stored,
 answered, limited, recorded), leaving out only HTTP and the signature, and prints the answer
 as the phone would get it, with its encoding and segment count.
 """
@@ -12,7 +12,6 @@ import secrets
 import click
 
 from channels.sms import adapter
-from channels.sms.exchange import IncomingSms, receive
 from gateway.contacts import normalize_number
 
 
@@ -31,10 +30,10 @@ def sms(text: str, number: str) -> None:
         sender = normalize_number(number)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--from") from exc
-    exchange = receive(IncomingSms(local_sid("CL"), sender, text, adapter.now()))
-    if exchange.sms is None:
+    exchange = adapter.receive(adapter.message(local_sid("CL"), sender, text))
+    if exchange.text is None:
         click.echo(f"(no answer: {exchange.outcome})")
         return
-    answer = exchange.sms
+    answer = exchange.text
     click.echo(answer.text)
     click.echo(f"-- {answer.encoding}, {answer.segments} segment(s), {exchange.outcome}")

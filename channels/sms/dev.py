@@ -2,7 +2,7 @@
 
 Registered only with ``DEBUG``, ``TESTING`` or ``DEV_PHONE_PAGE`` (never on a public site:
 whoever reaches it can write as any number). A message typed here takes the webhook's path
-(:func:`channels.sms.exchange.receive`) without HTTP from Twilio or its signature, so it is
+(:func:`gateway.messaging.inbound.receive`) without HTTP from Twilio or its signature, so it is
 stored, counted against the limits and answered exactly as a text would be. The page shows
 the answer with its encoding and segments, and the number's recent messages.
 """
@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from channels.sms import adapter
 from channels.sms.cli import local_sid
-from channels.sms.exchange import Exchange, IncomingSms, receive
 from gateway.contacts import normalize_number, phone_hash
 from gateway.db import db
 from gateway.extensions import csrf
 from gateway.i18n import text_direction
+from gateway.messaging.inbound import Exchange
 from gateway.models import Contact, Message
 from gateway.security import content_security_policy
 
@@ -66,7 +66,7 @@ def phone() -> str:
         except ValueError:
             error = _("Type an international number, such as %(example)s.", example=DEFAULT_NUMBER)
         else:
-            exchange = receive(IncomingSms(local_sid("DV"), number, text, adapter.now()))
+            exchange = adapter.receive(adapter.message(local_sid("DV"), number, text))
     thread = [] if error else _thread(number)
     locale = str(get_locale())
     return render_template(

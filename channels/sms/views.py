@@ -2,7 +2,7 @@
 
 Both are signed by Twilio (:func:`channels.twilio_auth.twilio_webhook`: 403 otherwise). The
 webhook commits the message before it does anything else and once more when it has answered
-(:func:`channels.sms.exchange.receive`); its answer asks Twilio to report the reply's fate to
+(:func:`gateway.messaging.inbound.receive`); its answer asks Twilio to report the reply's fate to
 ``/sms/status?reply=<row id>``. The status callback commits once.
 """
 
@@ -12,7 +12,6 @@ from flask import Blueprint, Response, abort, request, url_for
 
 from channels import twilio_fields
 from channels.sms import adapter
-from channels.sms.exchange import receive
 from channels.twilio_auth import twilio_webhook
 from gateway.db import db
 from gateway.messaging.provider import STATUS_CALLBACK_PATH
@@ -25,11 +24,11 @@ blueprint = Blueprint("sms", __name__)
 @twilio_webhook
 def inbound() -> Response:
     """A resident's text message: answer it with TwiML (an empty one to say nothing)."""
-    exchange = receive(adapter.read(request.form))
+    exchange = adapter.receive(adapter.read(request.form))
     status_url = None
     if exchange.stored_id is not None:
         status_url = url_for("sms.status", reply=exchange.stored_id)
-    return adapter.respond(exchange.sms, status_url)
+    return adapter.respond(exchange.text, status_url)
 
 
 @blueprint.post(STATUS_CALLBACK_PATH)

@@ -19,12 +19,11 @@ import hmac
 from flask import current_app
 from flask_babel import force_locale
 
-from gateway.contacts import contact_for
 from gateway.conversation import LineRole, Reply
 from gateway.db import db
 from gateway.directory.describe import weekly_hours_lines
 from gateway.messaging.outbox import Once, Outcome, queue_send
-from gateway.models import MessageKind
+from gateway.models import Contact, MessageKind
 
 # The lines of the reply the message keeps, in order; the week's hours come after them.
 _ROLES = (LineRole.ADDRESS, LineRole.PHONE, LineRole.ACCESS)
@@ -41,8 +40,9 @@ def message_body(reply: Reply) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def send_details(reply: Reply, number: str, call_sid: str) -> Outcome:
-    """Queue ``reply``'s service to ``number`` (the caller's own) for the call ``call_sid``."""
+def send_details(reply: Reply, contact: Contact, number: str, call_sid: str) -> Outcome:
+    """Queue ``reply``'s service to ``number`` (the caller's own, ``contact``) for the call
+    ``call_sid``."""
     service = reply.service.id if reply.service is not None else ""
     key = current_app.config["PHONE_HASH_KEY"].encode("utf-8")
     call = hmac.new(key, call_sid.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
@@ -52,6 +52,6 @@ def send_details(reply: Reply, number: str, call_sid: str) -> Outcome:
         body=message_body(reply),
         kind=MessageKind.HANDOFF,
         locale=reply.locale,
-        contact=contact_for(db.session, number),
+        contact=contact,
         once=Once(f"handoff:{call}", service, current_app.config["HANDOFF_LIMIT_PER_CALL"]),
     ).outcome

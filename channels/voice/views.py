@@ -14,6 +14,7 @@ from channels.voice.handoff import send_details
 from channels.voice.prompts import AUDIO_EXTENSIONS
 from channels.voice.render import helpline_status
 from channels.voice.settings import voice_settings
+from gateway.contacts import contact_or_none
 from gateway.conversation import ReplyKind, handle
 from gateway.db import db
 from gateway.messaging.outbox import Outcome
@@ -41,10 +42,11 @@ def answer() -> Response:
     call = adapter.call
     if adapter.gives_up:
         return adapter.goodbye()
-    reply = handle(inbound)
+    contact = contact_or_none(db.session, call.number)
+    reply = handle(inbound, contact)
     handoff = None
-    if reply.kind is ReplyKind.HANDOFF and call.number is not None:
-        handoff = send_details(reply, call.number, call.call_sid)
+    if reply.kind is ReplyKind.HANDOFF and call.number is not None and contact is not None:
+        handoff = send_details(reply, contact, call.number, call.call_sid)
     transferred = (
         reply.kind is ReplyKind.TRANSFER
         and helpline_status(voice_settings(), inbound.received_at).open_now

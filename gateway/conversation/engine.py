@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
 from gateway import contacts
 from gateway.conversation import state
@@ -73,12 +72,17 @@ _NAVIGATION = {
 }
 
 
-def handle(inbound: Inbound) -> Reply:
-    """Answer one message or key press (uses ``db.session``; flushes, does not commit)."""
+def handle(inbound: Inbound, contact: Contact | None = None) -> Reply:
+    """Answer one message or key press (uses ``db.session``; flushes, does not commit).
+
+    ``contact`` is the sender's, when the caller has found it already (the inbound pipeline
+    does, to store the message): the engine looks it up otherwise.
+    """
     session = db.session
     config = current_app.config
     profile = profile_for(inbound.channel)
-    contact = _contact(session, inbound.contact)
+    if contact is None:
+        contact = contacts.contact_or_none(session, inbound.contact)
     conversation = (
         state.load(session, contact, inbound.channel, inbound.received_at)
         if contact is not None and not inbound.new_session
@@ -108,16 +112,6 @@ def handle(inbound: Inbound) -> Reply:
         state.save(session, contact, inbound.channel, conversation, inbound.received_at)
     session.flush()
     return reply
-
-
-def _contact(session: Session, number: str | None) -> Contact | None:
-    """The sender's contact; None when anonymous or the number is not a real one (hidden ID)."""
-    if not number:
-        return None
-    try:
-        return contacts.contact_for(session, number)
-    except ValueError:
-        return None
 
 
 # Understanding the message

@@ -15,9 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from channels.sms.adapter import now
+from channels.sms import adapter
 from channels.sms.cli import local_sid
-from channels.sms.exchange import IncomingSms, receive
 from gateway.admin import accounts
 from gateway.db import db
 from gateway.directory import operations
@@ -109,8 +108,8 @@ def sms_details(live_server: LiveServer, service_id: str) -> str:
     word = card(live_server, service_id).name.text.split()[-1]
     number = "+33639980" + str(abs(hash(word)) % 1000).zfill(3)
     with live_server.app.app_context():
-        receive(IncomingSms(local_sid("BR"), number, word, now()))
-        details = receive(IncomingSms(local_sid("BR"), number, "1", now())).sms
+        adapter.receive(adapter.message(local_sid("BR"), number, word))
+        details = adapter.receive(adapter.message(local_sid("BR"), number, "1")).text
         db.session.commit()
     assert details is not None
     return details.text

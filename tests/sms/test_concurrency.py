@@ -12,9 +12,9 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from channels.sms import exchange
 from gateway import create_app
 from gateway.db import db
+from gateway.messaging import inbound as pipeline
 from gateway.models import Contact, Direction, Message
 from tests.conftest import fresh_database_url, settings_for
 from tests.sms.conftest import PUBLIC_BASE_URL, read_twiml, sign, sms_settings, twilio_form
@@ -34,16 +34,16 @@ def committed_app(backend: str, tmp_path: Path) -> Iterator[Flask]:
 
 def test_simultaneous_deliveries_answer_once(committed_app: Flask, monkeypatch) -> None:
     engine_runs = []
-    answer = exchange.handle
+    answer = pipeline.handle
 
-    def slow_engine(inbound):  # type: ignore[no-untyped-def]
+    def slow_engine(inbound, contact):  # type: ignore[no-untyped-def]
         # Hold the first delivery in the engine, its message committed, while the second
         # one arrives: the second must not answer too.
         engine_runs.append(inbound)
         time.sleep(0.5)
-        return answer(inbound)
+        return answer(inbound, contact)
 
-    monkeypatch.setattr(exchange, "handle", slow_engine)
+    monkeypatch.setattr(pipeline, "handle", slow_engine)
     form = twilio_form(NUMBER, "AIDE")
     headers = {"X-Twilio-Signature": sign(PUBLIC_BASE_URL + "/sms", form)}
     start = threading.Barrier(2)

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from channels.sms import exchange
 from gateway.db import db
+from gateway.messaging import inbound as pipeline
 from gateway.models import Direction, Message, MessageKind, MessageStatus
 from tests.conftest import _rolled_back_app, translated
 from tests.fakes import gsm0338
@@ -177,10 +177,10 @@ def test_a_retry_of_a_message_that_got_no_answer_gets_none(texter) -> None:
 
 
 def test_the_message_is_committed_before_the_engine_runs(texter, monkeypatch) -> None:
-    def broken(_inbound):  # type: ignore[no-untyped-def]
+    def broken(_inbound, _contact):  # type: ignore[no-untyped-def]
         raise RuntimeError("the engine failed")
 
-    monkeypatch.setattr(exchange, "handle", broken)
+    monkeypatch.setattr(pipeline, "handle", broken)
     resident: Texter = texter(NUMBER)
     form = twilio_form(NUMBER, "ou manger ce soir")
     with pytest.raises(RuntimeError):

@@ -1,14 +1,16 @@
-"""One text message in, at most one out: the path shared by the webhook, ``guichet sms`` and
-the dev phone.
+"""One text message in, at most one out, whatever channel carried it: SMS (the webhook,
+``guichet sms``, the dev phone) and WhatsApp take this one path. A channel only reads its
+request into an :class:`IncomingText` and writes the :class:`Exchange`'s text in its medium;
+how a reply is laid out as text it says with a :class:`TextFormat`.
 
 :func:`receive` first stores the message and commits it, so nothing a resident sends is lost;
 the unique ``provider_sid`` (Twilio's MessageSid) makes a retried or concurrent delivery of the
 same message fail that insert, and it gets the stored answer instead of a second one (or the
 first, if the message was stored but its answering failed). Then the engine answers, always,
-so that STOP, START and FORGET take effect even when we stay silent.
-What is sent is the engine's reply rendered for SMS, unless Twilio already answered an opt-out
-keyword itself (``OptOutType``), the number is over its hourly limit (one notice, then
-silence) or the city over its daily segment cap. What is sent is stored as a REPLY row with its
+so that STOP, START and FORGET take effect even when we stay silent. What is sent is the
+engine's reply in the channel's text format, unless Twilio already answered an opt-out keyword
+itself (``OptOutType``), the number is over its hourly limit (one notice, then silence) or the
+city over its daily segment cap. What is sent is stored as a REPLY row with its
 encoding and segments, linked to the message it answers, in one final commit.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -27,19 +30,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from channels.sms.encoding import SmsText, encode_for_sms
-from channels.sms.render import plain_text, sms_text
-from gateway.contacts import contact_for, take_turn
+from gateway.contacts import contact_or_none, take_turn
 from gateway.conversation import Inbound, Reply, handle
 from gateway.db import db
 from gateway.directory.describe import time_phrase
 from gateway.messaging import limits
+from gateway.messaging.gsm import SmsText
 from gateway.messaging.outbox import within_daily_cap
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
 from gateway.privacy import scrub_personal
 
 log = logging.getLogger(__name__)
-CHANNEL = "sms"
 
 
 class Outcome(enum.StrEnum):
@@ -55,13 +56,26 @@ class Outcome(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class IncomingSms:
-    """A text message as the channel received it.
+class TextFormat:
+    """How a channel writes text: the engine's reply, and a plain sentence (a notice, an
+    answer stored earlier), each as the text to send with its encoding and segments (what the
+    daily cap counts)."""
 
+    reply: Callable[[Reply], SmsText]
+    plain: Callable[[str], SmsText]
+
+
+@dataclass(frozen=True)
+class IncomingText:
+    """A text message as a channel received it.
+
+    ``sender`` is the resident's number in E.164 (a channel strips its own address prefix,
+    such as WhatsApp's ``whatsapp:``), so that one number is one contact on every channel.
     ``sid`` is unique per message (Twilio's MessageSid); ``opt_out_type`` is Twilio's
     ``OptOutType`` (STOP, START, HELP) when Twilio recognised and answered the keyword.
     """
 
+    channel: str
     sid: str
     sender: str
     body: str
@@ -71,7 +85,7 @@ class IncomingSms:
     @property
     def inbound(self) -> Inbound:
         """The message as the engine takes it."""
-        return Inbound(CHANNEL, self.sender, self.body, None, None, self.received_at)
+        return Inbound(self.channel, self.sender, self.body, None, None, self.received_at)
 
 
 @dataclass(frozen=True)
@@ -83,12 +97,12 @@ class Exchange:
     """
 
     outcome: Outcome
-    sms: SmsText | None
+    text: SmsText | None
     reply: Reply | None = None
     stored_id: int | None = None
 
 
-def receive(incoming: IncomingSms) -> Exchange:
+def receive(incoming: IncomingText, text_format: TextFormat) -> Exchange:
     """Store, answer and record one text message (uses ``db.session``; commits twice).
 
     The message is committed first, then answered in a second transaction that waits its
@@ -100,12 +114,12 @@ def receive(incoming: IncomingSms) -> Exchange:
     """
     session = db.session
     at = incoming.received_at.astimezone(UTC)
-    contact = _contact(session, incoming.sender)
+    contact = contact_or_none(session, incoming.sender)
     session.add(
         Message(
             direction=Direction.INBOUND,
             kind=MessageKind.MESSAGE,
-            channel=CHANNEL,
+            channel=incoming.channel,
             contact_id=contact.id if contact is not None else None,
             provider_sid=incoming.sid,
             body=stored_body(incoming.body),
@@ -124,7 +138,7 @@ def receive(incoming: IncomingSms) -> Exchange:
         # Its sender as stored: a contact this delivery created went with the rollback, and
         # one forgotten since (FORGET) is not to be made again.
         if stored.contact_id is None:
-            return _stored_answer(session, stored)
+            return _stored_answer(session, stored, text_format)
         contact = session.get(Contact, stored.contact_id)
     if contact is None:
         return Exchange(Outcome.NO_SENDER, None)
@@ -132,11 +146,11 @@ def receive(incoming: IncomingSms) -> Exchange:
     in_turn = take_turn(session, contact)
     message = _inbound(session, incoming.sid)
     if in_turn is None or message is None or _handled(message):
-        return _stored_answer(session, message)
+        return _stored_answer(session, message, text_format)
     contact = in_turn
     gate = limits.gate(session, contact.id, at, current_app.config["SMS_RATE_LIMIT_PER_HOUR"])
-    reply = handle(incoming.inbound)
-    outcome, sms = _what_to_send(incoming, reply, gate, at)
+    reply = handle(incoming.inbound, contact)
+    outcome, sms = _what_to_send(incoming, reply, gate, at, text_format)
     if sms is not None and not within_daily_cap(session, sms.segments, at):
         log.warning("daily segment cap reached: message %s left unanswered", message.id)
         outcome, sms = Outcome.OVER_CAP, None
@@ -145,7 +159,7 @@ def receive(incoming: IncomingSms) -> Exchange:
     if forgotten:
         # The engine deleted the contact and its messages, this one included. Only the SID
         # stays, with no body and no contact, so that a retry of it is not answered again.
-        message = _anonymous_copy(session, incoming.sid, at)
+        message = _anonymous_copy(session, incoming, at)
     message.locale = reply.locale
     answer = None
     if sms is not None:
@@ -153,7 +167,7 @@ def receive(incoming: IncomingSms) -> Exchange:
         answer = Message(
             direction=Direction.OUTBOUND,
             kind=MessageKind.REPLY,
-            channel=CHANNEL,
+            channel=incoming.channel,
             contact_id=None if forgotten else contact.id,
             in_reply_to_id=message.id,
             body=sms.text,
@@ -174,13 +188,6 @@ def stored_body(body: str) -> str:
     return scrub_personal(body.replace("\x00", "\ufffd"))
 
 
-def _contact(session: Session, number: str) -> Contact | None:
-    try:
-        return contact_for(session, number)
-    except ValueError:  # an alphanumeric sender, a short code: nobody to answer
-        return None
-
-
 def _inbound(session: Session, sid: str) -> Message | None:
     """The stored message ``sid`` as it is in the database now (not as this session had it)."""
     return session.scalar(
@@ -197,7 +204,7 @@ def _handled(message: Message) -> bool:
     return message.locale is not None
 
 
-def _stored_answer(session: Session, message: Message | None) -> Exchange:
+def _stored_answer(session: Session, message: Message | None, text_format: TextFormat) -> Exchange:
     """The stored answer to ``message`` (nothing if it got none, or is gone with its contact)."""
     answer = None
     if message is not None:
@@ -208,39 +215,41 @@ def _stored_answer(session: Session, message: Message | None) -> Exchange:
         )
     if answer is None or not answer.body:
         return Exchange(Outcome.REPEATED, None)
-    return Exchange(Outcome.REPEATED, encode_for_sms(answer.body), stored_id=answer.id)
+    return Exchange(Outcome.REPEATED, text_format.plain(answer.body), stored_id=answer.id)
 
 
 def _what_to_send(
-    incoming: IncomingSms, reply: Reply, gate: limits.Gate, at: datetime
+    incoming: IncomingText,
+    reply: Reply,
+    gate: limits.Gate,
+    at: datetime,
+    text_format: TextFormat,
 ) -> tuple[Outcome, SmsText | None]:
     if incoming.opt_out_type:
         return Outcome.CARRIER, None
     if gate is limits.Gate.SILENCE:
         return Outcome.SILENCED, None
     if gate is limits.Gate.NOTICE:
-        return Outcome.NOTICE, limit_notice(reply.locale, at + limits.WINDOW)
-    return Outcome.ANSWERED, sms_text(reply)
+        return Outcome.NOTICE, text_format.plain(limit_notice(reply.locale, at + limits.WINDOW))
+    return Outcome.ANSWERED, text_format.reply(reply)
 
 
-def limit_notice(locale: str, until: datetime) -> SmsText:
+def limit_notice(locale: str, until: datetime) -> str:
     """The one message a number gets when it reaches its hourly limit, in its language."""
     city_time = until.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
     with force_locale(locale):
-        return plain_text(
-            _(
-                "You have sent us many messages this hour. We will answer again from %(time)s.",
-                time=time_phrase(city_time),
-            )
+        return _(
+            "You have sent us many messages this hour. We will answer again from %(time)s.",
+            time=time_phrase(city_time),
         )
 
 
-def _anonymous_copy(session: Session, sid: str, at: datetime) -> Message:
+def _anonymous_copy(session: Session, incoming: IncomingText, at: datetime) -> Message:
     message = Message(
         direction=Direction.INBOUND,
         kind=MessageKind.MESSAGE,
-        channel=CHANNEL,
-        provider_sid=sid,
+        channel=incoming.channel,
+        provider_sid=incoming.sid,
         status=MessageStatus.RECEIVED,
         created_at=at,
     )
