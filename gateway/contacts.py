@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from datetime import UTC, datetime
 
+import phonenumbers
 from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -21,40 +21,41 @@ from sqlalchemy.orm import Session
 from gateway.db import insert_for
 from gateway.models import Contact, ConversationState, Feedback, Message
 
-_SEPARATORS = re.compile(r"[\s.\-()/]")
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
 
-# E.164 country calling codes form a prefix-free set: 1 and 7 are one digit, these are two,
-# every other is three. That is all it takes to split a number without a numbering library.
-_ONE_DIGIT_CODES = frozenset({"1", "7"})
-_TWO_DIGIT_CODES = frozenset(
-    "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 "
-    "60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98".split()
-)
+def _parsed(number: str) -> phonenumbers.PhoneNumber:
+    """``number`` read as an international number; ``ValueError`` for anything else."""
+    compact = (number or "").strip()
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if not compact.startswith("+"):
+        raise ValueError(f"not an international phone number: {number!r}")
+    try:
+        parsed = phonenumbers.parse(compact, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not an international phone number: {number!r}") from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValueError(f"not an international phone number: {number!r}")
+    return parsed
 
 
 def normalize_number(number: str) -> str:
     """The E.164 form of an international number ("+33 6 12-34-56-78" → "+33612345678").
 
-    Accepts the ``00`` international prefix; raises ``ValueError`` for anything that is not an
-    international number (national formats, "anonymous", short codes).
+    Accepts the ``00`` international prefix; raises ``ValueError`` for anything that is not a
+    possible international number (national formats, "anonymous", short codes). The
+    ``phonenumbers`` library (Google's libphonenumber metadata) knows every country's lengths.
     """
-    compact = _SEPARATORS.sub("", number or "")
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if not _E164.fullmatch(compact):
-        raise ValueError(f"not an international phone number: {number!r}")
-    return compact
+    return phonenumbers.format_number(_parsed(number), phonenumbers.PhoneNumberFormat.E164)
 
 
 def country_calling_code(number: str) -> str:
-    """The country calling code of an E.164 number, without the plus ("33", "1", "380")."""
-    digits = normalize_number(number)[1:]
-    if digits[:1] in _ONE_DIGIT_CODES:
-        return digits[:1]
-    if digits[:2] in _TWO_DIGIT_CODES:
-        return digits[:2]
-    return digits[:3]
+    """The country calling code of an international number, without the plus ("33", "1")."""
+    return str(_parsed(number).country_code)
+
+
+def national_form(number: str) -> str:
+    """An international number as its own country writes it at home ("02 61 91 00 01")."""
+    return phonenumbers.format_number(_parsed(number), phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def phone_hash(number: str, key: str) -> str:

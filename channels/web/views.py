@@ -38,7 +38,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from channels.web import phrases, render
 from channels.web.areas import District, districts, find_district
-from gateway.contacts import country_calling_code
+from gateway.contacts import country_calling_code, national_form
 from gateway.conversation.commands import Command, command_word
 from gateway.conversation.state import ttl
 from gateway.db import db
@@ -195,13 +195,16 @@ def _url_with_lang(code: str) -> str:
 
 
 def display_number(number: str) -> str:
-    """A number as people of the city write it: national form in pairs at home ("02 61 91 00
-    01"), international otherwise, short numbers ("115") as they are."""
-    home = country_calling_code(current_app.config["HELPLINE_NUMBER"])
-    if number.startswith("+" + home) and len(number) == len(home) + 10:
-        national = current_app.config["VOICE_NATIONAL_PREFIX"] + number[len(home) + 1 :]
-        return " ".join(national[i : i + 2] for i in range(0, len(national), 2))
-    return number
+    """A number as people of the city write it: the national form at home ("02 61 91 00 01",
+    as libphonenumber writes each country's), international otherwise, short numbers ("115")
+    as they are."""
+    try:
+        at_home = country_calling_code(number) == country_calling_code(
+            current_app.config["HELPLINE_NUMBER"]
+        )
+    except ValueError:
+        return number
+    return national_form(number) if at_home else number
 
 
 @blueprint.app_errorhandler(404)

@@ -117,21 +117,6 @@ def within_daily_cap(
     )
 
 
-def queue_message(
-    session: Session,
-    *,
-    to_number: str,
-    body: str,
-    kind: MessageKind,
-    locale: str | None,
-    contact: Contact,
-) -> Message:
-    """:func:`queue_send`'s row, for callers that only look at its status."""
-    return queue_send(
-        session, to_number=to_number, body=body, kind=kind, locale=locale, contact=contact
-    ).message
-
-
 def queue_send(
     session: Session,
     *,

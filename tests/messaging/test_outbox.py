@@ -10,7 +10,7 @@ from flask import Flask
 from gateway.contacts import opt_out
 from gateway.db import db
 from gateway.messaging.jobs import send_message
-from gateway.messaging.outbox import queue_message, segments_today, within_daily_cap
+from gateway.messaging.outbox import queue_send, segments_today, within_daily_cap
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
 from tests.messaging.conftest import new_contact
 
@@ -19,7 +19,7 @@ NUMBER = "+33612345678"
 
 def queue(session, contact: Contact, body: str = "Votre rendez-vous : lundi 9 h", **fields):  # type: ignore[no-untyped-def]
     options = {"to_number": NUMBER, "kind": MessageKind.HANDOFF, "locale": "fr"} | fields
-    return queue_message(session, body=body, contact=contact, **options)
+    return queue_send(session, body=body, contact=contact, **options).message
 
 
 def test_row_first_then_sent_after_commit(outbox_app: Flask) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gateway.db import db
 from gateway.messaging.cli import mask_number
-from gateway.messaging.outbox import queue_message
+from gateway.messaging.outbox import queue_send
 from gateway.messaging.retention import purge_old_bodies
 from gateway.models import (
     ConversationState,
@@ -106,7 +106,7 @@ def test_outbox_command_lists_the_last_messages(outbox_app: Flask) -> None:
     session = db.session
     contact = new_contact()
     for body in ("Premier", "Fête – « Noël »", "Свято"):
-        queue_message(
+        queue_send(
             session,
             to_number="+33612345678",
             body=body,

@@ -11,7 +11,7 @@ from twilio.rest import Client
 
 from gateway.db import db
 from gateway.messaging.jobs import reconcile_message, send_message
-from gateway.messaging.outbox import queue_message
+from gateway.messaging.outbox import queue_send
 from gateway.models import Contact, Message, MessageKind, MessageStatus
 from tests.fakes.twilio_api import (
     DROP,
@@ -35,14 +35,14 @@ BODY = "Permanence d’accès aux droits : mardi 14 h, 3 place de la Mairie. Té
 
 def queue_and_commit(to: str = NUMBER, body: str = BODY) -> Message:
     session = db.session
-    message = queue_message(
+    message = queue_send(
         session,
         to_number=to,
         body=body,
         kind=MessageKind.HANDOFF,
         locale="fr",
         contact=new_contact(),
-    )
+    ).message
     session.commit()  # the job runs now, in-process
     session.refresh(message)
     return message

@@ -20,7 +20,7 @@ from rq.registry import StartedJobRegistry
 
 from gateway.db import db
 from gateway.jobs import DEFAULT_QUEUE
-from gateway.messaging.outbox import queue_message
+from gateway.messaging.outbox import queue_send
 from gateway.models import Message, MessageKind, MessageStatus
 from gateway.schedule import requeue_stale_messages, stale_after
 from tests.conftest import REPO_ROOT
@@ -41,14 +41,14 @@ RETRY_INTERVAL = 1  # SEND_RETRY_INTERVALS in these tests
 def queue_and_commit(setup: WorkerSetup) -> int:
     """Queue a message in the test's process; the commit puts its job on Redis."""
     session = db.session
-    message = queue_message(
+    message = queue_send(
         session,
         to_number=NUMBER,
         body="Votre rendez-vous au CCAS : jeudi 10 h, 3 place de la Mairie.",
         kind=MessageKind.HANDOFF,
         locale="fr",
         contact=new_contact(),
-    )
+    ).message
     session.commit()
     return message.id
 
