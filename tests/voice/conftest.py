@@ -47,7 +47,7 @@ MAX_TWIML_BYTES = 64 * 1024
 TZ = ZoneInfo("Europe/Paris")
 MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # the helpline is open
 SUNDAY_10H = datetime(2026, 11, 29, 10, 0, tzinfo=TZ)  # it is not
-# The old schema sits in the shared folder beside the project root; ours overrides parts of it.
+# Twilio's old schema is in tests/data/reference/twiml; ours overrides parts of it.
 SCHEMA = Path(__file__).resolve().parent / "twiml_modern.xsd"
 
 
