@@ -5,15 +5,16 @@ name the resident shows on WhatsApp) and ``WaId`` (the number without ``+``). On
 is read: the profile name is personal data the directory has no use for, so it is never
 stored, nor logged.
 
-WhatsApp has no segments: a session message holds up to 4096 characters and is billed as one
-message. The reply is laid out by the SMS layout (:func:`channels.sms.render.sms_text`) given
-room for :data:`MAX_SEGMENTS`, which stays under 4096 characters in either encoding, and it
-counts as one message against the daily cap.
+WhatsApp has no segments and no GSM-7: a session message holds up to 4096 characters as
+written and is billed as one message. The reply is laid out by the SMS layout
+(:func:`channels.sms.render.sms_text`) with WhatsApp's own :func:`encode`, in which a
+"segment" is one whole message: a screen keeps every detail SMS would drop, up to 4096
+characters, and counts as one message against the daily cap.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import unicodedata
 
 from flask import abort
 from werkzeug.datastructures import MultiDict
@@ -28,21 +29,22 @@ from gateway.messaging.inbound import Exchange, IncomingText, TextFormat
 
 CHANNEL = "whatsapp"
 PREFIX = "whatsapp:"
-# 26 GSM-7 parts are 3978 characters, 26 UCS-2 parts 1742: a screen stays under WhatsApp's
-# 4096, with room for a whole page of services rather than three segments' worth.
-MAX_SEGMENTS = 26
+MAX_LENGTH = 4096  # characters in one WhatsApp session message
 
 
-def one_message(text: SmsText) -> SmsText:
-    """``text`` as WhatsApp bills it: one message, whatever its length."""
-    return replace(text, segments=1 if text.text else 0)
+def encode(text: str) -> SmsText:
+    """``text`` as WhatsApp carries it: as written (Unicode, stored under the name "UCS-2"),
+    one message per 4096 characters."""
+    body = unicodedata.normalize("NFC", text)
+    return SmsText(body, "UCS-2", -(-len(body) // MAX_LENGTH), len(body))
 
 
 def reply_text(reply: Reply) -> SmsText:
-    return one_message(sms_text(reply, MAX_SEGMENTS))
+    """The engine's reply as one WhatsApp message."""
+    return sms_text(reply, 1, encode)
 
 
-TEXT = TextFormat(reply=reply_text, plain=lambda text: one_message(plain_text(text)))
+TEXT = TextFormat(reply=reply_text, plain=lambda text: plain_text(text, encode))
 
 
 def address(raw: str) -> str:

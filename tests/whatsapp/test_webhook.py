@@ -51,12 +51,19 @@ def test_a_message_is_stored_then_answered_on_whatsapp(whatsapp_user, monkeypatc
     assert answer.status_url == f"/sms/status?reply={reply.id}"
 
 
-def test_whatsapp_keeps_the_letters_sms_folds_and_has_room_for_more(whatsapp_user) -> None:
+def test_whatsapp_keeps_what_sms_folds_or_drops(texter, whatsapp_user) -> None:
+    on_sms = texter("+380671111111").send("де поїсти").text or ""  # Ukrainian: UCS-2 by SMS
+    answer = whatsapp_user("+380672222222").send("де поїсти").text or ""
+    assert len(on_sms) < len(answer) <= 4096, "the places' details SMS drops are shown"
+    assert replies()[-1].segments == 1
+
+
+def test_a_reply_keeps_its_letters_as_written(texter, whatsapp_user) -> None:
+    on_sms = texter("+33611111111").send("LANGUE FR").text or ""
     resident: WhatsAppUser = whatsapp_user(NUMBER)
-    answer = resident.send("LANGUE EN").text or ""
-    assert answer.startswith("I will answer in English.")
-    menu = resident.send("MENU").text or ""
-    assert "1. Food" in menu and len(menu) <= 4096
+    answer = resident.send("LANGUE FR").text or ""
+    assert "Français" not in on_sms, "SMS folds ç to GSM-7"
+    assert "Français" in answer and answer == on_sms.replace("Francais", "Français")
 
 
 def test_the_same_number_is_one_resident_on_sms_and_whatsapp(texter, whatsapp_user) -> None:
