@@ -173,9 +173,7 @@ def _keys(reply: Reply, shown: int) -> str:
         return _("Reply %(keys)s", keys=keys_text(reply.choices[:shown], reply.controls))
 
 
-def fit(
-    reply: Reply, max_segments: int = MAX_SEGMENTS, encode: Encoder = encode_for_sms
-) -> Page:
+def fit(reply: Reply, max_segments: int = MAX_SEGMENTS, encode: Encoder = encode_for_sms) -> Page:
     """The page that shows ``reply`` in at most ``max_segments``: the first of its layouts
     that fits whole. If none does, the barest is cut, between items or words, and its prompt
     names only the choices shown (:attr:`Page.more` is then true)."""

@@ -1,7 +1,7 @@
 """What Twilio posts to our webhooks (messages, their delivery reports, calls), field for field.
 
-One table for the SMS, WhatsApp and voice tests, the fuzz test and ``bench/sms_webhook.py``, so all drive
-the webhooks with the same real-shaped requests.
+One table for the SMS, WhatsApp and voice tests, the fuzz test and ``bench/sms_webhook.py``, so
+all drive the webhooks with the same real-shaped requests.
 """
 
 from __future__ import annotations

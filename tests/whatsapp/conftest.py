@@ -15,9 +15,20 @@ import pytest
 from flask import Flask
 
 from tests.fakes.twilio_webhooks import inbound_whatsapp_form
-from tests.sms.conftest import ACCOUNT_SID, CITY_NUMBER, Answer, Clock, Texter, new_sid
-# The SMS tests' fixtures: the demo city on a signing account, its clock, an SMS resident.
-from tests.sms.conftest import clock, sms_app, texter  # noqa: F401
+
+# With the SMS tests' fixtures (the demo city on a signing account, its clock, an SMS
+# resident), imported so that pytest finds them here too.
+from tests.sms.conftest import (  # noqa: F401, F811
+    ACCOUNT_SID,
+    CITY_NUMBER,
+    Answer,
+    Clock,
+    Texter,
+    clock,
+    new_sid,
+    sms_app,
+    texter,
+)
 
 PROFILE_NAME = "Amina Benali"
 
@@ -46,7 +57,7 @@ class WhatsAppUser(Texter):
 
 
 @pytest.fixture
-def whatsapp_user(sms_app: Flask, clock: Clock) -> Callable[..., WhatsAppUser]:
+def whatsapp_user(sms_app: Flask, clock: Clock) -> Callable[..., WhatsAppUser]:  # noqa: F811
     def make(number: str = "+33612345678") -> WhatsAppUser:
         return WhatsAppUser(sms_app.test_client(), clock, number)
 
