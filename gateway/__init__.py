@@ -13,7 +13,7 @@ from flask import Flask
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → CLI."""
-    from channels import sms, voice, web
+    import channels
     from gateway import admin, cli, errors, extensions, health, i18n, limits, logs, security
     from gateway.config import environment, load_settings
     from gateway.db import db
@@ -39,8 +39,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(health.blueprint)
     admin.init_app(app)
-    web.init_app(app)
-    voice.init_app(app)
-    sms.init_app(app)
+    channels.init_app(app)
     cli.init_app(app)
     return app

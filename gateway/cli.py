@@ -154,13 +154,11 @@ def cron() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from channels.sms.cli import sms
-    from channels.voice.cli import call
     from gateway.admin.cli import user_group
     from gateway.messaging.cli import outbox, purge
 
     commands = (db_group, import_group, export_group, demo, worker, cron, outbox, purge)
-    for command in (*commands, user_group, call, sms):
+    for command in (*commands, user_group):
         app.cli.add_command(command)
 
 

@@ -31,7 +31,12 @@ from gateway import create_app
 from gateway.cli import DEMO_SERVICES, import_hsds_path
 from tests.conftest import _rolled_back_app, db_engine_dispose, fresh_database_url, settings_for
 from tests.fakes.twilio_api import FakeTwilioApi
-from tests.fakes.twilio_webhooks import inbound_sms_form, message_status_form, voice_call_form
+from tests.fakes.twilio_webhooks import (
+    inbound_sms_form,
+    inbound_whatsapp_form,
+    message_status_form,
+    voice_call_form,
+)
 from tests.voice.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -122,6 +127,13 @@ WEBHOOK_FORMS = {
         sender=CITY_NUMBER,
         account_sid=ACCOUNT_SID,
         ErrorCode="30003",
+    ),
+    "whatsapp.inbound": lambda: inbound_whatsapp_form(
+        "+33612345678",
+        "manger",
+        "SM" + "0123456789abcdef" * 2,
+        to=CITY_NUMBER,
+        account_sid=ACCOUNT_SID,
     ),
     "voice.inbound": lambda: voice_call_form(
         "CA" + "0123456789abcdef" * 2,

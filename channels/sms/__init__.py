@@ -13,9 +13,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from channels.sms import views
+    from channels.sms import cli, views
 
     app.register_blueprint(views.blueprint)
+    app.cli.add_command(cli.sms)
     if app.config["DEBUG"] or app.config["TESTING"] or app.config["DEV_PHONE_PAGE"]:
         from channels.sms import dev
 

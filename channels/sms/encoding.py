@@ -15,10 +15,14 @@ from dataclasses import dataclass, field
 
 from gateway.messaging.gsm import SmsText, encode_for_sms
 
-__all__ = ["Page", "SmsText", "encode_for_sms", "keep_together", "pack"]
+__all__ = ["Encoder", "Page", "SmsText", "encode_for_sms", "keep_together", "pack"]
 
 # footer(items shown on this page, whether some are left for the next one) -> footer text
 Footer = Callable[[int, bool], str]
+# How a text channel encodes a body and counts its parts: SMS folds to GSM-7 and counts
+# segments (encode_for_sms); WhatsApp keeps the text as written and counts 4096-character
+# messages. Packing is the same for both.
+Encoder = Callable[[str], SmsText]
 
 SEPARATOR = "\n"
 NO_BREAK = "\u00a0"
@@ -85,19 +89,21 @@ def pack(
     header: str = "",
     footer: str | Footer = "",
     max_segments: int = 3,
+    encode: Encoder = encode_for_sms,
 ) -> Page:
     """Put as many ``items`` as fit in ``max_segments`` between ``header`` and ``footer``.
 
     Items are kept whole and in order; the first item of a page that cannot fit on its own is
     cut between words and its tail heads :attr:`Page.rest`. ``footer`` may be a callable given
-    the number of items shown and whether more remain, e.g. to say "1-3, SUITE".
+    the number of items shown and whether more remain, e.g. to say "1-3, SUITE". ``encode``
+    says what a segment is (an SMS segment unless told).
     """
     footer_for: Footer = footer if callable(footer) else (lambda _shown, _more: footer)
     texts = [item.strip() for item in items]
 
     def compose(body: list[str], more: bool) -> SmsText:
         parts = [header, *body, footer_for(len(body), more)]
-        return encode_for_sms(SEPARATOR.join(part for part in parts if part))
+        return encode(SEPARATOR.join(part for part in parts if part))
 
     def fits(body: list[str], more: bool) -> bool:
         return compose(body, more).segments <= max_segments

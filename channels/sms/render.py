@@ -23,7 +23,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from twilio.twiml.messaging_response import MessagingResponse
 
-from channels.sms.encoding import Footer, Page, SmsText, encode_for_sms, keep_together, pack
+from channels.sms.encoding import (
+    Encoder,
+    Footer,
+    Page,
+    SmsText,
+    encode_for_sms,
+    keep_together,
+    pack,
+)
 from gateway.conversation import Choice, Line, LineRole, Reply
 from gateway.conversation.menus import keys_text
 
@@ -165,12 +173,12 @@ def _keys(reply: Reply, shown: int) -> str:
         return _("Reply %(keys)s", keys=keys_text(reply.choices[:shown], reply.controls))
 
 
-def fit(reply: Reply, max_segments: int = MAX_SEGMENTS) -> Page:
+def fit(reply: Reply, max_segments: int = MAX_SEGMENTS, encode: Encoder = encode_for_sms) -> Page:
     """The page that shows ``reply`` in at most ``max_segments``: the first of its layouts
     that fits whole. If none does, the barest is cut, between items or words, and its prompt
     names only the choices shown (:attr:`Page.more` is then true)."""
     for layout in _layouts(reply):
-        page = _pack(layout.items, layout.header, layout.prompt, max_segments)
+        page = _pack(layout.items, layout.header, layout.prompt, max_segments, encode)
         if not page.more:
             return page
     barest = layout
@@ -180,25 +188,29 @@ def fit(reply: Reply, max_segments: int = MAX_SEGMENTS) -> Page:
             return ""
         return _keys(reply, min(max(shown - len(barest.lines), 0), len(reply.choices)))
 
-    return _pack(barest.items, barest.header, cut_prompt, max_segments)
+    return _pack(barest.items, barest.header, cut_prompt, max_segments, encode)
 
 
-def _pack(items: list[str], header: str, footer: str | Footer, max_segments: int) -> Page:
+def _pack(
+    items: list[str], header: str, footer: str | Footer, max_segments: int, encode: Encoder
+) -> Page:
     try:
-        return pack(items, header, footer, max_segments)
+        return pack(items, header, footer, max_segments, encode)
     except ValueError:  # the note and the title alone are too long: they become items
         prompt = footer if isinstance(footer, str) else footer(0, True)
-        return pack([*header.splitlines(), *items], "", prompt, max_segments)
+        return pack([*header.splitlines(), *items], "", prompt, max_segments, encode)
 
 
-def sms_text(reply: Reply, max_segments: int = MAX_SEGMENTS) -> SmsText:
+def sms_text(
+    reply: Reply, max_segments: int = MAX_SEGMENTS, encode: Encoder = encode_for_sms
+) -> SmsText:
     """The SMS that shows ``reply``: its text as sent, encoding and segments (≤ max)."""
-    return fit(reply, max_segments).sms
+    return fit(reply, max_segments, encode).sms
 
 
-def plain_text(text: str) -> SmsText:
+def plain_text(text: str, encode: Encoder = encode_for_sms) -> SmsText:
     """A message the channel writes itself (the rate-limit notice), encoded the same way."""
-    return encode_for_sms(showable(text).strip())
+    return encode(showable(text).strip())
 
 
 def twiml(sms: SmsText | None, status_url: str | None = None) -> str:

@@ -12,7 +12,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from channels.voice import settings, views
+    from channels.voice import cli, settings, views
 
     settings.init_app(app)
     app.register_blueprint(views.blueprint)
+    app.cli.add_command(cli.call)

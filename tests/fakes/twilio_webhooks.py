@@ -1,7 +1,7 @@
 """What Twilio posts to our webhooks (messages, their delivery reports, calls), field for field.
 
-One table for the SMS and voice tests, the fuzz test and ``bench/sms_webhook.py``, so all drive
-the webhooks with the same real-shaped requests.
+One table for the SMS, WhatsApp and voice tests, the fuzz test and ``bench/sms_webhook.py``, so
+all drive the webhooks with the same real-shaped requests.
 """
 
 from __future__ import annotations
@@ -33,6 +33,30 @@ def inbound_sms_form(
         "ApiVersion": "2010-04-01",
         **extra,
     }
+
+
+def inbound_whatsapp_form(
+    sender: str,
+    body: str,
+    sid: str,
+    *,
+    to: str,
+    account_sid: str,
+    profile_name: str = "Amina B.",
+    **extra: str,
+) -> dict[str, str]:
+    """The fields of an inbound WhatsApp message: an SMS's, with ``whatsapp:`` addresses, the
+    sender's WhatsApp name (``ProfileName``) and number without ``+`` (``WaId``)."""
+    return inbound_sms_form(
+        f"whatsapp:{sender}",
+        body,
+        sid,
+        to=f"whatsapp:{to}",
+        account_sid=account_sid,
+        ProfileName=profile_name,
+        WaId=sender.removeprefix("+"),
+        **extra,
+    )
 
 
 def message_status_form(

@@ -18,7 +18,7 @@ from gateway.models import Call
 from tests.sms.conftest import PUBLIC_BASE_URL, Texter, inbound_messages, sign, twilio_form
 
 NUMBER = "+33612345678"
-WEBHOOKS = ["/sms", "/sms/status", "/voice", "/voice/status"]
+WEBHOOKS = ["/sms", "/sms/status", "/whatsapp", "/voice", "/voice/status"]
 EIGHT_MB = 8 * 1024 * 1024
 
 
