@@ -14,6 +14,7 @@ from channels import twilio_fields
 from channels.sms import adapter
 from channels.twilio_auth import twilio_webhook
 from gateway.db import db
+from gateway.messaging.inbound import Exchange
 from gateway.messaging.provider import STATUS_CALLBACK_PATH
 from gateway.messaging.status import apply_status
 
@@ -24,7 +25,12 @@ blueprint = Blueprint("sms", __name__)
 @twilio_webhook
 def inbound() -> Response:
     """A resident's text message: answer it with TwiML (an empty one to say nothing)."""
-    exchange = adapter.receive(adapter.read(request.form))
+    return answer(adapter.receive(adapter.read(request.form)))
+
+
+def answer(exchange: Exchange) -> Response:
+    """The webhook's TwiML for ``exchange``, for every Twilio text channel (SMS, WhatsApp): the
+    reply, whose fate Twilio reports to this channel's status callback."""
     status_url = None
     if exchange.stored_id is not None:
         status_url = url_for("sms.status", reply=exchange.stored_id)

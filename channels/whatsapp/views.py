@@ -6,9 +6,9 @@ delivery reports of its replies go to the SMS status callback, which reads any m
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, request
 
-from channels.sms import adapter as sms_adapter
+from channels.sms.views import answer
 from channels.twilio_auth import twilio_webhook
 from channels.whatsapp import adapter
 
@@ -19,8 +19,4 @@ blueprint = Blueprint("whatsapp", __name__)
 @twilio_webhook
 def inbound() -> Response:
     """A resident's WhatsApp message: answer it with TwiML (an empty one to say nothing)."""
-    exchange = adapter.receive(adapter.read(request.form))
-    status_url = None
-    if exchange.stored_id is not None:
-        status_url = url_for("sms.status", reply=exchange.stored_id)
-    return sms_adapter.respond(exchange.text, status_url)
+    return answer(adapter.receive(adapter.read(request.form)))
