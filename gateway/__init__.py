@@ -14,7 +14,18 @@ from flask import Flask
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → CLI."""
     import channels
-    from gateway import admin, cli, errors, extensions, health, i18n, limits, logs, security
+    from gateway import (
+        admin,
+        cli,
+        errors,
+        extensions,
+        health,
+        helpline,
+        i18n,
+        limits,
+        logs,
+        security,
+    )
     from gateway.config import environment, load_settings
     from gateway.db import db
 
@@ -38,6 +49,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.blueprint)
+    helpline.init_app(app)
     admin.init_app(app)
     channels.init_app(app)
     cli.init_app(app)

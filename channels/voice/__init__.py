@@ -2,8 +2,9 @@
 
 ``views`` has the routes, ``adapter`` reads Twilio's requests and keeps a hidden caller's place
 in URLs, ``render`` says the engine's replies as TwiML, ``prompts`` and ``speech`` choose the
-words, recordings and voices, ``handoff`` sends a service by SMS, ``records`` keeps call
-statistics, ``cli`` walks the menu in a terminal.
+words, recordings and voices, ``records`` keeps call statistics, ``cli`` walks the menu in a
+terminal. The core decides: whether the helpline answers (``gateway.helpline``) and what the
+SMS of a ``#`` says (``gateway.messaging.handoff``).
 """
 
 from __future__ import annotations

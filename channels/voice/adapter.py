@@ -155,7 +155,6 @@ class VoiceAdapter:
         """``reply`` as TwiML; ``handoff`` says what became of a HANDOFF's message."""
         turn = render.Turn(
             settings=voice_settings(),
-            at=self.inbound.received_at if self.inbound is not None else now(),
             city=current_app.config["CITY_NAME"],
             action_url=self._url(reply, silence=0),
             silence_url=self._url(reply, silence=self.call.silence + 1),

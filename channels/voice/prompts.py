@@ -56,7 +56,6 @@ PROMPTS: dict[str, LazyString] = {
     "handoff-day-limit": _l(
         "Sorry, we cannot send more text messages today. You can listen to the details again."
     ),
-    "helpline-closed": _l("The helpline is closed now."),
     "helpline-text": _l(
         "You can also send us your question by text message, at any time, to the number you called."
     ),

@@ -3,24 +3,21 @@
 :func:`spoken_parts` decides what is said, in which order and language; :func:`twiml` puts it
 in a ``<Gather>`` that takes a key (or a few words at the main menu) and, when the caller says
 nothing, a ``<Redirect>`` that counts the silence. Nothing here chooses a menu: choices and
-navigation keys are the reply's, said with their keys.
+navigation keys are the reply's, said with their keys; whether the helpline answers is the
+reply's too (TRANSFER is a ``<Dial>``, HELPLINE_CLOSED says when it opens).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
-from flask_babel import force_locale
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from channels.voice.prompts import Spoken, say, say_choice, say_control
 from channels.voice.settings import VoiceSettings
 from channels.voice.speech import add, spoken_number, with_spoken_numbers
 from gateway.conversation import Choice, Expect, LineRole, Reply, ReplyKind, Verb
-from gateway.directory.describe import hours_phrase
-from gateway.directory.hours import Hours, HoursStatus
 from gateway.messaging.outbox import Outcome
 
 
@@ -35,7 +32,11 @@ Part = Spoken | Pause
 SERVICE_ROLES = (LineRole.HOURS, LineRole.ADDRESS, LineRole.PHONE, LineRole.ACCESS)
 _NUMBER_ROLES = frozenset({LineRole.PHONE, LineRole.HELPLINE})
 # Engine texts that are the same on every reply of a kind, and so can be recorded.
-_TITLE_PROMPTS = {ReplyKind.LANGUAGES: "choose-language", ReplyKind.MENU: "main-menu"}
+_TITLE_PROMPTS = {
+    ReplyKind.LANGUAGES: "choose-language",
+    ReplyKind.MENU: "main-menu",
+    ReplyKind.HELPLINE_CLOSED: "helpline-closed",
+}
 _PROMPT_PROMPTS = {
     ReplyKind.MENU: "press-category",
     ReplyKind.NO_RESULT: "press-category",
@@ -58,7 +59,6 @@ class Turn:
     """What the adapter knows about this request that the reply does not say."""
 
     settings: VoiceSettings
-    at: datetime
     city: str
     action_url: str  # where the <Gather> posts the key
     silence_url: str  # where the call goes when nothing was pressed
@@ -165,6 +165,8 @@ def twiml(reply: Reply, turn: Turn) -> VoiceResponse:
     """The TwiML document for ``reply``."""
     if reply.kind is ReplyKind.TRANSFER:
         return _transfer(reply, turn)
+    if reply.kind is ReplyKind.HELPLINE_CLOSED:
+        return _helpline_closed(reply, turn)
     response = VoiceResponse()
     if reply.expect is Expect.NOTHING:
         _append(response, [*spoken_parts(reply, turn), say("goodbye", reply.locale)], turn.settings)
@@ -189,27 +191,29 @@ def twiml(reply: Reply, turn: Turn) -> VoiceResponse:
     return response
 
 
-def helpline_status(settings: VoiceSettings, at: datetime) -> HoursStatus:
-    """Whether a person answers the helpline at ``at`` (``HELPLINE_HOURS``), and from when."""
-    return Hours(settings.helpline_hours, timezone=settings.timezone).status(at)
-
-
 def _transfer(reply: Reply, turn: Turn) -> VoiceResponse:
-    """Put the caller through while the helpline is staffed; else say when, and go on."""
+    """Put the caller through; when the helpline hangs up, back to the main menu."""
     settings = turn.settings
     response = VoiceResponse()
-    status = helpline_status(settings, turn.at)
-    locale = reply.locale
-    if status.open_now:
-        if reply.title is not None:
-            _append(response, [Spoken(reply.title.text, reply.title.locale)], turn.settings)
-        response.dial(reply.hints.transfer_to or settings.helpline, timeout=DIAL_TIMEOUT)
-        _append(response, [say("helpline-ended", locale)], turn.settings)
-    else:
-        with force_locale(locale):
-            opens = hours_phrase(status, turn.at)
-        closed = [say("helpline-closed", locale), Spoken(opens, locale)]
-        _append(response, [*closed, say("helpline-text", locale), PAUSE], turn.settings)
+    if reply.title is not None:
+        _append(response, [Spoken(reply.title.text, reply.title.locale)], settings)
+    response.dial(reply.hints.transfer_to or settings.helpline, timeout=DIAL_TIMEOUT)
+    _append(response, [say("helpline-ended", reply.locale)], settings)
+    response.redirect(turn.menu_url, method="POST")
+    return response
+
+
+def _helpline_closed(reply: Reply, turn: Turn) -> VoiceResponse:
+    """Closed, and when it opens; a text can be sent at any time; then the main menu.
+
+    Of the reply's lines only when it opens is said: the caller is not dialling the number.
+    """
+    parts: list[Part] = []
+    if reply.title is not None:
+        parts.append(Spoken(reply.title.text, reply.title.locale, _TITLE_PROMPTS[reply.kind]))
+    parts += [Spoken(line.text, line.locale) for line in reply.items if line.role is LineRole.HOURS]
+    response = VoiceResponse()
+    _append(response, [*parts, say("helpline-text", reply.locale), PAUSE], turn.settings)
     response.redirect(turn.menu_url, method="POST")
     return response
 

@@ -10,21 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import time
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 
 from gateway.config import CONTENT_DIR, ConfigError
-from gateway.directory.hours import WeeklyRange
 from gateway.i18n import ORIGINAL_LOCALE
 
 PROMPTS_DIR = CONTENT_DIR / "voice"
 _EXTENSION_KEY = "guichet.voice"
 _RATE = re.compile(r"(?:\d{1,3}%|x-slow|slow|medium|fast|x-fast)")
-_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
 
 @dataclass(frozen=True)
@@ -41,8 +37,6 @@ class Voice:
 class VoiceSettings:
     voices: Mapping[str, Voice]
     helpline: str
-    helpline_hours: tuple[WeeklyRange, ...]
-    timezone: str
     gather_timeout: int
     pause: int
     national_prefix: str
@@ -62,43 +56,6 @@ def _pairs(name: str, raw: str) -> dict[str, str]:
             raise ConfigError(f"{name}: {part!r} is not of the form locale=value")
         pairs[key.strip()] = value.strip()
     return pairs
-
-
-def parse_hours(raw: str) -> tuple[WeeklyRange, ...]:
-    """ "MO-FR 09:00-12:30,13:30-17:00; SA 09:00-12:00" → weekly ranges (Monday is 0).
-
-    Days are two-letter English abbreviations, alone, as a range ("MO-FR") or listed
-    ("MO,WE"); an empty string means the helpline is never staffed.
-    """
-    ranges: list[WeeklyRange] = []
-    for entry in filter(None, (chunk.strip() for chunk in raw.split(";"))):
-        days_text, _, times_text = entry.partition(" ")
-        days = _parse_days(days_text, entry)
-        for span in filter(None, (chunk.strip() for chunk in times_text.split(","))):
-            opens, _, closes = span.partition("-")
-            start, end = _parse_clock(opens, entry), _parse_clock(closes, entry)
-            ranges.extend(WeeklyRange(day, start, end) for day in days)
-        if not times_text.strip():
-            raise ConfigError(f"HELPLINE_HOURS: {entry!r} has no times, e.g. MO-FR 09:00-17:00")
-    return tuple(ranges)
-
-
-def _parse_days(text: str, entry: str) -> list[int]:
-    days: list[int] = []
-    for part in text.upper().split(","):
-        first, _, last = part.partition("-")
-        if first not in _DAYS or (last and last not in _DAYS):
-            raise ConfigError(f"HELPLINE_HOURS: {entry!r}: days are {', '.join(_DAYS)}")
-        start, end = _DAYS.index(first), _DAYS.index(last or first)
-        days.extend(range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)])
-    return days
-
-
-def _parse_clock(text: str, entry: str) -> time:
-    match = _CLOCK.fullmatch(text.strip())
-    if match is None:
-        raise ConfigError(f"HELPLINE_HOURS: {entry!r}: times are HH:MM-HH:MM")
-    return time(int(match[1]), int(match[2]))
 
 
 def load_settings(config: Mapping[str, Any]) -> VoiceSettings:
@@ -122,8 +79,6 @@ def load_settings(config: Mapping[str, Any]) -> VoiceSettings:
     return VoiceSettings(
         voices=parsed,
         helpline=config["HELPLINE_NUMBER"],
-        helpline_hours=parse_hours(config["HELPLINE_HOURS"] or ""),
-        timezone=config["TIMEZONE"],
         gather_timeout=config["VOICE_GATHER_TIMEOUT"],
         pause=config["VOICE_PAUSE_SECONDS"],
         national_prefix=config["VOICE_NATIONAL_PREFIX"] or "",

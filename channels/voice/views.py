@@ -10,13 +10,12 @@ from channels import twilio_fields
 from channels.twilio_auth import twilio_webhook
 from channels.voice import records
 from channels.voice.adapter import VoiceAdapter, now
-from channels.voice.handoff import send_details
 from channels.voice.prompts import AUDIO_EXTENSIONS
-from channels.voice.render import helpline_status
 from channels.voice.settings import voice_settings
 from gateway.contacts import contact_or_none
 from gateway.conversation import ReplyKind, handle
 from gateway.db import db
+from gateway.messaging.handoff import send_details
 from gateway.messaging.outbox import Outcome
 from gateway.models import CallStatus
 
@@ -47,15 +46,11 @@ def answer() -> Response:
     handoff = None
     if reply.kind is ReplyKind.HANDOFF and call.number is not None and contact is not None:
         handoff = send_details(reply, contact, call.number, call.call_sid)
-    transferred = (
-        reply.kind is ReplyKind.TRANSFER
-        and helpline_status(voice_settings(), inbound.received_at).open_now
-    )
     records.record_turn(
         db.session,
         call.call_sid,
         locale=reply.locale,
-        transferred=transferred,
+        transferred=reply.kind is ReplyKind.TRANSFER,
         texted=handoff is Outcome.QUEUED,
     )
     response = adapter.render(reply, handoff=handoff)

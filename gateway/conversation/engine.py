@@ -32,6 +32,7 @@ from gateway.conversation.languages import COUNTRY_LOCALES, resolve_locale
 from gateway.conversation.menus import (
     Turn,
     can_send_sms,
+    helpline_reply,
     languages_reply,
     list_reply,
     listing_area,
@@ -403,16 +404,6 @@ def _choose_language(turn: Turn, action: Action) -> Reply:
     return menu_reply(turn)
 
 
-def _helpline(turn: Turn, _action: Action) -> Reply:
-    return notice_reply(
-        turn,
-        ReplyKind.TRANSFER,
-        _("Putting you through to the city helpline."),
-        end=True,
-        transfer_to=turn.helpline,
-    )
-
-
 _ACTIONS: dict[Verb, Callable[[Turn, Action], Reply]] = {
     Verb.MENU: lambda turn, action: menu_reply(turn, page=action.page),
     Verb.LANGUAGES: lambda turn, _action: languages_reply(turn),
@@ -423,7 +414,7 @@ _ACTIONS: dict[Verb, Callable[[Turn, Action], Reply]] = {
     Verb.MORE: _more,
     Verb.REPEAT: _repeat,
     Verb.SEND_SMS: _send_sms,
-    Verb.HELPLINE: _helpline,
+    Verb.HELPLINE: lambda turn, _action: helpline_reply(turn),
 }
 
 

@@ -47,6 +47,7 @@ from gateway.directory.queries import (
     find_area,
     service_card,
 )
+from gateway.helpline import helpline_hours
 from gateway.i18n import LANGUAGE_NAMES, ORIGINAL_LOCALE, Localized, joined
 from gateway.messaging.gsm import fold, is_gsm
 from gateway.models import CATEGORY_SLUGS, Contact
@@ -160,6 +161,7 @@ def _reply(
     can_send_sms: bool = False,
     helpline: str | None = None,
     transfer_to: str | None = None,
+    opens_at: datetime | None = None,
 ) -> Reply:
     """A reply with the hints every screen shares worked out in one place."""
     fallback = _fallback_note(turn, content)
@@ -191,6 +193,7 @@ def _reply(
             opted_out=contact is not None and contact.opted_out_at is not None,
             helpline=helpline,
             transfer_to=transfer_to,
+            opens_at=opens_at,
             max_key_length=max((len(key) for key in keys), default=1),
         ),
     )
@@ -325,6 +328,41 @@ def menu_reply(
         invalid=invalid,
         helpline=helpline,
         current=current,
+    )
+
+
+def helpline_reply(turn: Turn) -> Reply:
+    """A person at the city helpline: decided here, from its hours, for every channel.
+
+    While someone answers, a keypad puts the caller through (TRANSFER, the menu's part is
+    over); a text channel gets the number, until when it answers and the week's hours, to call
+    it herself. Otherwise (HELPLINE_CLOSED) every channel says when it next opens.
+    """
+    hours = helpline_hours()
+    status = hours.status(turn.at)
+    if status.open_now and turn.profile.keypad:
+        title = _("Putting you through to the city helpline.")
+        return notice_reply(turn, ReplyKind.TRANSFER, title, end=True, transfer_to=turn.helpline)
+    number = _line(turn, _("City helpline: %(number)s", number=turn.helpline), LineRole.HELPLINE)
+    when = _line(turn, describe.hours_phrase(status, turn.at), LineRole.HOURS)
+    week = [_line(turn, text) for text in describe.weekly_hours_lines(hours.ranges)]
+    controls = _controls(turn, (Verb.MENU, Action(Verb.MENU)))
+    if status.open_now:
+        kind, title_line, items = ReplyKind.TRANSFER, number, [when, *week]
+    else:
+        kind, title_line = ReplyKind.HELPLINE_CLOSED, _line(turn, _("The helpline is closed now."))
+        items = [when, number, *week]
+    opening = status.next_opening
+    return _reply(
+        turn,
+        kind,
+        title=title_line,
+        items=items,
+        controls=controls,
+        prompt=_what_next(turn, *controls),
+        helpline=turn.helpline,
+        transfer_to=turn.helpline if status.open_now else None,
+        opens_at=opening.starts if opening is not None and not status.open_now else None,
     )
 
 

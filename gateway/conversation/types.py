@@ -78,8 +78,14 @@ class ReplyKind(enum.StrEnum):
     OPTED_OUT = "opted_out"
     OPTED_IN = "opted_in"
     FORGOTTEN = "forgotten"  # the contact and everything about them was deleted
-    HANDOFF = "handoff"  # voice: send this service's details by SMS (the adapter queues it)
-    TRANSFER = "transfer"  # voice: dial the helpline (``hints.transfer_to``)
+    # Voice: this service's details go by SMS; the channel queues them with
+    # ``gateway.messaging.handoff.send_details`` and says what became of them.
+    HANDOFF = "handoff"
+    # A person answers the helpline now: a keypad puts the caller through to
+    # ``hints.transfer_to``; a text channel shows the number and its hours.
+    TRANSFER = "transfer"
+    # Nobody answers the helpline now: when it next opens (``hints.opens_at``), its number.
+    HELPLINE_CLOSED = "helpline_closed"
 
 
 class LineRole(enum.StrEnum):
@@ -155,6 +161,7 @@ class Hints:
     forgotten: bool = False  # the contact is deleted: link nothing new to them
     helpline: str | None = None  # offered to the resident in this reply
     transfer_to: str | None = None  # TRANSFER: the number to dial
+    opens_at: datetime | None = None  # HELPLINE_CLOSED: when it next opens (None: not soon)
     max_key_length: int = 1  # the longest key among choices and controls (keypad input)
 
 

@@ -7,6 +7,7 @@ and kept short: a phrase must fit on one line of a basic phone's screen.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -146,13 +147,14 @@ def _range_phrase(weekly: WeeklyRange) -> str:
     )
 
 
-def weekly_hours_lines(card: ServiceCard) -> list[str]:
+def weekly_hours_lines(week: Iterable[WeeklyRange]) -> list[str]:
     """The week, one line per run of days with the same hours ("Monday–Friday: 9:00–12:00").
 
-    Days without hours are left out; a card without any hours gives no lines.
+    Days without hours are left out; no ranges (a card or a helpline without hours) give no
+    lines.
     """
     by_day: dict[int, tuple[str, ...]] = {}
-    for weekly in card.weekly:
+    for weekly in week:
         by_day[weekly.weekday] = (*by_day.get(weekly.weekday, ()), _range_phrase(weekly))
     # 2 January 2023 is a Monday: a fixed week to name the days in the current locale.
     names = [_weekday(date(2023, 1, 2) + timedelta(days=d)) for d in range(7)]

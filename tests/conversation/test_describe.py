@@ -111,20 +111,22 @@ def test_weekly_lines_group_days_with_the_same_hours(make_service) -> None:
     )
     card = service_card(service, "en", MONDAY_10H, "Europe/Paris")
     with force_locale("en"):
-        assert [plain(line) for line in weekly_hours_lines(card)] == [
+        assert [plain(line) for line in weekly_hours_lines(card.weekly)] == [
             "Monday: 9:00 AM–12:00 PM, 2:00 PM–5:00 PM",
             "Tuesday–Friday: 9:00 AM–12:00 PM",
             "Saturday: 10:00 AM–12:00 PM",
         ]
     with force_locale("fr"):
-        assert weekly_hours_lines(card)[1] == "mardi–vendredi: 09:00–12:00"
+        assert weekly_hours_lines(card.weekly)[1] == "mardi–vendredi: 09:00–12:00"
 
 
 def test_weekly_lines_for_round_the_clock(make_service) -> None:
     service = make_service("Ligne", hours=[(d, "00:00", "00:00") for d in range(7)])
     card = service_card(service, "en", MONDAY_10H, "Europe/Paris")
     with force_locale("en"):
-        assert [plain(line) for line in weekly_hours_lines(card)] == ["Monday–Sunday: 24 hours"]
+        assert [plain(line) for line in weekly_hours_lines(card.weekly)] == [
+            "Monday–Sunday: 24 hours"
+        ]
 
 
 def test_closure_reasons_and_notes(make_service) -> None:

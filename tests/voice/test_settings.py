@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import time
 from pathlib import Path
 
 import pytest
 
-from channels.voice.settings import load_settings, parse_hours, voice_settings
+from channels.voice.settings import load_settings, voice_settings
 from channels.voice.speech import spoken_number, with_spoken_numbers
 from gateway import create_app
 from gateway.config import ConfigError
-from gateway.directory.hours import WeeklyRange
 from tests.conftest import settings_for
-
-
-def test_helpline_hours_read_days_ranges_and_lists() -> None:
-    ranges = parse_hours("MO-FR 09:00-12:30,13:30-17:00; sa 10:00-12:00; SU,WE 20:00-02:00")
-    assert ranges[:2] == (
-        WeeklyRange(0, time(9), time(12, 30)),
-        WeeklyRange(1, time(9), time(12, 30)),
-    )
-    assert len([r for r in ranges if r.weekday < 5 and r.opens_at == time(13, 30)]) == 5
-    assert WeeklyRange(5, time(10), time(12)) in ranges
-    assert {r.weekday for r in ranges if r.overnight} == {6, 2}
-    assert parse_hours("SA-MO 09:00-10:00") == tuple(
-        WeeklyRange(day, time(9), time(10)) for day in (5, 6, 0)
-    )
-    assert parse_hours("") == ()
-
-
-@pytest.mark.parametrize(
-    "raw", ["MO-FR", "XX 09:00-10:00", "MO 9h-10h", "MO 09:00-25:00", "MO 09:00"]
-)
-def test_malformed_helpline_hours_are_refused(raw: str) -> None:
-    with pytest.raises(ConfigError, match="HELPLINE_HOURS"):
-        parse_hours(raw)
 
 
 @pytest.mark.parametrize(
@@ -45,7 +20,6 @@ def test_malformed_helpline_hours_are_refused(raw: str) -> None:
         ("VOICE_VOICES", "fr=Polly.Lea", "expected language:voice"),
         ("VOICE_RATES", "*=fast-ish", "VOICE_RATES"),
         ("VOICE_RATES", "fr", "locale=value"),
-        ("HELPLINE_HOURS", "weekdays", "HELPLINE_HOURS"),
     ],
 )
 def test_a_bad_voice_setting_stops_the_app(

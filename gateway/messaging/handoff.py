@@ -1,14 +1,15 @@
-"""Key ``#`` on a service: its details by SMS to the phone that is calling, and nowhere else.
+"""A HANDOFF reply's service by SMS to the resident's own phone, and nowhere else.
 
-The engine says HANDOFF (it checked the caller has a number and did not opt out); this queues
-the message through the outbound messaging, as a row first and a job after the commit. The
-text is written for reading later: the week's hours rather than "open now".
+The engine says HANDOFF (voice ``#``: it checked the caller has a number and did not opt out);
+the channel hands the reply here, and this composes the text and queues it through the outbox,
+as a row first and a job after the commit. The text is written for reading later: the week's
+hours rather than "open now".
 
-One call sends each service at most once, keyed on Twilio's ``CallSid`` (a replayed or
-repeated ``#`` finds the first message), and at most ``HANDOFF_LIMIT_PER_CALL`` services; the
-number's hourly limit and the queued share of the daily cap apply as to every queued message.
-The key holds a keyed hash of the ``CallSid``, not the id itself: the calls table knows no
-caller, and a message row must not tell which call was whose.
+One call sends each service at most once, keyed on the channel's id of the call (Twilio's
+``CallSid``: a replayed or repeated ``#`` finds the first message), and at most
+``HANDOFF_LIMIT_PER_CALL`` services; the number's hourly limit and the queued share of the
+daily cap apply as to every queued message. The key holds a keyed hash of that id, not the id
+itself: the calls table knows no caller, and a message row must not tell which call was whose.
 """
 
 from __future__ import annotations
@@ -35,17 +36,17 @@ def message_body(reply: Reply) -> str:
     lines += [line.text for role in _ROLES for line in reply.items if line.role is role]
     if reply.service is not None:
         with force_locale(reply.locale):
-            week = weekly_hours_lines(reply.service)
+            week = weekly_hours_lines(reply.service.weekly)
         lines += week or [line.text for line in reply.items if line.role is LineRole.HOURS]
     return "\n".join(line for line in lines if line)
 
 
-def send_details(reply: Reply, contact: Contact, number: str, call_sid: str) -> Outcome:
+def send_details(reply: Reply, contact: Contact, number: str, call_id: str) -> Outcome:
     """Queue ``reply``'s service to ``number`` (the caller's own, ``contact``) for the call
-    ``call_sid``."""
+    the channel knows as ``call_id``; the outcome says whether it was queued, or why not."""
     service = reply.service.id if reply.service is not None else ""
     key = current_app.config["PHONE_HASH_KEY"].encode("utf-8")
-    call = hmac.new(key, call_sid.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    call = hmac.new(key, call_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
     return queue_send(
         db.session,
         to_number=number,
