@@ -42,6 +42,8 @@ def test_outside_its_hours_say_when_it_opens_and_offer_a_text(call, clock) -> No
     back = caller.wait()
     assert back.says()[0].text == "What do you need?"
     assert back.gather is not None
+    record = db.session.scalars(select(Call).where(Call.call_sid == caller.call_sid)).one()
+    assert not record.transferred
 
 
 def test_zero_on_the_second_menu_page_is_back_not_the_helpline(call) -> None:
