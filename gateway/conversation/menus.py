@@ -47,7 +47,7 @@ from gateway.directory.queries import (
     find_area,
     service_card,
 )
-from gateway.helpline import helpline_hours
+from gateway.helpline import helpline_hours, helpline_status
 from gateway.i18n import LANGUAGE_NAMES, ORIGINAL_LOCALE, Localized, joined
 from gateway.messaging.gsm import fold, is_gsm
 from gateway.models import CATEGORY_SLUGS, Contact
@@ -338,14 +338,13 @@ def helpline_reply(turn: Turn) -> Reply:
     over); a text channel gets the number, until when it answers and the week's hours, to call
     it herself. Otherwise (HELPLINE_CLOSED) every channel says when it next opens.
     """
-    hours = helpline_hours()
-    status = hours.status(turn.at)
+    status = helpline_status(turn.at)
     if status.open_now and turn.profile.keypad:
         title = _("Putting you through to the city helpline.")
         return notice_reply(turn, ReplyKind.TRANSFER, title, end=True, transfer_to=turn.helpline)
     number = _line(turn, _("City helpline: %(number)s", number=turn.helpline), LineRole.HELPLINE)
     when = _line(turn, describe.hours_phrase(status, turn.at), LineRole.HOURS)
-    week = [_line(turn, text) for text in describe.weekly_hours_lines(hours.ranges)]
+    week = [_line(turn, text) for text in describe.weekly_hours_lines(helpline_hours().ranges)]
     controls = _controls(turn, (Verb.MENU, Action(Verb.MENU)))
     if status.open_now:
         kind, title_line, items = ReplyKind.TRANSFER, number, [when, *week]
