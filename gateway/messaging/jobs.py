@@ -10,13 +10,14 @@ and only otherwise queues it again. A message is never lost, and a crash does no
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app
 from rq import Retry, get_current_job
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gateway import clock
 from gateway.config import ConfigError
 from gateway.contacts import opt_out
 from gateway.db import db
@@ -116,12 +117,12 @@ def send_message(message_id: int) -> None:
         refused = error.code in PERMANENT_REFUSALS
         _finish(message, MessageStatus.REFUSED if refused else MessageStatus.FAILED, error.code)
         if error.code == UNSUBSCRIBED and contact is not None:
-            opt_out(contact, datetime.now(UTC))
+            opt_out(contact, clock.now())
         session.commit()
         log.warning("message %s not sent, %s: %s", message.id, message.status, error)
         return
     message.status, message.provider_sid, message.error_code = MessageStatus.SENT, sent.sid, None
-    message.sent_at = datetime.now(UTC)
+    message.sent_at = clock.now()
     session.commit()
 
 
@@ -163,7 +164,7 @@ def reconcile_message(message_id: int, started_before: datetime) -> MessageStatu
         ours = next((sent for sent in held if sent.sid not in known), None)
         if ours is not None:
             status = MessageStatus.SENT
-            values = {"provider_sid": ours.sid, "error_code": None, "sent_at": datetime.now(UTC)}
+            values = {"provider_sid": ours.sid, "error_code": None, "sent_at": clock.now()}
         elif message.attempts > retry_policy().max:
             status = MessageStatus.FAILED
         else:
@@ -191,8 +192,6 @@ def reconcile_message(message_id: int, started_before: datetime) -> MessageStatu
 def purge_retention(days: int | None = None) -> Purged:
     """Blank what is older than ``days`` (``RETENTION_DAYS``); run daily by a scheduler."""
     session = db.session
-    purged = purge_old_bodies(
-        session, datetime.now(UTC), days or current_app.config["RETENTION_DAYS"]
-    )
+    purged = purge_old_bodies(session, clock.now(), days or current_app.config["RETENTION_DAYS"])
     session.commit()
     return purged

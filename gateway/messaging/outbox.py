@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from gateway import clock
 from gateway.db import insert_for
 from gateway.messaging import limits
 from gateway.messaging.gsm import encode_for_sms
@@ -142,7 +143,7 @@ def queue_send(
         session.flush()
     if once is not None and (earlier := _sent_once(session, once)) is not None:
         return Queued(Outcome.DUPLICATE, earlier)
-    now = datetime.now(UTC)
+    now = clock.now()
     values: dict[str, Any] = {
         "direction": Direction.OUTBOUND,
         "kind": kind,
