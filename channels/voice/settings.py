@@ -17,13 +17,12 @@ from typing import Any
 from flask import Flask, current_app
 
 from gateway.config import CONTENT_DIR, ConfigError
-from gateway.directory.hours import WeeklyRange
+from gateway.directory.hours import WEEKDAY_CODES, WeeklyRange
 from gateway.i18n import ORIGINAL_LOCALE
 
 PROMPTS_DIR = CONTENT_DIR / "voice"
 _EXTENSION_KEY = "guichet.voice"
 _RATE = re.compile(r"(?:\d{1,3}%|x-slow|slow|medium|fast|x-fast)")
-_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
 
@@ -45,7 +44,6 @@ class VoiceSettings:
     timezone: str
     gather_timeout: int
     pause: int
-    national_prefix: str
     prompts_dir: Path
 
     def voice(self, locale: str) -> Voice:
@@ -87,9 +85,9 @@ def _parse_days(text: str, entry: str) -> list[int]:
     days: list[int] = []
     for part in text.upper().split(","):
         first, _, last = part.partition("-")
-        if first not in _DAYS or (last and last not in _DAYS):
-            raise ConfigError(f"HELPLINE_HOURS: {entry!r}: days are {', '.join(_DAYS)}")
-        start, end = _DAYS.index(first), _DAYS.index(last or first)
+        if first not in WEEKDAY_CODES or (last and last not in WEEKDAY_CODES):
+            raise ConfigError(f"HELPLINE_HOURS: {entry!r}: days are {', '.join(WEEKDAY_CODES)}")
+        start, end = WEEKDAY_CODES.index(first), WEEKDAY_CODES.index(last or first)
         days.extend(range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)])
     return days
 
@@ -126,7 +124,6 @@ def load_settings(config: Mapping[str, Any]) -> VoiceSettings:
         timezone=config["TIMEZONE"],
         gather_timeout=config["VOICE_GATHER_TIMEOUT"],
         pause=config["VOICE_PAUSE_SECONDS"],
-        national_prefix=config["VOICE_NATIONAL_PREFIX"] or "",
         prompts_dir=Path(config["VOICE_PROMPTS_DIR"] or PROMPTS_DIR),
     )
 
