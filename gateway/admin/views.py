@@ -8,7 +8,7 @@ reloading the page never sends it twice.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -32,7 +32,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from gateway import audit
+from gateway import audit, clock, security
 from gateway.admin import accounts, history, overview, passwords
 from gateway.admin.auth import (
     authenticate,
@@ -87,6 +87,7 @@ blueprint = Blueprint(
     static_folder="static",
 )
 
+security.blueprint_headers(blueprint, {"Cache-Control": "no-store"})  # pages are never cached
 PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.static"})
 QUICK_ACTIONS = ("verified", "closed", "full", "reopen")
 
@@ -124,10 +125,9 @@ def _holds_nul() -> bool:
 
 
 @blueprint.after_request
-def headers(response: Response) -> Response:
-    """Pages are never cached; the security headers are the app's (:mod:`gateway.security`)."""
-    if request.endpoint != "admin.static":
-        response.headers["Cache-Control"] = "no-store"
+def remember_language(response: Response) -> Response:
+    """The language chosen with ``?lang=`` (headers, ``no-store`` among them, are
+    :mod:`gateway.security`'s)."""
     chosen = request.args.get("lang", "")
     if chosen in current_app.config["LOCALES"]:
         response.set_cookie(
@@ -230,7 +230,7 @@ def _safe_next(default: str) -> str:
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return clock.now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def _saved(changes: dict, message: str | None = None) -> None:
@@ -340,7 +340,7 @@ def home() -> str:
     gaps = overview.translation_gaps(session, user, current_app.config["LOCALES"])
     return render_template(
         "admin/home.html",
-        stale=overview.stale_services(session, user, audit.utcnow()),
+        stale=overview.stale_services(session, user, clock.now()),
         closures=overview.closures_ending_soon(session, user, _today()),
         feedback=feedback,
         feedback_services=overview.feedback_services(session, feedback),
