@@ -70,6 +70,19 @@ def _finish(message: Message, status: MessageStatus, error_code: int | None = No
     message.to_number = None  # a final state keeps no number
 
 
+def _log_outcome(message: Message, why: str) -> None:
+    """The one line of a send job's outcome: the row's id, kind, status and the provider's
+    error code, never its number or its words."""
+    log.log(
+        logging.INFO if message.status == MessageStatus.SENT else logging.WARNING,
+        "message %s %s: %s",
+        message.id,
+        message.status,
+        why,
+        extra={"kind": str(message.kind), "error_code": message.error_code},
+    )
+
+
 def send_message(message_id: int) -> None:
     """Send the outbound message ``message_id`` through the app's provider.
 
@@ -94,12 +107,14 @@ def send_message(message_id: int) -> None:
         return
     contact = session.get(Contact, message.contact_id) if message.contact_id else None
     if contact is not None and contact.opted_out_at is not None:
-        _finish(message, MessageStatus.REFUSED)  # STOP arrived after the message was queued
+        _finish(message, MessageStatus.REFUSED)
         session.commit()
+        _log_outcome(message, "opted out after it was queued")
         return
     if not (message.to_number and message.body):
-        _finish(message, MessageStatus.FAILED)  # purged before it could be sent
+        _finish(message, MessageStatus.FAILED)
         session.commit()
+        _log_outcome(message, "purged before it could be sent")
         return
     try:
         sent = sms_provider().send(message.to_number, message.body)
@@ -119,11 +134,12 @@ def send_message(message_id: int) -> None:
         if error.code == UNSUBSCRIBED and contact is not None:
             opt_out(contact, clock.now())
         session.commit()
-        log.warning("message %s not sent, %s: %s", message.id, message.status, error)
+        _log_outcome(message, str(error))
         return
     message.status, message.provider_sid, message.error_code = MessageStatus.SENT, sent.sid, None
     message.sent_at = clock.now()
     session.commit()
+    _log_outcome(message, f"attempt {message.attempts}")
 
 
 def reconcile_message(message_id: int, started_before: datetime) -> MessageStatus | None:

@@ -157,6 +157,18 @@ def test_each_block_is_logged_once_with_the_user_id_never_the_email(app, make_us
     assert "worker@example.org" not in caplog.text
 
 
+def test_a_lock_out_line_carries_no_phone_number(app, make_user, caplog) -> None:
+    """A password typed is never logged, even one that looks like a resident's number."""
+    make_user("worker@example.org")
+    with caplog.at_level(logging.INFO):
+        for _ in range(LIMITS.per_account_and_address):
+            attempt("worker@example.org", "+33698765432", ATTACKER, clock.now())
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.name == "gateway.admin.throttle" and "blocked" in record.getMessage()
+    logged = " ".join([record.getMessage(), *map(str, vars(record).values())])
+    assert "98765432" not in logged and "worker@example.org" not in logged
+
+
 def test_attempts_keep_no_email(app, make_user) -> None:
     make_user("worker@example.org")
     browser_at(app, WORKER).login("worker@example.org", "a wrong password")

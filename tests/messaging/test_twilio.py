@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -86,6 +87,33 @@ def test_permanent_refusals_are_not_retried(
     assert (message.status, message.error_code, message.to_number) == (status, code, None)
     send_message(message.id)
     assert len(twilio_api.received) == 1 and twilio_api.created == []
+
+
+@pytest.mark.parametrize(
+    ("outcome", "level", "status", "error_code"),
+    [(None, "INFO", "sent", None), (Reject(21211), "WARNING", "refused", 21211)],
+)
+def test_a_send_s_outcome_is_one_line_without_number_or_words(
+    twilio_app: Flask,
+    twilio_api: FakeTwilioApi,
+    caplog: pytest.LogCaptureFixture,
+    outcome: Outcome | None,
+    level: str,
+    status: str,
+    error_code: int | None,
+) -> None:
+    if outcome is not None:
+        twilio_api.program(NUMBER, outcome)
+    with caplog.at_level(logging.INFO, logger="gateway.messaging.jobs"):
+        message = queue_and_commit()
+    [record] = [r for r in caplog.records if r.name == "gateway.messaging.jobs"]
+    assert (record.levelname, record.getMessage().split(":")[0]) == (
+        level,
+        f"message {message.id} {status}",
+    )
+    assert (record.kind, record.error_code) == ("handoff", error_code)  # type: ignore[attr-defined]
+    logged = " ".join([record.getMessage(), *map(str, vars(record).values())])
+    assert NUMBER not in logged and NUMBER[3:] not in logged and "Mairie" not in logged
 
 
 def test_unsubscribed_recipient_opts_the_contact_out(
