@@ -59,7 +59,7 @@ from gateway.directory.queries import (
     services_of_category,
 )
 from gateway.extensions import csrf
-from gateway.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, ORIGINAL_LOCALE, text_direction
+from gateway.i18n import LANGUAGE_NAMES, ORIGINAL_LOCALE, remember_choice, text_direction
 from gateway.models import CATEGORY_SLUGS, Service
 from gateway.search import record_query, search
 
@@ -135,19 +135,7 @@ def _listed(service_id: str) -> Service:
 # --------------------------------------------------------------------------------------------
 
 
-@blueprint.after_request
-def remember_language(response: Response) -> Response:
-    chosen = request.args.get("lang", "")
-    if chosen in current_app.config["LOCALES"] and request.cookies.get(LOCALE_COOKIE) != chosen:
-        response.set_cookie(
-            LOCALE_COOKIE,
-            chosen,
-            max_age=365 * 24 * 3600,
-            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
-            httponly=True,
-            samesite="Lax",
-        )
-    return response
+blueprint.after_request(remember_choice)
 
 
 @blueprint.context_processor

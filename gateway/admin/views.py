@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -66,7 +65,7 @@ from gateway.directory.categories import category_name
 from gateway.directory.operations import OperationError, OrganizationData, ServiceData
 from gateway.directory.queries import categories, get_service
 from gateway.extensions import csrf
-from gateway.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, text_direction
+from gateway.i18n import LANGUAGE_NAMES, remember_choice, text_direction
 from gateway.models import (
     SUMMARY_MAX_CHARS,
     TEXT_FIELDS,
@@ -124,21 +123,9 @@ def _holds_nul() -> bool:
     return False
 
 
-@blueprint.after_request
-def remember_language(response: Response) -> Response:
-    """The language chosen with ``?lang=`` (headers, ``no-store`` among them, are
-    :mod:`gateway.security`'s)."""
-    chosen = request.args.get("lang", "")
-    if chosen in current_app.config["LOCALES"]:
-        response.set_cookie(
-            LOCALE_COOKIE,
-            chosen,
-            max_age=365 * 24 * 3600,
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
-            httponly=True,
-            samesite="Lax",
-        )
-    return response
+# The language chosen with ?lang= is remembered; headers, no-store among them, are
+# gateway.security's.
+blueprint.after_request(remember_choice)
 
 
 @blueprint.errorhandler(CSRFError)
