@@ -11,6 +11,7 @@ from sqlalchemy import update
 from twilio.rest import Client
 
 from gateway.db import db
+from gateway.messaging import provider
 from gateway.messaging.jobs import reconcile_message, send_message
 from gateway.messaging.outbox import queue_send
 from gateway.models import Contact, Message, MessageKind, MessageStatus
@@ -236,15 +237,33 @@ def test_a_recent_attempt_is_not_reconciled(twilio_app: Flask, twilio_api: FakeT
 
 
 def test_twilio_unreachable_leaves_the_row_for_the_next_sweep(
-    twilio_app: Flask, twilio_api: FakeTwilioApi
+    twilio_app: Flask, twilio_api: FakeTwilioApi, caplog: pytest.LogCaptureFixture
 ) -> None:
     message = queue_and_commit()
     left_sending(message)
     twilio_api.auth_token = "0" * 32  # Twilio refuses the lookup
-    assert reconcile_message(message.id, datetime.now(UTC) - timedelta(minutes=2)) is None
+    with caplog.at_level(logging.WARNING, logger="gateway.messaging.jobs"):
+        assert reconcile_message(message.id, datetime.now(UTC) - timedelta(minutes=2)) is None
+    [line] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "not reconciled" in line and NUMBER[3:] not in line  # the lookup's URL holds it
     db.session.refresh(message)
     assert message.status is MessageStatus.SENDING
     assert len(twilio_api.posts()) == 1
+
+
+def test_a_lookup_that_cannot_reach_twilio_logs_no_number(
+    twilio_app: Flask, twilio_api: FakeTwilioApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lookup's URL holds the number in its query, and the network error quotes it."""
+    message = queue_and_commit()
+    left_sending(message)
+    twilio_app.config["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9"  # nothing listens there
+    twilio_app.extensions.pop(provider._EXTENSION_KEY)
+    with caplog.at_level(logging.WARNING, logger="gateway.messaging.jobs"):
+        assert reconcile_message(message.id, datetime.now(UTC) - timedelta(minutes=2)) is None
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert NUMBER[3:] not in " ".join([record.getMessage(), *map(str, vars(record).values())])
+    assert "Twilio unreachable: ConnectionError" in record.getMessage()
 
 
 def test_the_fake_pages_its_list_as_twilio_does(twilio_api: FakeTwilioApi) -> None:
