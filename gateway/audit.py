@@ -15,16 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import gateway.clock
 from gateway.models import AuditEntry, User
 
 # Who acts: a logged-in user, or a label for writers without an account ("cli", "import").
 Actor = User | str
 
 Changes = dict[str, dict[str, Any]]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -91,7 +88,7 @@ def record(
 ) -> AuditEntry:
     """Add one entry to the trail (flushed with the change it describes, never committed)."""
     entry = AuditEntry(
-        created_at=at or utcnow(),
+        created_at=at or gateway.clock.now(),
         actor_id=actor.id if isinstance(actor, User) else None,
         actor=actor_label(actor),
         action=action,

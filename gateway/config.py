@@ -127,8 +127,6 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "VOICE_SPEECH_LANGUAGES": ("fr=fr-FR,en=en-GB,ar=ar-MA,es=es-ES,pt=pt-PT,uk=uk-UA", str),
     "VOICE_GATHER_TIMEOUT": (8, int),  # seconds of silence before a menu is said again
     "VOICE_PAUSE_SECONDS": (1, int),  # between the items of a menu
-    # Numbers of the helpline's country are read as dialled at home: this prefix instead of +33.
-    "VOICE_NATIONAL_PREFIX": ("0", str),
     "VOICE_PROMPTS_DIR": (None, str),  # recorded prompts; default: gateway/content/voice
     "DEFAULT_LOCALE": ("fr", str),
     "LOCALES": (SUPPORTED_LOCALES, _as_locales),

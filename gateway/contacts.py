@@ -53,9 +53,23 @@ def country_calling_code(number: str) -> str:
     return str(_parsed(number).country_code)
 
 
-def national_form(number: str) -> str:
-    """An international number as its own country writes it at home ("02 61 91 00 01")."""
-    return phonenumbers.format_number(_parsed(number), phonenumbers.PhoneNumberFormat.NATIONAL)
+def local_form(number: str, home: str) -> str:
+    """``number`` as it is written and dialled in the country of the number ``home`` (the
+    city's helpline): the national form for a number of that country ("+33261910001" →
+    "02 61 91 00 01", libphonenumber knows each country's prefix and grouping), anything else
+    as it is given (a foreign number, a short number such as "115", a national form already).
+
+    The one formatter of numbers for people: the lite site shows this, the voice menu reads
+    its digits.
+    """
+    try:
+        parsed = _parsed(number)
+        at_home = parsed.country_code == _parsed(home).country_code
+    except ValueError:
+        return number
+    if not at_home:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def phone_hash(number: str, key: str) -> str:

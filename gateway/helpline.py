@@ -15,10 +15,9 @@ from datetime import datetime, time
 from flask import Flask, current_app
 
 from gateway.config import ConfigError
-from gateway.directory.hours import Hours, HoursStatus, WeeklyRange
+from gateway.directory.hours import WEEKDAY_CODES, Hours, HoursStatus, WeeklyRange
 
 _EXTENSION_KEY = "guichet.helpline"
-_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
 
@@ -45,9 +44,9 @@ def _parse_days(text: str, entry: str) -> list[int]:
     days: list[int] = []
     for part in text.upper().split(","):
         first, _, last = part.partition("-")
-        if first not in _DAYS or (last and last not in _DAYS):
-            raise ConfigError(f"HELPLINE_HOURS: {entry!r}: days are {', '.join(_DAYS)}")
-        start, end = _DAYS.index(first), _DAYS.index(last or first)
+        if first not in WEEKDAY_CODES or (last and last not in WEEKDAY_CODES):
+            raise ConfigError(f"HELPLINE_HOURS: {entry!r}: days are {', '.join(WEEKDAY_CODES)}")
+        start, end = WEEKDAY_CODES.index(first), WEEKDAY_CODES.index(last or first)
         days.extend(range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)])
     return days
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import Babel, pgettext
 
 from gateway.config import RTL_LOCALES, TRANSLATIONS_DIR, ConfigError
@@ -95,6 +95,22 @@ def select_locale() -> str:
         if best:
             return best
     return str(current_app.config["DEFAULT_LOCALE"])
+
+
+def remember_choice(response: Response) -> Response:
+    """Keep the language chosen with ``?lang=`` in a cookie for a year, for the pages after
+    (the lite site's and the back office's ``after_request``: one cookie for both)."""
+    chosen = request.args.get("lang", "")
+    if chosen in current_app.config["LOCALES"] and request.cookies.get(LOCALE_COOKIE) != chosen:
+        response.set_cookie(
+            LOCALE_COOKIE,
+            chosen,
+            max_age=365 * 24 * 3600,
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 def init_app(app: Flask) -> None:

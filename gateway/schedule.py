@@ -8,12 +8,13 @@ system's cron instead.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from rq.cron import CronScheduler
 from sqlalchemy import select
 
+from gateway import clock
 from gateway.db import db
 from gateway.jobs import DEFAULT_QUEUE, connect_redis, job_pending, keep_running
 from gateway.messaging.jobs import (
@@ -47,7 +48,7 @@ def requeue_stale_messages(now: datetime | None = None) -> int:
     for longer than that whose named job RQ no longer holds is queued again;
     ``send_message`` claims a row atomically, so a second job for it never sends it twice.
     """
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     sending_stale, queued_stale = stale_after()
     session = db.session
     unsent = session.execute(

@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextvars
 import os
 from collections.abc import Callable, Iterator
-from datetime import time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask, has_app_context
@@ -20,6 +21,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import gateway.clock
 from gateway import create_app
 from gateway.config import normalize_database_url
 from gateway.db import db
@@ -30,6 +32,8 @@ BACKENDS = ("sqlite", "postgresql")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Twilio's TwiML schema, copied into tests/data/reference (see its README for source and licence).
 TWIML_XSD = REPO_ROOT / "tests" / "data" / "reference" / "twiml" / "TwiML.xsd"
+# Monday 30 November 2026, 10:00 in Val-de-Lisle: most day services and the helpline are open.
+MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 def pg_base_url() -> str:
@@ -119,6 +123,27 @@ def settings_for(database_url: str, **extra: Any) -> dict[str, Any]:
     }
     settings.update(extra)
     return settings
+
+
+class Clock:
+    """The app's time (:func:`gateway.clock.now`), held still until the test moves it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
+        self.now = moment
+        monkeypatch.setattr(gateway.clock, "now", lambda: self.now)
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The one way to freeze time: every "now" of the app is :data:`MONDAY_10H` until the
+    test sets or advances it."""
+    return Clock(monkeypatch, MONDAY_10H)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -46,6 +46,16 @@ def everything_in(record: logging.LogRecord) -> str:
     return " ".join([record.getMessage(), *extras, record.exc_text or ""])
 
 
+def without_number_or_words(records: list[logging.LogRecord]) -> list[logging.LogRecord]:
+    """``records``, once checked to carry no form of the resident's number and none of her
+    words in their message, fields or traceback."""
+    for record in records:
+        logged = everything_in(record)
+        assert not [form for form in FORMS if form in logged], logged
+        assert "Zéphyrine" not in logged, logged
+    return records
+
+
 def post_sms(app: Flask, body: str, signature: str | None = None) -> int:
     form = inbound_sms_form(NUMBER, body, new_sid(), to=CITY_NUMBER, account_sid=ACCOUNT_SID)
     signature = sign(PUBLIC_BASE_URL + "/sms", form) if signature is None else signature
@@ -76,6 +86,57 @@ def test_a_refused_signature_logs_one_line(
     [line] = lines(capsys.readouterr().err, "channels.twilio_auth")
     assert (line["level"], line["event"]) == ("WARNING", "twilio signature refused")
     assert (line["method"], line["path"], line["status"]) == ("POST", "/sms", 403)
+
+
+def test_a_refused_signature_is_one_record_without_the_number(
+    sms_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    assert post_sms(sms_app, BODY, signature="forged") == 403
+    [record] = without_number_or_words([r for r in caplog.records if r.levelno >= logging.WARNING])
+    assert record.name == "channels.twilio_auth"
+    assert record.getMessage() == "twilio signature refused"
+
+
+def test_a_failing_webhook_is_one_error_line_without_the_resident_s_data(
+    demo_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr("gateway.messaging.inbound.handle", broken)
+    for app in _rolled_back_app(demo_database_url, PROPAGATE_EXCEPTIONS=False, **sms_settings()):
+        capsys.readouterr()
+        assert post_sms(app, BODY) == 500
+        [record] = without_number_or_words(
+            [r for r in caplog.records if r.levelno >= logging.WARNING]
+        )
+        assert record.getMessage() == "Exception on /sms [POST]"
+        assert "RuntimeError: the engine broke" in (record.exc_text or "")
+        [line] = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+        assert json.loads(line)["event"] == "Exception on /sms [POST]"
+
+
+def test_an_import_is_one_line_with_its_counts(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    from gateway.cli import DEMO_SERVICES, load_hsds_file
+    from gateway.directory.hsds import import_services
+
+    records = load_hsds_file(DEMO_SERVICES)
+    caplog.set_level(logging.INFO, logger="gateway.directory.hsds")
+    report = import_services(db.session, records, source="demo.json")
+    [record] = without_number_or_words(
+        [r for r in caplog.records if r.name == "gateway.directory.hsds"]
+    )
+    assert record.getMessage() == (
+        f"import demo.json: {report.created} created, 0 updated, 0 unchanged, "
+        f"{len(report.warnings)} warnings"
+    )
+    assert report.created == len(records) > 0
 
 
 def test_a_rebuild_logs_one_line_with_its_size_and_duration(

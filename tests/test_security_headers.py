@@ -80,3 +80,22 @@ def test_hsts_when_the_public_address_is_https(app: Flask) -> None:
 def test_no_hsts_over_plain_http(app: Flask) -> None:
     """A developer's http://127.0.0.1 must not be pinned to HTTPS."""
     assert "Strict-Transport-Security" not in app.test_client().get("/").headers
+
+
+def test_back_office_pages_are_never_cached_its_stylesheet_may_be(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/admin/login").headers["Cache-Control"] == "no-store"
+    assert client.get("/admin/").headers["Cache-Control"] == "no-store"  # the way to log in
+    with client.get("/admin/static/admin.css") as stylesheet:
+        assert stylesheet.status_code == 200
+        assert stylesheet.headers.get("Cache-Control") != "no-store"
+        _assert_secured(stylesheet)
+
+
+def test_the_dev_phone_allows_its_inline_style_and_nothing_else_does(app: Flask) -> None:
+    client = app.test_client()
+    response = client.get("/dev/phone")
+    assert response.status_code == 200
+    _assert_secured(response)
+    assert "style-src 'unsafe-inline'" in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in client.get("/admin/login").headers["Content-Security-Policy"]

@@ -11,14 +11,13 @@ its limit a notice or nothing), so the response is made from the text the exchan
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Response
 from werkzeug.datastructures import MultiDict
 
 from channels import twilio_fields
 from channels.sms.encoding import SmsText
 from channels.sms.render import plain_text, sms_text, twiml
+from gateway import clock
 from gateway.messaging import inbound
 from gateway.messaging.inbound import Exchange, IncomingText, TextFormat
 
@@ -29,14 +28,9 @@ SID_FIELDS = ("MessageSid", "SmsMessageSid", "SmsSid")
 TEXT = TextFormat(reply=sms_text, plain=plain_text)
 
 
-def now() -> datetime:
-    """The time a message arrives (one place, so tests can set the clock)."""
-    return datetime.now(UTC)
-
-
 def message(sid: str, sender: str, body: str, opt_out_type: str | None = None) -> IncomingText:
     """A text message from ``sender`` received now on the SMS channel."""
-    return IncomingText(CHANNEL, sid, sender, body, now(), opt_out_type)
+    return IncomingText(CHANNEL, sid, sender, body, clock.now(), opt_out_type)
 
 
 def read(form: MultiDict[str, str]) -> IncomingText:

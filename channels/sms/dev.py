@@ -9,7 +9,7 @@ the answer with its encoding and segments, and the number's recent messages.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -22,13 +22,14 @@ from gateway.extensions import csrf
 from gateway.i18n import text_direction
 from gateway.messaging.inbound import Exchange
 from gateway.models import Contact, Message
-from gateway.security import content_security_policy
+from gateway.security import blueprint_headers, content_security_policy
 
 blueprint = Blueprint("sms_dev", __name__, template_folder="templates")
 DEFAULT_NUMBER = "+33612345678"
 THREAD_LENGTH = 20
 # The page's few rules are inlined in it; it is never on a public site.
 POLICY = content_security_policy(style="'unsafe-inline'", images=False)
+blueprint_headers(blueprint, {"Content-Security-Policy": POLICY})
 
 
 def _thread(number: str) -> list[Message]:
@@ -44,12 +45,6 @@ def _thread(number: str) -> list[Message]:
         .limit(THREAD_LENGTH)
     ).all()
     return list(reversed(messages))
-
-
-@blueprint.after_request
-def inline_style(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = POLICY
-    return response
 
 
 @blueprint.route("/dev/phone", methods=["GET", "POST"])

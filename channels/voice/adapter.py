@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Request, Response, abort, current_app, url_for
@@ -21,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 from channels import twilio_fields
 from channels.voice import render
 from channels.voice.settings import voice_settings
+from gateway import clock
 from gateway.contacts import normalize_number
 from gateway.conversation import Action, Inbound, Reply, Verb
 from gateway.messaging.outbox import Outcome
@@ -32,11 +32,6 @@ HIDDEN_CALLER_IDS = frozenset({"+266696687", "+7378742833", "+2562533", "+865669
 _KEY_SEPARATOR = "~"
 # What a <Gather> can send: the keypad's keys, a few at a time (ours take one, a number a few).
 _DIGITS = re.compile(r"[0-9*#]{1,32}")
-
-
-def now() -> datetime:
-    """The time of the request (one place, so tests can set the clock)."""
-    return datetime.now(UTC)
 
 
 def caller_number(raw: str | None) -> str | None:
@@ -145,7 +140,7 @@ class VoiceAdapter:
             text=text,
             digits=digits,
             locale_hint=state.locale if state.number is None else None,
-            received_at=now(),
+            received_at=clock.now(),
             action=action,
             new_session=state.new_call,
         )

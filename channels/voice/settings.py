@@ -39,7 +39,6 @@ class VoiceSettings:
     helpline: str
     gather_timeout: int
     pause: int
-    national_prefix: str
     prompts_dir: Path
 
     def voice(self, locale: str) -> Voice:
@@ -81,7 +80,6 @@ def load_settings(config: Mapping[str, Any]) -> VoiceSettings:
         helpline=config["HELPLINE_NUMBER"],
         gather_timeout=config["VOICE_GATHER_TIMEOUT"],
         pause=config["VOICE_PAUSE_SECONDS"],
-        national_prefix=config["VOICE_NATIONAL_PREFIX"] or "",
         prompts_dir=Path(config["VOICE_PROMPTS_DIR"] or PROMPTS_DIR),
     )
 

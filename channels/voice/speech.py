@@ -16,7 +16,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from channels.voice.prompts import Spoken, recording
 from channels.voice.settings import VoiceSettings
-from gateway.contacts import country_calling_code, normalize_number
+from gateway.contacts import local_form
 
 _NUMBER = re.compile(r"\+?\d[\d .\-]{4,}\d")
 
@@ -24,19 +24,12 @@ _NUMBER = re.compile(r"\+?\d[\d .\-]{4,}\d")
 def spoken_number(number: str, settings: VoiceSettings) -> str:
     """ "+33261910100" → "0 2, 6 1, 9 1, 0 1, 0 0": digits one by one, a breath every pair.
 
-    Numbers of the helpline's country take the national prefix; others keep their "+".
+    The digits are those the city writes (:func:`gateway.contacts.local_form`): numbers of the
+    helpline's country in their national form, others with their "+".
     """
-    plus = ""
-    try:
-        e164 = normalize_number(number)
-    except ValueError:
-        digits = re.sub(r"\D", "", number)
-    else:
-        home = country_calling_code(settings.helpline)
-        if settings.national_prefix and country_calling_code(e164) == home:
-            digits = settings.national_prefix + e164[1 + len(home) :]
-        else:
-            plus, digits = "+ ", e164[1:]
+    written = local_form(number, settings.helpline)
+    plus = "+ " if written.startswith("+") else ""
+    digits = re.sub(r"\D", "", written)
     pairs = [" ".join(digits[i : i + 2]) for i in range(0, len(digits), 2)]
     return plus + ", ".join(pairs)
 

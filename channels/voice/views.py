@@ -9,9 +9,10 @@ from flask import Blueprint, Response, abort, current_app, request, send_from_di
 from channels import twilio_fields
 from channels.twilio_auth import twilio_webhook
 from channels.voice import records
-from channels.voice.adapter import VoiceAdapter, now
+from channels.voice.adapter import VoiceAdapter
 from channels.voice.prompts import AUDIO_EXTENSIONS
 from channels.voice.settings import voice_settings
+from gateway import clock
 from gateway.contacts import contact_or_none
 from gateway.conversation import ReplyKind, handle
 from gateway.db import db
@@ -70,7 +71,7 @@ def status() -> tuple[str, int]:
         abort(400)
     call_sid = twilio_fields.sid(request.form, "CallSid")
     duration = twilio_fields.count(request.form.get("CallDuration"))
-    records.record_status(db.session, call_sid, call_status, duration, now())
+    records.record_status(db.session, call_sid, call_status, duration, clock.now())
     db.session.commit()
     return "", 204
 

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -38,7 +38,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from channels.web import phrases, render
 from channels.web.areas import District, districts, find_district
-from gateway.contacts import country_calling_code, national_form
+from gateway import clock
+from gateway.contacts import local_form
 from gateway.conversation.commands import Command, command_word
 from gateway.conversation.state import ttl
 from gateway.db import db
@@ -58,7 +59,7 @@ from gateway.directory.queries import (
     services_of_category,
 )
 from gateway.extensions import csrf
-from gateway.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, ORIGINAL_LOCALE, text_direction
+from gateway.i18n import LANGUAGE_NAMES, ORIGINAL_LOCALE, remember_choice, text_direction
 from gateway.models import CATEGORY_SLUGS, Service
 from gateway.search import record_query, search
 
@@ -73,17 +74,12 @@ SEARCH_LIMIT = 60
 TOKEN_SLOT = "csrf-token-slot"
 
 
-def now() -> datetime:
-    """The moment pages are rendered for (tests replace it to pin "open now")."""
-    return datetime.now(UTC)
-
-
 def _locale() -> str:
     return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
 
 
 def _city_now() -> datetime:
-    return now().astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return clock.now().astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
 
 
 def _page(template: str, *, status: int = 200, **context: Any) -> Response:
@@ -139,19 +135,7 @@ def _listed(service_id: str) -> Service:
 # --------------------------------------------------------------------------------------------
 
 
-@blueprint.after_request
-def remember_language(response: Response) -> Response:
-    chosen = request.args.get("lang", "")
-    if chosen in current_app.config["LOCALES"] and request.cookies.get(LOCALE_COOKIE) != chosen:
-        response.set_cookie(
-            LOCALE_COOKIE,
-            chosen,
-            max_age=365 * 24 * 3600,
-            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
-            httponly=True,
-            samesite="Lax",
-        )
-    return response
+blueprint.after_request(remember_choice)
 
 
 @blueprint.context_processor
@@ -195,16 +179,8 @@ def _url_with_lang(code: str) -> str:
 
 
 def display_number(number: str) -> str:
-    """A number as people of the city write it: the national form at home ("02 61 91 00 01",
-    as libphonenumber writes each country's), international otherwise, short numbers ("115")
-    as they are."""
-    try:
-        at_home = country_calling_code(number) == country_calling_code(
-            current_app.config["HELPLINE_NUMBER"]
-        )
-    except ValueError:
-        return number
-    return national_form(number) if at_home else number
+    """A number as people of the city write it (:func:`gateway.contacts.local_form`)."""
+    return local_form(number, current_app.config["HELPLINE_NUMBER"])
 
 
 @blueprint.app_errorhandler(404)

@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 from channels import twilio_fields
 from channels.sms import adapter as sms_adapter
 from channels.sms.render import plain_text, sms_text
+from gateway import clock
 from gateway.conversation import Reply
 from gateway.messaging import inbound
 from gateway.messaging.gsm import SmsText
@@ -61,7 +62,7 @@ def read(form: MultiDict[str, str]) -> IncomingText:
         twilio_fields.sid(form, *sms_adapter.SID_FIELDS),
         address(form.get("From", "")),
         form.get("Body", ""),
-        sms_adapter.now(),
+        clock.now(),
         form.get("OptOutType", "").strip().upper() or None,
     )
 

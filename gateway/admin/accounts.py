@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway import clock
 from gateway.admin import passwords
 from gateway.admin.auth import hash_password, normalize_email
-from gateway.audit import Actor, Changes, diff, iso, record, utcnow
+from gateway.audit import Actor, Changes, diff, iso, record
 from gateway.directory.operations import OperationError
 from gateway.models import Organization, User, UserRole
 from gateway.models.admin import new_session_token
@@ -152,7 +153,7 @@ def update_user(
 
 def disable_user(session: Session, actor: Actor, user: User, at: datetime | None = None) -> Changes:
     """The account can no longer log in, and its open sessions end now."""
-    at = at or utcnow()
+    at = at or clock.now()
 
     def mutate() -> None:
         if user.disabled_at is None:

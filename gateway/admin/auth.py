@@ -27,9 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from gateway import clock
 from gateway.admin import passwords, throttle
 from gateway.admin.throttle import LoginLimits
-from gateway.audit import utcnow
 from gateway.models import Organization, Service, User
 from gateway.models.admin import new_session_token
 
@@ -71,7 +71,7 @@ def authenticate(
 ) -> User | None:
     """The active user with this email and password, unless tries from this address are
     being slowed. Records a checked try; the caller commits it, success or not."""
-    now = now or utcnow()
+    now = now or clock.now()
     email = normalize_email(email)[:254]
     seen = throttle.standing(
         session_, throttle.account_key(email), throttle.address_key(address), limits, now
@@ -99,7 +99,7 @@ def log_in(user: User, now: datetime | None = None) -> None:
     _clear_session()
     session.permanent = True
     session[SESSION_USER] = f"{user.id}:{user.session_token}"
-    session[SESSION_SEEN] = int((now or utcnow()).timestamp())
+    session[SESSION_SEEN] = int((now or clock.now()).timestamp())
 
 
 def log_out(user: User | None) -> None:
@@ -115,7 +115,7 @@ def session_user(session_: Session, now: datetime | None = None) -> User | None:
     if not isinstance(raw, str) or ":" not in raw:
         return None
     user_id, token = raw.split(":", 1)
-    now = now or utcnow()
+    now = now or clock.now()
     idle = current_app.config["ADMIN_IDLE_MINUTES"] * 60
     seen = session.get(SESSION_SEEN)
     user = session_.get(User, int(user_id)) if user_id.isdigit() else None

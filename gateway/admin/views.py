@@ -8,14 +8,13 @@ reloading the page never sends it twice.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -32,7 +31,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from gateway import audit
+from gateway import audit, clock, security
 from gateway.admin import accounts, history, overview, passwords
 from gateway.admin.auth import (
     authenticate,
@@ -66,7 +65,7 @@ from gateway.directory.categories import category_name
 from gateway.directory.operations import OperationError, OrganizationData, ServiceData
 from gateway.directory.queries import categories, get_service
 from gateway.extensions import csrf
-from gateway.i18n import LANGUAGE_NAMES, LOCALE_COOKIE, text_direction
+from gateway.i18n import LANGUAGE_NAMES, remember_choice, text_direction
 from gateway.models import (
     SUMMARY_MAX_CHARS,
     TEXT_FIELDS,
@@ -87,6 +86,7 @@ blueprint = Blueprint(
     static_folder="static",
 )
 
+security.blueprint_headers(blueprint, {"Cache-Control": "no-store"})  # pages are never cached
 PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.static"})
 QUICK_ACTIONS = ("verified", "closed", "full", "reopen")
 
@@ -123,22 +123,9 @@ def _holds_nul() -> bool:
     return False
 
 
-@blueprint.after_request
-def headers(response: Response) -> Response:
-    """Pages are never cached; the security headers are the app's (:mod:`gateway.security`)."""
-    if request.endpoint != "admin.static":
-        response.headers["Cache-Control"] = "no-store"
-    chosen = request.args.get("lang", "")
-    if chosen in current_app.config["LOCALES"]:
-        response.set_cookie(
-            LOCALE_COOKIE,
-            chosen,
-            max_age=365 * 24 * 3600,
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
-            httponly=True,
-            samesite="Lax",
-        )
-    return response
+# The language chosen with ?lang= is remembered; headers, no-store among them, are
+# gateway.security's.
+blueprint.after_request(remember_choice)
 
 
 @blueprint.errorhandler(CSRFError)
@@ -230,7 +217,7 @@ def _safe_next(default: str) -> str:
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return clock.now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def _saved(changes: dict, message: str | None = None) -> None:
@@ -340,7 +327,7 @@ def home() -> str:
     gaps = overview.translation_gaps(session, user, current_app.config["LOCALES"])
     return render_template(
         "admin/home.html",
-        stale=overview.stale_services(session, user, audit.utcnow()),
+        stale=overview.stale_services(session, user, clock.now()),
         closures=overview.closures_ending_soon(session, user, _today()),
         feedback=feedback,
         feedback_services=overview.feedback_services(session, feedback),

@@ -13,6 +13,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOOKAHEAD_DAYS = 15
+# The days of the week as iCalendar writes them (RFC 5545 BYDAY), Monday first: index is
+# ``WeeklyRange.weekday`` and ``date.weekday()``. HSDS's schedules and HELPLINE_HOURS use them.
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 @dataclass(frozen=True)

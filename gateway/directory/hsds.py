@@ -36,10 +36,11 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.audit import Actor, as_utc, clock, plain, utcnow
+import gateway.clock
+from gateway.audit import Actor, as_utc, clock, plain
 from gateway.config import SUPPORTED_LOCALES
 from gateway.directory.categories import category_name
-from gateway.directory.hours import WeeklyRange
+from gateway.directory.hours import WEEKDAY_CODES, WeeklyRange
 from gateway.directory.operations import (
     ClosureData,
     OperationError,
@@ -82,7 +83,6 @@ EXTENSION = "x_guichet"
 TAXONOMY = "guichet"
 COUNTRY = "FR"
 DEFAULT_TIMEZONE = "Europe/Paris"
-WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 STATUS_TO_HSDS = {
     ServiceStatus.ACTIVE: "active",
@@ -219,7 +219,7 @@ def import_services(
         _parse_service(_Reader(source, index, record), tz, seen)
         for index, record in enumerate(records, 1)
     ]
-    at = utcnow()
+    at = gateway.clock.now()
     counts: Counter[str] = Counter()
     with session.begin_nested():  # a refusal half-way leaves nothing behind
         existing = _load_existing(session, parsed, seen)
@@ -631,10 +631,10 @@ def _parse_schedules(
         assert byday is not None
         days: list[str] = []
         for day in (part.strip().upper() for part in byday.split(",")):
-            if day not in WEEKDAYS:
+            if day not in WEEKDAY_CODES:
                 r.fail(
                     f"{path}.byday",
-                    f"not a day among {','.join(WEEKDAYS)}: {_short(repr(byday))}",
+                    f"not a day among {','.join(WEEKDAY_CODES)}: {_short(repr(byday))}",
                 )
             if day not in days:
                 days.append(day)
@@ -644,7 +644,7 @@ def _parse_schedules(
             # The first day keeps the id, so a one-day schedule round-trips as itself.
             row_id = schedule_id if k == 0 else _derived(schedule_id, day)
             r.claim(seen, "schedule", row_id, f"{path}.id")
-            rows.append(ScheduleData(WEEKDAYS.index(day), opens_at, closes_at, id=row_id))
+            rows.append(ScheduleData(WEEKDAY_CODES.index(day), opens_at, closes_at, id=row_id))
     return rows
 
 
@@ -956,8 +956,8 @@ def _export_schedule(schedule: Schedule) -> dict[str, Any]:
     return {
         "id": schedule.id,
         "freq": "WEEKLY",
-        "wkst": "MO",
-        "byday": WEEKDAYS[schedule.weekday],
+        "wkst": WEEKDAY_CODES[0],
+        "byday": WEEKDAY_CODES[schedule.weekday],
         "opens_at": clock(schedule.opens_at),
         "closes_at": clock(schedule.closes_at),
     }

@@ -25,7 +25,8 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from gateway.audit import Actor, Changes, diff, iso, plain, record, utcnow
+from gateway import clock
+from gateway.audit import Actor, Changes, diff, iso, plain, record
 from gateway.directory.hours import WeeklyRange
 from gateway.directory.queries import UNCOMMITTED_CHANGE, field_values
 from gateway.i18n import ORIGINAL_LOCALE
@@ -327,7 +328,7 @@ def create_service(
 ) -> Service:
     """A new service, counted as verified now (whoever enters it has just checked it) unless
     ``data`` says when it was."""
-    at = at or utcnow()
+    at = at or clock.now()
     service = Service(access_conditions=[], languages=[], verified_at=at)
     if service_id is not None:
         service.id = service_id
@@ -388,7 +389,7 @@ def verify_service(
     session: Session, actor: Actor, service: Service, at: datetime | None = None
 ) -> Changes:
     """Quick action "verified today": someone checked the service's facts just now."""
-    at = at or utcnow()
+    at = at or clock.now()
 
     def mutate() -> None:
         service.verified_at = at
@@ -471,7 +472,7 @@ def archive_service(
     session: Session, actor: Actor, service: Service, at: datetime | None = None
 ) -> Changes:
     """Take the service off every channel; it stays in the database and can be restored."""
-    at = at or utcnow()
+    at = at or clock.now()
 
     def mutate() -> None:
         if service.archived_at is None:
@@ -726,7 +727,7 @@ def archive_organization(
     session: Session, actor: Actor, organization: Organization, at: datetime | None = None
 ) -> Changes:
     """Archive the organisation and, at the same moment, its services still listed."""
-    at = at or utcnow()
+    at = at or clock.now()
     if organization.archived_at is not None:
         return {}
     for service in organization.services:
@@ -802,7 +803,7 @@ def review_feedback(
     """Close a resident's report: acted upon (reviewed) or set aside (dismissed)."""
     if status is FeedbackStatus.NEW:
         raise OperationError("status", "a report is reviewed or dismissed, not made new")
-    at = at or utcnow()
+    at = at or clock.now()
     old = FeedbackStatus(feedback.status).value
     if old == status.value:
         return {}

@@ -10,13 +10,14 @@ and only otherwise queues it again. A message is never lost, and a crash does no
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app
 from rq import Retry, get_current_job
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gateway import clock
 from gateway.config import ConfigError
 from gateway.contacts import opt_out
 from gateway.db import db
@@ -72,6 +73,19 @@ def _finish(message: Message, status: MessageStatus, error_code: int | None = No
     message.to_number = None  # a final state keeps no number
 
 
+def _log_outcome(message: Message, why: str) -> None:
+    """The one line of a send job's outcome: the row's id, kind, status and the provider's
+    error code, never its number or its words."""
+    log.log(
+        logging.INFO if message.status == MessageStatus.SENT else logging.WARNING,
+        "message %s %s: %s",
+        message.id,
+        message.status,
+        why,
+        extra={"kind": str(message.kind), "error_code": message.error_code},
+    )
+
+
 def send_message(message_id: int) -> None:
     """Send the outbound message ``message_id`` through the app's provider.
 
@@ -96,12 +110,14 @@ def send_message(message_id: int) -> None:
         return
     contact = session.get(Contact, message.contact_id) if message.contact_id else None
     if contact is not None and contact.opted_out_at is not None:
-        _finish(message, MessageStatus.REFUSED)  # STOP arrived after the message was queued
+        _finish(message, MessageStatus.REFUSED)
         session.commit()
+        _log_outcome(message, "opted out after it was queued")
         return
     if not (message.to_number and message.body):
-        _finish(message, MessageStatus.FAILED)  # purged before it could be sent
+        _finish(message, MessageStatus.FAILED)
         session.commit()
+        _log_outcome(message, "purged before it could be sent")
         return
     try:
         sent = sms_provider().send(message.to_number, message.body)
@@ -119,13 +135,14 @@ def send_message(message_id: int) -> None:
         refused = error.code in PERMANENT_REFUSALS
         _finish(message, MessageStatus.REFUSED if refused else MessageStatus.FAILED, error.code)
         if error.code == UNSUBSCRIBED and contact is not None:
-            opt_out(contact, datetime.now(UTC))
+            opt_out(contact, clock.now())
         session.commit()
-        log.warning("message %s not sent, %s: %s", message.id, message.status, error)
+        _log_outcome(message, str(error))
         return
     message.status, message.provider_sid, message.error_code = MessageStatus.SENT, sent.sid, None
-    message.sent_at = datetime.now(UTC)
+    message.sent_at = clock.now()
     session.commit()
+    _log_outcome(message, f"attempt {message.attempts}")
 
 
 def reconcile_message(message_id: int, started_before: datetime) -> MessageStatus | None:
@@ -166,7 +183,7 @@ def reconcile_message(message_id: int, started_before: datetime) -> MessageStatu
         ours = next((sent for sent in held if sent.sid not in known), None)
         if ours is not None:
             status = MessageStatus.SENT
-            values = {"provider_sid": ours.sid, "error_code": None, "sent_at": datetime.now(UTC)}
+            values = {"provider_sid": ours.sid, "error_code": None, "sent_at": clock.now()}
         elif message.attempts > retry_policy().max:
             status = MessageStatus.FAILED
         else:
@@ -194,8 +211,6 @@ def reconcile_message(message_id: int, started_before: datetime) -> MessageStatu
 def purge_retention(days: int | None = None) -> Purged:
     """Blank what is older than ``days`` (``RETENTION_DAYS``); run daily by a scheduler."""
     session = db.session
-    purged = purge_old_bodies(
-        session, datetime.now(UTC), days or current_app.config["RETENTION_DAYS"]
-    )
+    purged = purge_old_bodies(session, clock.now(), days or current_app.config["RETENTION_DAYS"])
     session.commit()
     return purged

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gateway import clock
 from gateway.contacts import take_turn
 from gateway.db import insert_for
 from gateway.messaging import budget, limits
@@ -102,7 +103,7 @@ def queue_send(
     take_turn(session, contact)
     if once is not None and (earlier := _sent_once(session, once)) is not None:
         return Queued(Outcome.DUPLICATE, earlier)
-    now = datetime.now(UTC)
+    now = clock.now()
     values: dict[str, Any] = {
         "direction": Direction.OUTBOUND,
         "kind": kind,

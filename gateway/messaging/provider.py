@@ -139,10 +139,15 @@ class TwilioProvider:
             held = self._client.messages.list(
                 to=to, from_=self._from, date_sent_after=(since - CLOCK_SKEW).astimezone(UTC)
             )
+        # The error's text quotes the lookup's URL, whose query holds the number: its class only.
         except TwilioException as exc:  # a refused page comes as the base class, no status
-            raise SendError(f"Twilio refused the lookup: {exc}", code=None, retry=True) from exc
+            raise SendError(
+                f"Twilio refused the lookup: {type(exc).__name__}", code=None, retry=True
+            ) from exc
         except RequestException as exc:
-            raise SendError(f"Twilio unreachable: {exc}", code=None, retry=True) from exc
+            raise SendError(
+                f"Twilio unreachable: {type(exc).__name__}", code=None, retry=True
+            ) from exc
         return [
             Sent(str(message.sid))
             for message in held

@@ -10,11 +10,10 @@ report, which names the row in its URL (``?reply=<id>``, part of what Twilio sig
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway import clock
 from gateway.contacts import opt_out
 from gateway.messaging.provider import UNSUBSCRIBED
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
@@ -84,5 +83,5 @@ def apply_status(
     if error_code == UNSUBSCRIBED and message.contact_id is not None:
         contact = session.get(Contact, message.contact_id)
         if contact is not None:
-            opt_out(contact, datetime.now(UTC))
+            opt_out(contact, clock.now())
     return message

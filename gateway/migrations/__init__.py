@@ -1,4 +1,17 @@
-"""Alembic, driven from code so that ``guichet db upgrade`` needs no ini file."""
+"""Alembic, driven from code so that ``guichet db upgrade`` needs no ini file.
+
+Why not Flask-Migrate: it is Alembic bound to Flask-SQLAlchemy's ``db`` object (its ``env.py``
+reads ``current_app.extensions["migrate"].db``), and Guichet does not use Flask-SQLAlchemy: its
+engines and sessions are plain SQLAlchemy 2 (:mod:`gateway.db`, with per-backend timeouts and
+``hide_parameters``). Taking Flask-Migrate would mean taking Flask-SQLAlchemy too, for these few
+lines. What it would give is here already: ``guichet db upgrade|downgrade`` (the Procfile's
+release step, ``guichet demo``), and ``env.py`` on :data:`gateway.db.Base`'s metadata with its
+constraint naming convention; besides, :func:`upgrade` takes a URL and needs no app, which the
+tests and benchmarks use to migrate their databases before any app exists. (Flask-Migrate's
+``db migrate`` autogenerate is left out on purpose: revisions here are written by hand, and
+``tests/test_migrations.py`` checks that they keep one head, build exactly the models' schema
+and go down and up again.)
+"""
 
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ import pytest
 from flask import session as flask_session
 
 from gateway.admin import accounts, auth
-from gateway.audit import utcnow
 from gateway.db import db
 from gateway.models import UserRole
 from tests.admin.conftest import PASSWORD, AdminClient, csrf_token
@@ -82,18 +81,14 @@ def test_logout_needs_the_csrf_token(admin) -> None:
     assert admin.get("/admin/").status_code == 200
 
 
-def test_idle_sessions_expire(admin, app, monkeypatch) -> None:
-    idle = timedelta(minutes=app.config["ADMIN_IDLE_MINUTES"])
-    later = utcnow() + idle + timedelta(minutes=1)
-    monkeypatch.setattr(auth, "utcnow", lambda: later)
+def test_idle_sessions_expire(clock, admin, app) -> None:
+    clock.advance(timedelta(minutes=app.config["ADMIN_IDLE_MINUTES"] + 1))
     assert admin.get("/admin/").status_code == 302
 
 
-def test_activity_keeps_a_session_alive(admin, app, monkeypatch) -> None:
-    step = timedelta(minutes=app.config["ADMIN_IDLE_MINUTES"] - 1)
-    start = utcnow()
-    for n in (1, 2, 3):
-        monkeypatch.setattr(auth, "utcnow", lambda n=n: start + n * step)
+def test_activity_keeps_a_session_alive(clock, admin, app) -> None:
+    for _ in range(3):
+        clock.advance(timedelta(minutes=app.config["ADMIN_IDLE_MINUTES"] - 1))
         assert admin.get("/admin/").status_code == 200
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import refresh
 
-from gateway.audit import utcnow
+from gateway import clock
 from gateway.db import db
 from gateway.directory import operations
 from gateway.models import Closure, ClosureReason, Feedback, FeedbackStatus
@@ -23,8 +23,8 @@ def section(html: str, title: str) -> str:
 
 def test_services_not_verified_for_six_months(admin, make_service) -> None:
     make_service("Jamais vérifié")
-    make_service("Vérifié il y a un an", verified_at=utcnow() - timedelta(days=365))
-    make_service("Vérifié hier", verified_at=utcnow() - timedelta(days=1))
+    make_service("Vérifié il y a un an", verified_at=clock.now() - timedelta(days=365))
+    make_service("Vérifié hier", verified_at=clock.now() - timedelta(days=1))
     stale = section(admin.text("/admin/"), "Not verified for six months")
     assert "Jamais vérifié" in stale
     assert "Vérifié il y a un an" in stale

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from gateway import clock
 from gateway.admin import auth, throttle
 from gateway.admin.throttle import LoginLimits
-from gateway.audit import utcnow
 from gateway.db import db
 from gateway.models import LoginAttempt
 from tests.admin.conftest import PASSWORD, AdminClient
@@ -53,7 +53,7 @@ def test_a_guesser_does_not_lock_the_worker_out(app, make_user) -> None:
 
 def test_refused_tries_are_not_checked_nor_stored(app, make_user) -> None:
     make_user("worker@example.org")
-    now = utcnow()
+    now = clock.now()
     for _ in range(30):
         attempt("worker@example.org", "guess", ATTACKER, now)
     assert db.session.query(LoginAttempt).count() == LIMITS.per_account_and_address
@@ -61,7 +61,7 @@ def test_refused_tries_are_not_checked_nor_stored(app, make_user) -> None:
 
 def test_the_block_lifts_after_the_lockout(app, make_user) -> None:
     make_user("worker@example.org")
-    start = utcnow()
+    start = clock.now()
     for _ in range(LIMITS.per_account_and_address):
         attempt("worker@example.org", "guess", WORKER, start)
     assert attempt("worker@example.org", PASSWORD, WORKER, start) is None
@@ -71,7 +71,7 @@ def test_the_block_lifts_after_the_lockout(app, make_user) -> None:
 
 def test_a_success_clears_the_address_s_count_for_the_account(app, make_user) -> None:
     make_user("worker@example.org")
-    now = utcnow()
+    now = clock.now()
     for _ in range(LIMITS.per_account_and_address - 1):
         attempt("worker@example.org", "typo", WORKER, now)
     assert attempt("worker@example.org", PASSWORD, WORKER, now)
@@ -84,7 +84,7 @@ def test_a_success_clears_the_address_s_count_for_the_account(app, make_user) ->
 def test_an_address_trying_many_accounts_is_blocked_for_all_it_never_used(app, make_user) -> None:
     make_user("worker@example.org")
     make_user("colleague@example.org")
-    now = utcnow()
+    now = clock.now()
     assert attempt("colleague@example.org", PASSWORD, ATTACKER, now - timedelta(days=2))
     for n in range(LIMITS.per_address):
         attempt(f"someone{n}@example.org", "guess", ATTACKER, now)
@@ -96,7 +96,7 @@ def test_an_address_trying_many_accounts_is_blocked_for_all_it_never_used(app, m
 
 def test_a_wide_attack_delays_new_addresses_and_never_locks(app, make_user) -> None:
     make_user("worker@example.org")
-    start = utcnow()
+    start = clock.now()
     assert attempt("worker@example.org", PASSWORD, WORKER, start - timedelta(days=3))
     when = start
     for n in range(25):  # one wrong password from each of 25 addresses, each as soon as it may
@@ -122,7 +122,7 @@ def test_the_account_delay_grows_to_its_cap(app) -> None:
 
 def test_an_ipv6_subscriber_counts_as_its_network(app, make_user) -> None:
     make_user("worker@example.org")
-    now = utcnow()
+    now = clock.now()
     for n in range(LIMITS.per_account_and_address):
         attempt("worker@example.org", "guess", f"2001:db8:0:7::{n + 1}", now)
     assert attempt("worker@example.org", PASSWORD, "2001:db8:0:7::ffff", now) is None
@@ -145,7 +145,7 @@ def test_address_keys(address, key) -> None:
 
 def test_each_block_is_logged_once_with_the_user_id_never_the_email(app, make_user, caplog) -> None:
     user = make_user("worker@example.org")
-    now = utcnow()
+    now = clock.now()
     with caplog.at_level(logging.WARNING, logger="gateway.admin.throttle"):
         for _ in range(3 * LIMITS.per_account_and_address):
             attempt("worker@example.org", "guess", ATTACKER, now)
@@ -155,6 +155,18 @@ def test_each_block_is_logged_once_with_the_user_id_never_the_email(app, make_us
         "after 5 wrong passwords"
     ]
     assert "worker@example.org" not in caplog.text
+
+
+def test_a_lock_out_line_carries_no_phone_number(app, make_user, caplog) -> None:
+    """A password typed is never logged, even one that looks like a resident's number."""
+    make_user("worker@example.org")
+    with caplog.at_level(logging.INFO):
+        for _ in range(LIMITS.per_account_and_address):
+            attempt("worker@example.org", "+33698765432", ATTACKER, clock.now())
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.name == "gateway.admin.throttle" and "blocked" in record.getMessage()
+    logged = " ".join([record.getMessage(), *map(str, vars(record).values())])
+    assert "98765432" not in logged and "worker@example.org" not in logged
 
 
 def test_attempts_keep_no_email(app, make_user) -> None:
@@ -170,7 +182,7 @@ def test_attempts_keep_no_email(app, make_user) -> None:
 
 def test_failures_are_forgotten_after_a_day_successes_after_a_month(app, make_user) -> None:
     make_user("worker@example.org")
-    now = utcnow()
+    now = clock.now()
     attempt("worker@example.org", "guess", WORKER, now - timedelta(days=2))
     attempt("worker@example.org", PASSWORD, WORKER, now - timedelta(days=2))
     attempt("worker@example.org", PASSWORD, WORKER, now - timedelta(days=31))

@@ -20,10 +20,9 @@ from gateway.contacts import phone_hash
 from gateway.conversation import Action, Inbound, Reply, ReplyKind, handle
 from gateway.db import db
 from gateway.models import Contact
-from tests.conftest import translated
+from tests.conftest import MONDAY_10H, translated
 
 TZ = ZoneInfo("Europe/Paris")
-MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
 
 
 @dataclass

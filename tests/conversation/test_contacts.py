@@ -9,6 +9,7 @@ from gateway.contacts import (
     contact_for,
     country_calling_code,
     forget_contact,
+    local_form,
     normalize_number,
     opt_in,
     opt_out,
@@ -39,6 +40,20 @@ NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 )
 def test_normalize_number(typed: str, e164: str) -> None:
     assert normalize_number(typed) == e164
+
+
+@pytest.mark.parametrize(
+    ("number", "written"),
+    [
+        ("+33261910100", "02 61 91 01 00"),  # at home: the national form
+        ("+33 6 12 34 56 78", "06 12 34 56 78"),
+        ("+442071234567", "+442071234567"),  # abroad: as given
+        ("115", "115"),  # a short number
+        ("02 61 91 00 12", "02 61 91 00 12"),  # written nationally already
+    ],
+)
+def test_local_form_is_the_number_as_the_city_writes_it(number: str, written: str) -> None:
+    assert local_form(number, home="+33261910000") == written
 
 
 @pytest.mark.parametrize("typed", ["", "anonymous", "0612345678", "+0612345678", "+12", "+33a"])

@@ -1,7 +1,6 @@
 """Reading the directory as channels do: cards in a locale, a category's services in order."""
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
@@ -17,9 +16,9 @@ from gateway.directory.queries import (
     services_of_category,
 )
 from gateway.models import ServiceStatus
+from tests.conftest import MONDAY_10H
 
 TZ = "Europe/Paris"
-MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo(TZ))
 
 
 def test_card_in_the_asked_locale(make_service) -> None:

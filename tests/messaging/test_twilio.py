@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import update
 from twilio.rest import Client
 
 from gateway.db import db
+from gateway.messaging import provider
 from gateway.messaging.jobs import reconcile_message, send_message
 from gateway.messaging.outbox import queue_send
 from gateway.models import Contact, Message, MessageKind, MessageStatus
@@ -86,6 +88,33 @@ def test_permanent_refusals_are_not_retried(
     assert (message.status, message.error_code, message.to_number) == (status, code, None)
     send_message(message.id)
     assert len(twilio_api.received) == 1 and twilio_api.created == []
+
+
+@pytest.mark.parametrize(
+    ("outcome", "level", "status", "error_code"),
+    [(None, "INFO", "sent", None), (Reject(21211), "WARNING", "refused", 21211)],
+)
+def test_a_send_s_outcome_is_one_line_without_number_or_words(
+    twilio_app: Flask,
+    twilio_api: FakeTwilioApi,
+    caplog: pytest.LogCaptureFixture,
+    outcome: Outcome | None,
+    level: str,
+    status: str,
+    error_code: int | None,
+) -> None:
+    if outcome is not None:
+        twilio_api.program(NUMBER, outcome)
+    with caplog.at_level(logging.INFO, logger="gateway.messaging.jobs"):
+        message = queue_and_commit()
+    [record] = [r for r in caplog.records if r.name == "gateway.messaging.jobs"]
+    assert (record.levelname, record.getMessage().split(":")[0]) == (
+        level,
+        f"message {message.id} {status}",
+    )
+    assert (record.kind, record.error_code) == ("handoff", error_code)  # type: ignore[attr-defined]
+    logged = " ".join([record.getMessage(), *map(str, vars(record).values())])
+    assert NUMBER not in logged and NUMBER[3:] not in logged and "Mairie" not in logged
 
 
 def test_unsubscribed_recipient_opts_the_contact_out(
@@ -208,15 +237,33 @@ def test_a_recent_attempt_is_not_reconciled(twilio_app: Flask, twilio_api: FakeT
 
 
 def test_twilio_unreachable_leaves_the_row_for_the_next_sweep(
-    twilio_app: Flask, twilio_api: FakeTwilioApi
+    twilio_app: Flask, twilio_api: FakeTwilioApi, caplog: pytest.LogCaptureFixture
 ) -> None:
     message = queue_and_commit()
     left_sending(message)
     twilio_api.auth_token = "0" * 32  # Twilio refuses the lookup
-    assert reconcile_message(message.id, datetime.now(UTC) - timedelta(minutes=2)) is None
+    with caplog.at_level(logging.WARNING, logger="gateway.messaging.jobs"):
+        assert reconcile_message(message.id, datetime.now(UTC) - timedelta(minutes=2)) is None
+    [line] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "not reconciled" in line and NUMBER[3:] not in line  # the lookup's URL holds it
     db.session.refresh(message)
     assert message.status is MessageStatus.SENDING
     assert len(twilio_api.posts()) == 1
+
+
+def test_a_lookup_that_cannot_reach_twilio_logs_no_number(
+    twilio_app: Flask, twilio_api: FakeTwilioApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lookup's URL holds the number in its query, and the network error quotes it."""
+    message = queue_and_commit()
+    left_sending(message)
+    twilio_app.config["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9"  # nothing listens there
+    twilio_app.extensions.pop(provider._EXTENSION_KEY)
+    with caplog.at_level(logging.WARNING, logger="gateway.messaging.jobs"):
+        assert reconcile_message(message.id, datetime.now(UTC) - timedelta(minutes=2)) is None
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert NUMBER[3:] not in " ".join([record.getMessage(), *map(str, vars(record).values())])
+    assert "Twilio unreachable: ConnectionError" in record.getMessage()
 
 
 def test_the_fake_pages_its_list_as_twilio_does(twilio_api: FakeTwilioApi) -> None:

@@ -13,7 +13,7 @@ import itertools
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,11 +24,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from channels.sms import adapter
 from gateway.contacts import phone_hash
 from gateway.db import db
 from gateway.models import Contact, Direction, Message, MessageKind
-from tests.conftest import TWIML_XSD, _rolled_back_app
+from tests.conftest import TWIML_XSD, Clock, _rolled_back_app
 from tests.fakes.twilio_webhooks import inbound_sms_form
 
 AUTH_TOKEN = "0123456789abcdef" * 2
@@ -37,7 +36,6 @@ MESSAGING_SERVICE_SID = "MG" + "0123456789abcdef" * 2
 PUBLIC_BASE_URL = "https://guichet.example.org"
 CITY_NUMBER = "+33639980000"  # the number residents text
 TZ = ZoneInfo("Europe/Paris")
-MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
 MAX_SEGMENTS = 3
 
 
@@ -111,17 +109,6 @@ def read_twiml(body: bytes) -> Answer:
     return Answer(body.decode("utf-8"), root)
 
 
-class Clock:
-    """The time the channel sees; each message moves it on a minute unless told otherwise."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.now = MONDAY_10H
-        monkeypatch.setattr(adapter, "now", lambda: self.now)
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-
-
 @dataclass
 class Texter:
     """One resident texting the city's number from ``number``."""
@@ -175,11 +162,6 @@ def replies(contact_id: int | None = None) -> list[Message]:
 def inbound_messages() -> list[Message]:
     query = select(Message).where(Message.direction == Direction.INBOUND)
     return list(db.session.scalars(query.order_by(Message.id)))
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 @pytest.fixture

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from channels.sms.encoding import Page
 from channels.sms.render import fit
 from gateway.conversation import Action, Inbound, Reply, ReplyKind, Verb, handle
 from gateway.i18n import LANGUAGE_NAMES
 from gateway.models import CATEGORY_SLUGS
+from tests.conftest import MONDAY_10H
 
-MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 # locale: (a phone of that country, help, a question, more, report, forget)
 LANGUAGES = {
     "fr": ("+33612345678", "AIDE", "ou manger ce soir", "SUITE", "AVIS", "OUBLI"),

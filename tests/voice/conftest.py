@@ -25,7 +25,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
-from channels.voice import adapter
 from channels.voice.settings import voice_settings
 from gateway import create_app
 from gateway.cli import DEMO_SERVICES, import_hsds_path
@@ -45,8 +44,7 @@ PUBLIC_BASE_URL = "https://guichet.example.org"
 CITY_NUMBER = "+33261910001"  # the number residents call
 MAX_TWIML_BYTES = 64 * 1024
 TZ = ZoneInfo("Europe/Paris")
-MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # the helpline is open
-SUNDAY_10H = datetime(2026, 11, 29, 10, 0, tzinfo=TZ)  # it is not
+SUNDAY_10H = datetime(2026, 11, 29, 10, 0, tzinfo=TZ)  # the helpline is closed (open at MONDAY_10H)
 # Twilio's old schema is in tests/data/reference/twiml; ours overrides parts of it.
 SCHEMA = Path(__file__).resolve().parent / "twiml_modern.xsd"
 
@@ -96,17 +94,6 @@ def voice_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -
 def voice_app(voice_database_url: str, twilio_api: FakeTwilioApi) -> Iterator[Flask]:
     """The demo city, on a Twilio account whose REST API is the local fake."""
     yield from _rolled_back_app(voice_database_url, **voice_settings_for(twilio_api))
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    """Set the time the voice menu sees (Monday 10:00 in Val-de-Lisle unless told)."""
-
-    def set_clock(moment: datetime) -> None:
-        monkeypatch.setattr(adapter, "now", lambda: moment)
-
-    set_clock(MONDAY_10H)
-    return set_clock
 
 
 def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:

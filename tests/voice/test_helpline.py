@@ -26,7 +26,7 @@ def test_zero_on_the_main_menu_puts_the_caller_through(call) -> None:
 
 
 def test_outside_its_hours_say_when_it_opens_and_offer_a_text(call, clock) -> None:
-    clock(SUNDAY_10H)
+    clock.set(SUNDAY_10H)
     caller: Caller = call(None)
     caller.dial()
     caller.press("2")

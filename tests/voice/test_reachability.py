@@ -95,7 +95,7 @@ def test_every_service_within_the_depth_budget(call, locale: str) -> None:
 @pytest.mark.parametrize("when", [SUNDAY_23H, SATURDAY_14H], ids=["sunday-night", "saturday"])
 def test_the_budget_holds_whatever_is_open(call, clock, when: datetime) -> None:
     """Lists put what is open first, so pages change with the hour: walk at other hours."""
-    clock(when)
+    clock.set(when)
     found = walk(call(None), "1")
     listed = set(db.session.scalars(select(Service.id).where(listed_clause())))
     assert listed <= set(found)

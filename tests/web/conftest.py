@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from channels.web import views
+from tests.conftest import Clock
 from tests.web.pages import Page, body_of, parse
-
-# Monday 30 November 2026, 10:00 in Val-de-Lisle: most day services are open.
-MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 @pytest.fixture(autouse=True)
-def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
-    monkeypatch.setattr(views, "now", lambda: MONDAY_10H)
-    return MONDAY_10H
+def pinned_clock(clock: Clock) -> Clock:
+    """Every page is rendered at :data:`MONDAY_10H`, so that "open now" is known."""
+    return clock
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from gateway.db import db
 from gateway.directory.describe import hours_phrase
 from gateway.directory.queries import listed_services, services_of_category
 from gateway.models import Feedback, SearchQuery, Service, ServiceStatus
-from tests.web.conftest import MONDAY_10H
+from tests.conftest import MONDAY_10H
 from tests.web.pages import body_of, parse
 
 CCAS = "b4275291-c04e-554f-9965-d67b3cd496e4"  # Mon–Fri, closed at Christmas, checked 12 Oct

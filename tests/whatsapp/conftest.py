@@ -14,17 +14,15 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.fakes.twilio_webhooks import inbound_whatsapp_form
-
 # With the SMS tests' fixtures (the demo city on a signing account, its clock, an SMS
 # resident), imported so that pytest finds them here too.
+from tests.conftest import Clock
+from tests.fakes.twilio_webhooks import inbound_whatsapp_form
 from tests.sms.conftest import (  # noqa: F401, F811
     ACCOUNT_SID,
     CITY_NUMBER,
     Answer,
-    Clock,
     Texter,
-    clock,
     new_sid,
     sms_app,
     texter,
