@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from channels.web.views import PAGE_SIZE
 from gateway.conversation.commands import Command, command_word
+from gateway.conversation.profiles import profile_for
 from gateway.db import db
 from gateway.directory.describe import hours_phrase
 from gateway.directory.queries import listed_services, services_of_category
@@ -41,7 +41,7 @@ def test_category_lists_open_places_first(demo_app: Flask, visit) -> None:
     page = visit("/category/food")
     shown = [link.removeprefix("/service/") for link in page.links if link.startswith("/service/")]
     cards = services_of_category(db.session, "food", "fr", MONDAY_10H, "Europe/Paris")
-    assert shown == [card.id for card in cards][:PAGE_SIZE]
+    assert shown == [card.id for card in cards][: profile_for("web").page_size]
     assert cards[0].hours.open_now
     with force_locale("fr"):
         assert hours_phrase(cards[0], MONDAY_10H) in page.visible_text
