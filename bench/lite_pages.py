@@ -65,7 +65,7 @@ def header_bytes(response) -> int:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     from gateway import create_app
-    from gateway.cli import import_hsds_path
+    from gateway.cli import DEMO_SERVICES, import_hsds_path
     from gateway.config import SUPPORTED_LOCALES
     from gateway.migrations import upgrade
     from gateway.models import CATEGORY_SLUGS
@@ -75,7 +75,7 @@ def main() -> None:
         upgrade(url)
         app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "bench"})
         with app.app_context():
-            import_hsds_path(ROOT / "content" / "demo" / "services.json")
+            import_hsds_path(DEMO_SERVICES)
             from channels.web.areas import districts
             from gateway.db import db
             from gateway.directory.queries import listed_services

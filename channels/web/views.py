@@ -1,18 +1,18 @@
 """The lite web site's pages: each reads the directory through the core and renders it.
 
-Views are thin: the core lists, ranks, searches and phrases (:mod:`gateway.directory`,
-:mod:`gateway.search`); a view picks what a page shows and :mod:`channels.web.render` turns
-it into a small, cacheable response. The one write is a resident's report (a POST with the
-back office's CSRF protection), which redirects so that a reload never sends it twice.
+Views are thin. The categories, a category's places and a search's are the conversation
+engine's screens, the one menu tree SMS and voice answer with, each page a link to an action
+(:func:`gateway.conversation.browse`); the core phrases (:mod:`gateway.directory.describe`);
+a view picks what a page shows and :mod:`channels.web.render` turns it into a small,
+cacheable response. The one write is a resident's report (a POST with the back office's CSRF
+protection), which redirects so that a reload never sends it twice.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -40,7 +40,8 @@ from channels.web import phrases, render
 from channels.web.areas import District, districts, find_district
 from gateway import clock
 from gateway.contacts import local_form
-from gateway.conversation.commands import Command, command_word
+from gateway.conversation import Action, Reply, Verb, browse
+from gateway.conversation.commands import Command, clean, command_word
 from gateway.conversation.state import ttl
 from gateway.db import db
 from gateway.directory import describe
@@ -61,15 +62,12 @@ from gateway.directory.queries import (
 from gateway.extensions import csrf
 from gateway.i18n import LANGUAGE_NAMES, ORIGINAL_LOCALE, remember_choice, text_direction
 from gateway.models import CATEGORY_SLUGS, Service
-from gateway.search import record_query, search
 
 blueprint = Blueprint("web", __name__, template_folder="templates")
 
 SERVICE_ID_MAX = 64  # the longest id a service may have (its column's length)
 # Characters no keyboard types and PostgreSQL may not keep (NUL); tabs and new lines are words'.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-PAGE_SIZE = 20  # places per page: a long list on a small screen, still far under 14 KB
-SEARCH_LIMIT = 60
 # Stands for the form token while the ETag is computed (see render.page).
 TOKEN_SLOT = "csrf-token-slot"
 
@@ -91,31 +89,45 @@ def _page(template: str, *, status: int = 200, **context: Any) -> Response:
     )
 
 
-@dataclass(frozen=True)
-class Listing:
-    """One page of places, with where the list is and how it continues."""
-
-    cards: Sequence[ServiceCard]
-    page: int  # 1-based
-    pages: int
-    total: int
-
-
-def _page_slice(total: int, page: int) -> tuple[slice, int]:
-    """The items of 1-based ``page`` and the number of pages; 404 past the last one."""
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if not 1 <= page <= pages:
+def _screen(action: Action, area: Area | None = None) -> Reply:
+    """The engine's screen for ``action``; 404 for an address that is no page: a link the
+    engine does not understand, or a page past the last (a keypad goes round, an address
+    does not)."""
+    reply = browse(action, channel="web", locale=_locale(), at=now(), area=area)
+    if reply.hints.invalid_input or reply.hints.page != action.page + 1:
         abort(404)
-    return slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), pages
-
-
-def _paged(cards: Sequence[ServiceCard], page: int) -> Listing:
-    window, pages = _page_slice(len(cards), page)
-    return Listing(cards[window], page, pages, len(cards))
+    return reply
 
 
 def _page_number() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    """The 0-based page ``?page=`` asks for (the address counts from 1); 404 before the first."""
+    page = request.args.get("page", 1, type=int) or 1
+    if page < 1:
+        abort(404)
+    return page - 1
+
+
+def _places(reply: Reply) -> list[ServiceCard]:
+    """The places a screen lists, in its order (none when it offers categories instead)."""
+    return [choice.service for choice in reply.choices if choice.service is not None]
+
+
+# Where each step of the menu tree is on the site: the page and the name of its argument.
+_ADDRESSES: dict[Verb, tuple[str, str | None]] = {
+    Verb.MENU: ("web.home", None),
+    Verb.CATEGORY: ("web.category", "slug"),
+    Verb.SEARCH: ("web.search_page", "q"),
+    Verb.SERVICE: ("web.service", "service_id"),
+}
+
+
+def link(action: Action) -> str:
+    """The address of a choice: on the web, every step of the menu tree is a link."""
+    endpoint, name = _ADDRESSES[action.verb]
+    args: dict[str, Any] = {name: action.arg} if name else {}
+    if action.page:
+        args["page"] = action.page + 1
+    return url_for(endpoint, **args)
 
 
 def _listed(service_id: str) -> Service:
@@ -148,6 +160,7 @@ def page_context() -> dict[str, Any]:
         "languages": [(code, LANGUAGE_NAMES[code]) for code in config["LOCALES"]],
         "lang_url": _url_with_lang,
         "url_with": _url_with,
+        "link": link,
         "display_number": display_number,
         "city": config["CITY_NAME"],
         "sms_number": config["SMS_NUMBER"],
@@ -216,21 +229,18 @@ def csrf_refused(error: CSRFError) -> Response:
 
 @blueprint.get("/")
 def home() -> Response:
-    counts = category_counts(db.session)
-    return _page("web/home.html", categories=[(slug, counts[slug]) for slug in CATEGORY_SLUGS])
+    return _page(
+        "web/home.html", menu=_screen(Action(Verb.MENU)), counts=category_counts(db.session)
+    )
 
 
 @blueprint.get("/category/<slug>")
 def category(slug: str) -> Response:
-    if slug not in CATEGORY_SLUGS:
-        abort(404)
-    session = db.session
-    known = districts(session)
+    known = districts(db.session)
     chosen = request.args.get("area", "")
     area = _area(known, chosen) if chosen else None
-    cards = services_of_category(
-        session, slug, _locale(), _city_now(), current_app.config["TIMEZONE"], area=area
-    )
+    reply = _screen(Action(Verb.CATEGORY, slug, _page_number()), area)
+    places = _places(reply)
     return _page(
         "web/category.html",
         slug=slug,
@@ -239,12 +249,13 @@ def category(slug: str) -> Response:
         chosen=chosen,
         area=area,
         area_name=_area_name(known, chosen),
+        reply=reply,
+        places=places,
         inside_ids={
             card.id
-            for card in cards
+            for card in places
             if area is not None and card.location is not None and area.contains(card.location)
         },
-        listing=_paged(cards, _page_number()),
     )
 
 
@@ -265,41 +276,17 @@ def _area_name(known: Sequence[District], chosen: str) -> str:
 
 @blueprint.get("/search")
 def search_page() -> Response:
-    text = " ".join(request.args.get("q", "").split())[:200]
-    page = _page_number()
+    text = clean(request.args.get("q", ""))
     if not text:
-        return _page("web/search.html", query="", result=None, listing=None)
-    session = db.session
-    locale = _locale()
-    at = _city_now()
-    result = search(
-        session,
-        text,
-        locale=locale,
-        at=at,
-        timezone=current_app.config["TIMEZONE"],
-        limit=SEARCH_LIMIT,
-    )
-    if page == 1:
-        record_query(session, result, channel="web", locale=locale)
-        session.commit()
-    listing = None
-    if result.hits:
-        window, pages = _page_slice(len(result.hits), page)
-        services = (get_service(session, hit.service_id) for hit in result.hits[window])
-        cards = [
-            service_card(found, locale, at, current_app.config["TIMEZONE"], area=result.area)
-            for found in services
-            if found is not None
-        ]
-        listing = Listing(cards, page, pages, len(result.hits))
-    counts = category_counts(session)
+        return _page("web/search.html", query="")
+    reply = _screen(Action(Verb.SEARCH, text, _page_number()))
+    db.session.commit()  # the question is counted, as on every channel
     return _page(
         "web/search.html",
         query=text,
-        result=result,
-        listing=listing,
-        categories=[(slug, counts[slug]) for slug in CATEGORY_SLUGS],
+        reply=reply,
+        places=_places(reply),
+        counts=category_counts(db.session),
     )
 
 

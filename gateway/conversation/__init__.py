@@ -1,10 +1,11 @@
 """The channel-neutral conversation engine: ``handle(Inbound) -> Reply``.
 
 Channels (SMS, voice, web) parse their request into an :class:`Inbound`, call :func:`handle`
-and render the :class:`Reply` in their medium; the engine never sees a request or markup.
+(or :func:`browse`, for a link on a channel that keeps no conversation) and render the
+:class:`Reply` in their medium; the engine never sees a request or markup.
 """
 
-from gateway.conversation.engine import handle
+from gateway.conversation.engine import browse, handle
 from gateway.conversation.types import (
     Action,
     Choice,
@@ -31,5 +32,6 @@ __all__ = [
     "Reply",
     "ReplyKind",
     "Verb",
+    "browse",
     "handle",
 ]

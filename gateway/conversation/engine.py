@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,7 +58,13 @@ from gateway.conversation.types import (
 from gateway.db import db
 from gateway.directory.categories import category_name
 from gateway.directory.operations import report_problem
-from gateway.directory.queries import ServiceCard, category_cards, find_area, get_service
+from gateway.directory.queries import (
+    Area,
+    ServiceCard,
+    category_cards,
+    find_area,
+    get_service,
+)
 from gateway.i18n import LANGUAGE_NAMES, pick_field
 from gateway.models import CATEGORY_SLUGS, Contact
 from gateway.search import detect_language, record_query, search
@@ -113,6 +120,19 @@ def handle(inbound: Inbound, contact: Contact | None = None) -> Reply:
         state.save(session, contact, inbound.channel, conversation, inbound.received_at)
     session.flush()
     return reply
+
+
+def browse(
+    action: Action, *, channel: str, locale: str, at: datetime, area: Area | None = None
+) -> Reply:
+    """The screen behind a link, for a channel that keeps no conversation (the web's pages).
+
+    Every action is self-contained, so each is answered afresh for nobody in particular, in
+    the ``locale`` the channel chose, with places in ``area`` first, and paged by the
+    channel's profile; like a keypad, a page past the last shows the first (``hints.page``
+    says which one was shown). Flushes, does not commit: a search is counted on its first page.
+    """
+    return handle(Inbound(channel, None, None, None, locale, at, action, area=area))
 
 
 # Understanding the message

@@ -91,7 +91,10 @@ class Turn:
 
     @cached_property
     def area(self) -> Area | None:
-        """The area the resident set (ZONE), for ordering places near it first."""
+        """The area places near come first: the one this request picked (web), else the one
+        the resident set (ZONE)."""
+        if self.inbound.area is not None:
+            return self.inbound.area
         if self.contact is None or not self.contact.postcode:
             return None
         return find_area(self.session, postcode=self.contact.postcode)
@@ -449,6 +452,7 @@ def list_reply(
             card.name.locale,
             Action(Verb.SERVICE, card.id),
             _choice_details(turn, card),
+            service=card,
         )
         for i, card in enumerate(cards)
     ]

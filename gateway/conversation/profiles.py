@@ -31,7 +31,8 @@ PROFILES = {
         keypad=False, page_size=3, menu_page_size=16, continuous=True, ucs2_menu_page_size=8
     ),
     "voice": Profile(keypad=True, page_size=8, menu_page_size=8, continuous=False),
-    "web": Profile(keypad=False, page_size=10, menu_page_size=16, continuous=True),
+    # Twenty places a page: a long list on a small screen, still far under the lite page's 14 KB.
+    "web": Profile(keypad=False, page_size=20, menu_page_size=16, continuous=True),
 }
 # A channel added later (WhatsApp, USSD…) answers like SMS until it gets a profile of its own.
 DEFAULT_PROFILE = PROFILES["sms"]

@@ -14,7 +14,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gateway.directory.queries import ServiceCard
+from gateway.directory.queries import Area, ServiceCard
 
 
 class Verb(enum.StrEnum):
@@ -130,7 +130,8 @@ class Line:
 class Choice:
     """Something to pick: type or press ``key``, see or hear ``label``, get ``action``.
 
-    For services, ``details`` are short lines (hours, street, distance) to show beside it.
+    For services, ``details`` are short lines (hours, street, distance) to show beside it,
+    and ``service`` the whole card, for channels that show more than ``details`` (web).
     A control says what it does for navigation in ``control`` (MORE, REPEAT, MENU, SEND_SMS,
     LANGUAGES, HELPLINE), since its self-contained action may be a plain screen (the next
     page is ``category:food:1``; repeat is ``Reply.current``).
@@ -142,6 +143,7 @@ class Choice:
     action: Action
     details: tuple[Line, ...] = ()
     control: Verb | None = None
+    service: ServiceCard | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,8 @@ class Inbound:
     ``action`` is set by stateless channels following a choice's link instead of sending text.
     ``received_at`` must be timezone-aware. ``new_session`` is the channel's word that a new
     conversation begins here whatever was stored (a new phone call), not a resumed one.
+    ``area`` is one the resident picked for this request alone (the web's "near" filter):
+    places in it come first, as after ZONE.
     """
 
     channel: str
@@ -183,6 +187,7 @@ class Inbound:
     received_at: datetime
     action: Action | None = None
     new_session: bool = False
+    area: Area | None = None
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,15 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from gateway.conversation import Action, Expect, LocaleSource, Verb
+from gateway.conversation import Action, Expect, LocaleSource, Verb, browse
 from gateway.conversation import ReplyKind as K
+from gateway.db import db
+from gateway.directory.queries import find_area
+from gateway.models import SearchQuery
 from tests.conftest import translated
-from tests.conversation.conftest import Step, play
+from tests.conversation.conftest import MONDAY_10H, Step, play
 
 # Voice: keys 1-8 a page, 9 more, * repeat, 0 back / main menu, # send by SMS
 
@@ -150,7 +154,7 @@ def test_web_follows_actions_without_state(city, phone) -> None:
     menu = browser.send("")
     assert menu.kind is K.MENU and menu.locale == "en"
     food = browser.send(action=Action.parse(menu.choices[0].action.token))
-    assert food.kind is K.RESULTS and len(food.choices) == 5  # ten a page on the web
+    assert food.kind is K.RESULTS and len(food.choices) == 5  # twenty a page on the web
     service = browser.send(action=food.choices[0].action)
     assert service.kind is K.SERVICE and service.service.id == food.choices[0].action.arg
     assert [c.action for c in service.controls] == [Action(Verb.MENU)]
@@ -159,13 +163,35 @@ def test_web_follows_actions_without_state(city, phone) -> None:
 
 
 def test_web_search_pages_are_links_too(make_service, phone) -> None:
-    for n in range(12):
+    for n in range(22):
         make_service(f"Repas {n:02}", hours=[(0, "09:00", "12:00")])
     browser = phone(None, channel="web", locale_hint="fr")
     first = browser.send("j'ai faim")
-    assert len(first.choices) == 10 and first.controls[0].action.verb is Verb.SEARCH
+    assert len(first.choices) == 20 and first.controls[0].action.verb is Verb.SEARCH
     second = browser.send(action=first.controls[0].action)
-    assert [c.key for c in second.choices] == ["11", "12"]
+    assert [c.key for c in second.choices] == ["21", "22"]
+
+
+def test_browse_answers_a_link_for_nobody_near_the_area_picked_for_it(make_service) -> None:
+    """The web's pages: a screen per link, no contact, no state, places in the area first."""
+    town = make_service("Repas en ville", hours=[(0, "09:00", "12:00")])
+    near = make_service(
+        "Repas des Tilleuls", postcode="45130", district="Les Tilleuls", latitude=47.95
+    )
+    area = find_area(db.session, district="Les Tilleuls")
+    food = Action(Verb.CATEGORY, "food")
+    reply = browse(food, channel="web", locale="en", at=MONDAY_10H, area=area)
+    assert (reply.kind, reply.locale, reply.hints.page) == (K.RESULTS, "en", 1)
+    assert [c.service.id for c in reply.choices if c.service] == [near.id, town.id]
+    assert [c.service.distance_km for c in reply.choices if c.service][0] == 0
+    anywhere = browse(food, channel="web", locale="en", at=MONDAY_10H)
+    assert [c.action.arg for c in anywhere.choices] == [town.id, near.id]  # open now first
+    past_the_last = Action(Verb.CATEGORY, "food", page=3)
+    assert browse(past_the_last, channel="web", locale="en", at=MONDAY_10H).hints.page == 1
+    for page in (0, 1):
+        browse(Action(Verb.SEARCH, "repas", page), channel="web", locale="fr", at=MONDAY_10H)
+    asked = db.session.scalars(select(SearchQuery)).all()
+    assert [(q.text, q.channel) for q in asked] == [("repas", "web")]  # its first page only
 
 
 @pytest.mark.parametrize(

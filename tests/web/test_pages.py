@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from channels.web.views import PAGE_SIZE
 from gateway.conversation.commands import Command, command_word
+from gateway.conversation.profiles import profile_for
 from gateway.db import db
 from gateway.directory.describe import hours_phrase
 from gateway.directory.queries import listed_services, services_of_category
@@ -41,7 +41,7 @@ def test_category_lists_open_places_first(demo_app: Flask, visit) -> None:
     page = visit("/category/food")
     shown = [link.removeprefix("/service/") for link in page.links if link.startswith("/service/")]
     cards = services_of_category(db.session, "food", "fr", MONDAY_10H, "Europe/Paris")
-    assert shown == [card.id for card in cards][:PAGE_SIZE]
+    assert shown == [card.id for card in cards][: profile_for("web").page_size]
     assert cards[0].hours.open_now
     with force_locale("fr"):
         assert hours_phrase(cards[0], MONDAY_10H) in page.visible_text
@@ -222,3 +222,20 @@ def test_printable_sheets_per_category_and_district(visit) -> None:
     assert food.html.count("<h2") == len(
         services_of_category(db.session, "food", "fr", MONDAY_10H, "Europe/Paris")
     )
+
+
+def test_a_long_list_pages_as_the_engine_does(app: Flask, make_service) -> None:
+    """Twenty places a page, the engine's; a page past the last is no page (a keypad would
+    go round to the first)."""
+    for n in range(22):
+        make_service(f"Repas {n:02}", hours=[(0, "09:00", "12:00")])
+    client = app.test_client()
+    first = parse(body_of(client.get("/category/food")))
+    assert len([link for link in first.links if link.startswith("/service/")]) == 20
+    assert "/category/food?page=2" in first.links
+    second = parse(body_of(client.get("/category/food?page=2")))
+    assert len([link for link in second.links if link.startswith("/service/")]) == 2
+    assert "/category/food?page=1" in second.links
+    assert client.get("/category/food?page=3").status_code == 404
+    assert client.get("/search?q=repas&page=2").status_code == 200
+    assert client.get("/search?q=repas&page=3").status_code == 404
