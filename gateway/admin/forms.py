@@ -20,6 +20,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from gateway.admin import passwords
+from gateway.audit import clock
+from gateway.directory.describe import weekday_name
 from gateway.directory.hours import WeeklyRange
 from gateway.directory.operations import (
     ClosureData,
@@ -44,11 +46,6 @@ NAME_MAX = 200
 LONG_TEXT_MAX = 5000
 CLOSURE_MESSAGE_MAX = 300
 PHONE_KINDS = ("voice", "cell", "text", "textphone", "fax", "video")
-
-WEEKDAYS = (
-    _l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-    _l("Saturday"), _l("Sunday"),
-)  # fmt: skip
 
 TEXT_LABELS = {
     "name": _l("Name"),
@@ -168,10 +165,6 @@ def clean_url(raw: str) -> str | None:
             return None
         text = "https://" + text
     return text if len(text) <= 500 else None
-
-
-def clock(value: time) -> str:
-    return value.strftime("%H:%M")
 
 
 @dataclass(frozen=True)
@@ -373,7 +366,7 @@ class ServiceForm(Form):
         if match := re.match(r"^hours-(\d)-(\d+)-(opens|closes)$", name):
             day, slot, end = match.groups()
             which = _("opens") if end == "opens" else _("closes")
-            return f"{WEEKDAYS[int(day)]} {int(slot) + 1}, {which}"
+            return f"{weekday_name(int(day))} {int(slot) + 1}, {which}"
         if match := _ROW.match(name):
             kind, index = match.groups()
             labels = {"closure": _("Closure"), "phone": _("Phone number"), "place": _("Place")}

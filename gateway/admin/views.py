@@ -51,7 +51,6 @@ from gateway.admin.forms import (
     ROLE_LABELS,
     STATUS_LABELS,
     TEXT_LABELS,
-    WEEKDAYS,
     AccountForm,
     AccountInput,
     OrganizationForm,
@@ -63,6 +62,7 @@ from gateway.admin.throttle import LoginLimits
 from gateway.db import db
 from gateway.directory import operations
 from gateway.directory.categories import category_name
+from gateway.directory.describe import weekday_name
 from gateway.directory.operations import OperationError, OrganizationData, ServiceData
 from gateway.directory.queries import categories, get_service
 from gateway.extensions import csrf
@@ -141,19 +141,11 @@ def headers(response: Response) -> Response:
     return response
 
 
-@blueprint.errorhandler(CSRFError)
-def csrf_refused(error: CSRFError) -> tuple[str, int]:
-    message = _(
-        "This form has expired or did not come from this site. Go back, reload the page "
-        "and try again."
-    )
-    return render_template("admin/error.html", code=400, message=message), 400
-
-
 @blueprint.errorhandler(400)
 @blueprint.errorhandler(403)
 @blueprint.errorhandler(404)
 def refused(error: HTTPException) -> tuple[str, int]:
+    """The back office's error page; a refused CSRF token is a 400 told in its own words."""
     messages = {
         400: _(
             "The back office cannot use what this page sent. Go back, check what you typed "
@@ -162,6 +154,11 @@ def refused(error: HTTPException) -> tuple[str, int]:
         403: _("Your account may not see or change this. Ask the city's team if you need to."),
         404: _("There is nothing at this address. It may have been mistyped."),
     }
+    if isinstance(error, CSRFError):
+        messages[400] = _(
+            "This form has expired or did not come from this site. Go back, reload the page "
+            "and try again."
+        )
     code = error.code or 500
     return render_template("admin/error.html", code=code, message=messages.get(code, "")), code
 
@@ -182,7 +179,7 @@ def page_context() -> dict[str, Any]:
         "language_name": history.language_name,
         "can_manage_accounts": can_manage_accounts,
         "can_manage_organizations": can_manage_organizations,
-        "weekdays": WEEKDAYS,
+        "weekday_name": weekday_name,
         "text_labels": TEXT_LABELS,
         "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
         "access_labels": {a.value: label for a, label in ACCESS_LABELS.items()},
@@ -404,8 +401,9 @@ def services() -> str:
 
 
 def _page_url(number: int) -> str:
+    """This list's page ``number``, with the same filters."""
     values: dict[str, Any] = {**request.args.to_dict(), "page": number}
-    return url_for(".services", **values)
+    return url_for(request.endpoint or ".home", **values)
 
 
 def _editable_service(service_id: str) -> Service:
@@ -564,19 +562,13 @@ def service_history(service_id: str) -> str:
 def changes() -> str:
     """Every recent change to the directory, for every editor alike (a trail is only useful
     when nothing is hidden from it); changes to accounts only for those who manage them."""
-    page = max(request.args.get("page", 1, type=int), 1)
-    entries = audit.recent(
+    page = overview.paginate(
         db.session,
-        limit=overview.PAGE_SIZE + 1,
-        offset=(page - 1) * overview.PAGE_SIZE,
-        hide=() if can_manage_accounts(_user()) else ("user",),
+        audit.recent_query(hide=() if can_manage_accounts(_user()) else ("user",)),
+        request.args.get("page", 1, type=int),
     )
     return render_template(
-        "admin/changes.html",
-        entries=entries[: overview.PAGE_SIZE],
-        page=page,
-        more=len(entries) > overview.PAGE_SIZE,
-        names=_entity_names(entries),
+        "admin/changes.html", page=page, names=_entity_names(page.items), page_url=_page_url
     )
 
 
