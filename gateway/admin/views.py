@@ -53,6 +53,7 @@ from gateway.admin.forms import (
     TEXT_LABELS,
     AccountForm,
     AccountInput,
+    LoginForm,
     OrganizationForm,
     PasswordForm,
     ServiceForm,
@@ -244,18 +245,19 @@ def _saved(changes: dict, message: str | None = None) -> None:
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    form = LoginForm()
     if request.method == "GET":
         if g.user is not None:
             return redirect(_safe_next(url_for(".home")))
-        return render_template("admin/login.html", email="", error=None)
-    email = request.form.get("email", "")
-    if has_control_characters(email):
+        return render_template("admin/login.html", form=form, error=None)
+    if has_control_characters(form.email.data):
+        form.email.data = ""  # never shown again: it is what the error is about
         error = _("Write an email address like name@example.org.")
-        return render_template("admin/login.html", email="", error=error), 422
+        return render_template("admin/login.html", form=form, error=error), 422
     user = authenticate(
         db.session,
-        email,
-        request.form.get("password", ""),
+        form.email.data,
+        form.password.data or "",
         request.remote_addr,
         LoginLimits.from_config(),
     )
@@ -266,7 +268,7 @@ def login() -> Any:
             "after several failed tries, wait %(minutes)s minutes.",
             minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
         )
-        return render_template("admin/login.html", email=email, error=error), 422
+        return render_template("admin/login.html", form=form, error=error), 422
     log_in(user)
     return redirect(_safe_next(url_for(".home")), 303)
 
@@ -293,23 +295,25 @@ def change_password() -> Any:
     """A worker's own password. The current one is asked for, and checked against the login
     limits, so that a session left open cannot be used to guess it or to take the account."""
     user = _user()
-    form = PasswordForm.from_request(request.form)
+    form = PasswordForm()
     if request.method == "GET":
         return render_template("admin/password.html", form=form, password_hint=_password_hint())
-    new = form.validate(user.email)
-    if not form.errors and not authenticate(
+    new = form.new(user.email)
+    if new is not None and not authenticate(
         db.session,
         user.email,
-        form.value("current_password"),
+        form.current_password.data,
         request.remote_addr,
         LoginLimits.from_config(),
     ):
-        form.errors["current_password"] = _(
+        message = _(
             "This is not your current password. After several wrong tries, wait %(minutes)s "
             "minutes.",
             minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
         )
-    if new is None or form.errors:
+        form.refuse("current_password", message)
+        new = None
+    if new is None:
         db.session.commit()  # a wrong current password counts as a failed login
         return render_template(
             "admin/password.html", form=form, password_hint=_password_hint()
@@ -448,13 +452,10 @@ def _submitted_form(service: Service | None) -> tuple[ServiceForm, ServiceData |
     statuses = _statuses(service)
     original = ServiceData.of(service).texts.get("fr") if service is not None else None
     form = ServiceForm.from_request(
-        request.form,
-        locales=current_app.config["LOCALES"],
-        original=original.values() if original else {},
-        text_status=statuses,
+        current_app.config["LOCALES"], original.values() if original else {}, statuses
     )
     context = _form_context(service)
-    data = form.validate(
+    data = form.validate_service(
         [o.id for o in context["organizations"]], [c.slug for c in context["categories"]]
     )
     return form, data
@@ -470,14 +471,14 @@ def new_service() -> Any:
         return _render_service_form(form, None)
     form, data = _submitted_form(None)
     if data is None or request.form.get("action") == "check":
-        return _render_service_form(form, None, 422 if form.errors else 200)
+        return _render_service_form(form, None, 422 if form.problems() else 200)
     if not can_edit_organization(user, data.organization_id):
         abort(403)
     try:
         service = operations.create_service(db.session, user, data)
     except OperationError as exc:
         db.session.rollback()
-        form.errors[exc.field] = str(exc)
+        form.refuse_operation(exc)
         return _render_service_form(form, None, 422)
     db.session.commit()
     flash(_("The service is created. Residents see it now."), "success")
@@ -494,14 +495,14 @@ def edit_service(service_id: str) -> Any:
         return _render_service_form(form, service)
     form, data = _submitted_form(service)
     if data is None or request.form.get("action") == "check":
-        return _render_service_form(form, service, 422 if form.errors else 200)
+        return _render_service_form(form, service, 422 if form.problems() else 200)
     if not can_edit_organization(_user(), data.organization_id):
         abort(403)
     try:
         changes = operations.update_service(db.session, _user(), service, data)
     except OperationError as exc:
         db.session.rollback()
-        form.errors[exc.field] = str(exc)
+        form.refuse_operation(exc)
         return _render_service_form(form, service, 422)
     db.session.commit()
     _saved(changes)
@@ -612,10 +613,11 @@ def new_organization() -> Any:
     if not can_manage_organizations(_user()):
         abort(403)
     if request.method == "GET":
-        form = OrganizationForm.for_organization(OrganizationData(name=""))
-        return render_template("admin/organization_form.html", form=form, organization=None)
-    form = OrganizationForm.from_request(request.form)
-    data = form.validate()
+        return render_template(
+            "admin/organization_form.html", form=OrganizationForm(), organization=None
+        )
+    form = OrganizationForm()
+    data = form.organization()
     if data is None:
         return render_template("admin/organization_form.html", form=form, organization=None), 422
     organization = operations.create_organization(db.session, _user(), data)
@@ -636,15 +638,15 @@ def edit_organization(organization_id: str) -> Any:
     organization = _editable_organization(organization_id)
     entries = audit.history(db.session, "organization", organization.id)[:20]
     if request.method == "GET":
-        form = OrganizationForm.for_organization(OrganizationData.of(organization))
+        form = OrganizationForm(obj=OrganizationData.of(organization))
         return render_template(
             "admin/organization_form.html",
             form=form,
             organization=organization,
             entries=entries,
         )
-    form = OrganizationForm.from_request(request.form)
-    data = form.validate()
+    form = OrganizationForm()
+    data = form.organization()
     if data is None:
         return render_template(
             "admin/organization_form.html", form=form, organization=organization, entries=entries
@@ -719,11 +721,11 @@ def _account_data(result: AccountInput) -> accounts.AccountData:
 def new_user() -> Any:
     _require_accounts()
     if request.method == "GET":
-        return _render_account(AccountForm({"role": "editor", "active": "on"}, {}), None)
-    form = AccountForm.from_request(request.form)
-    result = form.validate(creating=True)
+        return _render_account(AccountForm(data={"role": "editor", "active": True}), None)
+    form = AccountForm()
+    result = form.account(creating=True)
     if result is not None and accounts.find_user(db.session, result.email):
-        form.errors["email"] = _("An account already uses this email address.")
+        form.refuse("email", _("An account already uses this email address."))
         result = None
     if result is None:
         return _render_account(form, None, 422)
@@ -731,7 +733,7 @@ def new_user() -> Any:
         account = accounts.create_user(db.session, _user(), _account_data(result), result.password)
     except OperationError as exc:
         db.session.rollback()
-        form.errors[exc.field if exc.field in form.values else "email"] = str(exc)
+        form.refuse(exc.field if exc.field in form else "email", str(exc))
         return _render_account(form, None, 422)
     db.session.commit()
     flash(_("The account is created. Give the person their password in person."), "success")
@@ -745,27 +747,27 @@ def edit_user(user_id: int) -> Any:
     if request.method == "GET":
         data = accounts.AccountData.of(account)
         form = AccountForm(
-            {
+            data={
                 "email": data.email,
                 "role": data.role.value,
-                "all_organizations": "on" if data.all_organizations else "",
-                "active": "on" if account.active else "",
-            },
-            {"organizations": data.organization_ids},
+                "all_organizations": data.all_organizations,
+                "organizations": data.organization_ids,
+                "active": account.active,
+            }
         )
         return _render_account(form, account)
-    form = AccountForm.from_request(request.form)
-    result = form.validate(creating=False)
+    form = AccountForm()
+    result = form.account(creating=False)
     if result is not None and account.id == _user().id:
         if not result.active:
-            form.errors["active"] = _("You cannot disable your own account.")
+            form.refuse("active", _("You cannot disable your own account."))
         if result.role is not UserRole.ADMIN:
-            form.errors["role"] = _("You cannot take away your own administrator role.")
-        result = None if form.errors else result
+            form.refuse("role", _("You cannot take away your own administrator role."))
+        result = None if form.problems() else result
     if result is not None:
         other = accounts.find_user(db.session, result.email)
         if other is not None and other.id != account.id:
-            form.errors["email"] = _("An account already uses this email address.")
+            form.refuse("email", _("An account already uses this email address."))
             result = None
     if result is None:
         return _render_account(form, account, 422)
@@ -780,7 +782,7 @@ def edit_user(user_id: int) -> Any:
             changes |= accounts.disable_user(db.session, actor, account)
     except OperationError as exc:
         db.session.rollback()
-        form.errors[exc.field if exc.field in form.values else "email"] = str(exc)
+        form.refuse(exc.field if exc.field in form else "email", str(exc))
         return _render_account(form, account, 422)
     db.session.commit()
     if account.id == actor.id and result.password:
