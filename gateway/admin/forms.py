@@ -386,8 +386,8 @@ class _Row(Form):
 
 
 def _messages_form(locales: Sequence[str]) -> type[Form]:
-    fields = {locale: TextAreaField(validators=[_length(CLOSURE_MESSAGE_MAX)], filters=[_strip])
-              for locale in locales}  # fmt: skip
+    """A closure's message to residents, in each locale."""
+    fields = {locale: _text(CLOSURE_MESSAGE_MAX, long=True) for locale in locales}
     return type("ClosureMessages", (Form,), fields)
 
 
@@ -431,12 +431,10 @@ class _PhoneRow(_Row):
     settings = ("kind",)
 
     def phone(self) -> PhoneData:
-        kind = self["kind"].data or "voice"
-        if len(kind) > _column_length(Phone, "kind"):
-            kind = "voice"
-        values = {"number": self["number"].data, "kind": kind,
-                  "description": self["description"].data}  # fmt: skip
-        return PhoneData(self["id"].data or None, **{name: values[name] for name in PHONE_FIELDS})
+        values = {name: self[name].data for name in PHONE_FIELDS}
+        if not values["kind"] or len(values["kind"]) > _column_length(Phone, "kind"):
+            values["kind"] = "voice"
+        return PhoneData(self["id"].data or None, **values)
 
 
 class _PlaceRow(_Row):
@@ -668,7 +666,7 @@ class ServiceForm(AdminForm):
 
     # ---------------------------------------------------------------------------------------
 
-    def validate_service(
+    def service_data(
         self, organization_ids: Iterable[str], category_slugs: Iterable[str]
     ) -> ServiceData | None:
         """The service data the form holds, or None with the errors on their fields."""

@@ -455,7 +455,7 @@ def _submitted_form(service: Service | None) -> tuple[ServiceForm, ServiceData |
         current_app.config["LOCALES"], original.values() if original else {}, statuses
     )
     context = _form_context(service)
-    data = form.validate_service(
+    data = form.service_data(
         [o.id for o in context["organizations"]], [c.slug for c in context["categories"]]
     )
     return form, data
