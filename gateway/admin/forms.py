@@ -264,7 +264,11 @@ def _text(limit: int, long: bool = False, required: LazyString | None = None) ->
 class ReadField(StringField):
     """A text input read into a value (a time, a date, a number, a web address) by ``read``,
     None when left empty. What was typed is shown again as typed; what ``read`` cannot make
-    sense of is the field's error, ``unreadable``."""
+    sense of is the field's error, ``unreadable``.
+
+    Kept rather than WTForms' ``DateField``/``TimeField``: those read one strftime format,
+    and social workers write "9h30", "0930" or "24/12/2026".
+    """
 
     def __init__(
         self,
@@ -876,5 +880,5 @@ class PasswordForm(AdminForm):
 class LoginForm(AdminForm):
     """Signing in: an email and a password; where to go next is the view's."""
 
-    email = StringField(filters=[_strip])
+    email = StringField(default="")  # as typed: a control character is an error, not trimmed
     password = PasswordField()
