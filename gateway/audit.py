@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 import gateway.clock
@@ -112,18 +112,14 @@ def history(session: Session, entity_type: str, entity_id: str | int) -> list[Au
     )
 
 
-def recent(
-    session: Session, limit: int = 50, offset: int = 0, hide: tuple[str, ...] = ()
-) -> list[AuditEntry]:
-    """Every entry (but those about the entity types in ``hide``), newest first, one page
-    at a time."""
+def recent_query(hide: tuple[str, ...] = ()) -> Select[AuditEntry]:
+    """Every entry (but those about the entity types in ``hide``), newest first."""
     query = select(AuditEntry)
     if hide:
         query = query.where(AuditEntry.entity_type.not_in(hide))
-    return list(
-        session.scalars(
-            query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-    )
+    return query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+
+
+def recent(session: Session, limit: int = 50) -> list[AuditEntry]:
+    """The ``limit`` latest entries."""
+    return list(session.scalars(recent_query().limit(limit)))

@@ -1,28 +1,59 @@
-"""The back office's forms: raw values in, plain data or plain-worded errors out.
+"""The back office's forms (WTForms, through Flask-WTF): what was typed in, plain data or
+plain-worded errors out.
 
-A form keeps exactly what was typed, so that a page shown again with errors loses nothing;
-:meth:`ServiceForm.validate` turns it into :class:`~gateway.directory.operations.ServiceData`
-or fills ``errors``, keyed by the id of the input each error belongs next to. Times and dates
-are read the way people write them ("9h30", "24/12/2026").
+A field shows again exactly what was typed, so that a page shown with errors loses nothing;
+``validate`` turns a form into the data its operation takes
+(:class:`~gateway.directory.operations.ServiceData`…) or leaves each error on its field, shown
+next to it and in the summary atop the page (:meth:`AdminForm.problems`). Times and dates are
+read the way people write them ("9h30", "24/12/2026").
+
+The service form is built from the one declaration of a service's fields
+(:mod:`gateway.models.directory`): each declared field has its input here, under its own
+name, with the length its column allows. A field declared without an input fails at import.
+
+The forms do not check the CSRF token themselves: the blueprint's guard checks it on every
+POST before any view runs, the one-button forms (quick actions, archive…) included, which have
+no form class.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
-from typing import Self
+from functools import cache
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.datastructures import MultiDict
+from flask_babel.speaklater import LazyString
+from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
+from sqlalchemy import String
+from wtforms import (
+    BooleanField,
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from gateway.admin import passwords
+from gateway.audit import clock
+from gateway.directory.describe import weekday_name
 from gateway.directory.hours import WeeklyRange
 from gateway.directory.operations import (
     ClosureData,
+    OperationError,
     OrganizationData,
     PhoneData,
     PlaceData,
@@ -36,19 +67,23 @@ from gateway.models import (
     TEXT_FIELDS,
     AccessCondition,
     ClosureReason,
+    Location,
+    Organization,
+    Phone,
     ServiceStatus,
+    ServiceText,
     UserRole,
 )
+from gateway.models.directory import (
+    CLOSURE_FIELDS,
+    PHONE_FIELDS,
+    PLACE_FIELDS,
+    SCHEDULE_FIELDS,
+    SERVICE_FIELDS,
+)
 
-NAME_MAX = 200
-LONG_TEXT_MAX = 5000
+LONG_TEXT_MAX = 5000  # a Text column has no limit of its own; a page of text is plenty
 CLOSURE_MESSAGE_MAX = 300
-PHONE_KINDS = ("voice", "cell", "text", "textphone", "fax", "video")
-
-WEEKDAYS = (
-    _l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-    _l("Saturday"), _l("Sunday"),
-)  # fmt: skip
 
 TEXT_LABELS = {
     "name": _l("Name"),
@@ -106,34 +141,36 @@ FIELD_NAMES = {
     "active": _l("Account enabled"),
 }
 
+ROW_LABELS = {"closure": _l("Closure"), "phone": _l("Phone number"), "place": _l("Place")}
+
 ROLE_LABELS = {
     UserRole.EDITOR: _l("Editor: keeps services up to date"),
     UserRole.ADMIN: _l("Administrator: everything, accounts included"),
 }
 
-_TIME = re.compile(r"^(\d{1,2})(?:\s*[:hH.]\s*(\d{2})?)?$")
+_TIME = re.compile(r"^(\d{1,2})(?:\s*[:hH.]\s*(?:(\d{2})(?::(\d{2}))?)?)?$")
 _COMPACT_TIME = re.compile(r"^(\d{1,2})(\d{2})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _LOCAL_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ().\-]{2,31}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
-_ROW = re.compile(r"^(closure|phone|place)-(\d+)-")
-_SLOT = re.compile(r"^hours-(\d)-(\d+)-")
 
 
 def parse_time(raw: str) -> time | None:
-    """A clock time as people write it: "9", "9h", "9h30", "09:30", "0930", "24:00"."""
+    """A clock time as people write it: "9", "9h", "9h30", "09:30", "0930", "24:00", and
+    "09:30:15" as :func:`~gateway.audit.clock` shows a time with seconds (an import's)."""
     text = raw.strip()
     match = _TIME.match(text) or _COMPACT_TIME.match(text)
     if not match:
         return None
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    if hour == 24 and minute == 0:
+    second = int(match.group(3) or 0) if match.re is _TIME else 0
+    if hour == 24 and minute == second == 0:
         return time(0, 0)
-    if hour > 23 or minute > 59:
+    if hour > 23 or minute > 59 or second > 59:
         return None
-    return time(hour, minute)
+    return time(hour, minute, second)
 
 
 def parse_date(raw: str) -> date | None:
@@ -159,8 +196,6 @@ def parse_number(raw: str) -> float | None:
 def clean_url(raw: str) -> str | None:
     """A web address; "example.org" gets its "https://"; None when it cannot be one."""
     text = raw.strip()
-    if not text:
-        return ""
     if " " in text:
         return None
     if not re.match(r"^https?://", text, re.IGNORECASE):
@@ -168,10 +203,6 @@ def clean_url(raw: str) -> str | None:
             return None
         text = "https://" + text
     return text if len(text) <= 500 else None
-
-
-def clock(value: time) -> str:
-    return value.strftime("%H:%M")
 
 
 @dataclass(frozen=True)
@@ -199,194 +230,427 @@ def summary_length(text: str) -> SummaryLength:
     return SummaryLength(len(text), sms.segments, sms.encoding)
 
 
-class Form:
-    """Raw values (one per name, or several for checkboxes) and the errors found in them."""
-
-    multi: tuple[str, ...] = ()
-
-    def __init__(self, values: Mapping[str, str], lists: Mapping[str, list[str]]) -> None:
-        self.values = dict(values)
-        self.lists = {name: list(items) for name, items in lists.items()}
-        self.errors: dict[str, str] = {}
-
-    @classmethod
-    def from_request(cls, form: MultiDict[str, str], **context: object) -> Self:
-        values = {name: form.get(name, "") for name in form if name not in cls.multi}
-        lists = {name: form.getlist(name) for name in cls.multi}
-        return cls(values, lists, **context)  # type: ignore[arg-type]
-
-    def value(self, name: str) -> str:
-        return self.values.get(name, "")
-
-    def describe(self, name: str) -> str:
-        """The label of the field ``name``, for the list of errors atop the page."""
-        return str(FIELD_NAMES.get(name, ""))
-
-    def checked(self, name: str, value: str = "on") -> bool:
-        if name in self.multi:
-            return value in self.lists.get(name, [])
-        return self.values.get(name) == value
-
-    def text(self, name: str, label_max: int, required: str | None = None) -> str:
-        """The stripped value; an error when required and empty or longer than allowed."""
-        value = self.value(name).strip()
-        if required and not value:
-            self.errors[name] = required
-        elif len(value) > label_max:
-            self.errors[name] = _(
-                "This is %(length)s characters long; keep it to %(max)s or fewer.",
-                length=len(value),
-                max=label_max,
-            )
-        return value
-
-    def email(self, name: str) -> str | None:
-        value = self.value(name).strip()
-        if value and (not _EMAIL.match(value) or len(value) > 254):
-            self.errors[name] = _("Write an email address like name@example.org.")
-        return value or None
-
-    def url(self, name: str) -> str | None:
-        cleaned = clean_url(self.value(name))
-        if cleaned is None:
-            self.errors[name] = _("Write a web address like https://example.org.")
-        return cleaned or None
+# --------------------------------------------------------------------------------------------
+# Fields and checks shared by the forms
+# --------------------------------------------------------------------------------------------
 
 
-def _indexes(names: Iterable[str], kind: str) -> list[int]:
-    found = set()
-    for name in names:
-        match = _ROW.match(name)
-        if match and match.group(1) == kind:
-            found.add(int(match.group(2)))
-    return sorted(found)
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else ("" if value is None else value)
 
 
-class ServiceForm(Form):
-    """The one form of a service: every field, the weekly hours grid, closures, texts."""
+def _column_length(model: type, name: str) -> int:
+    """The longest value ``model.name``'s column holds (a Text column: :data:`LONG_TEXT_MAX`)."""
+    column_type = model.__table__.c[name].type  # type: ignore[attr-defined]
+    if isinstance(column_type, String) and column_type.length:
+        return int(column_type.length)
+    return LONG_TEXT_MAX
 
-    multi = ("categories", "access_conditions", "languages")
+
+def _length(limit: int) -> Length:
+    return Length(
+        max=limit,
+        message=_l("This is %(length)s characters long; keep it to %(max)s or fewer."),
+    )
+
+
+def _text(limit: int, long: bool = False, required: LazyString | None = None) -> Any:
+    """A text input (a text area when ``long``), stripped, at most ``limit`` characters."""
+    validators: list[Any] = [DataRequired(required)] if required else []
+    field = TextAreaField if long else StringField
+    return field(validators=[*validators, _length(limit)], filters=[_strip])
+
+
+class ReadField(StringField):
+    """A text input read into a value (a time, a date, a number, a web address) by ``read``,
+    None when left empty. What was typed is shown again as typed; what ``read`` cannot make
+    sense of is the field's error, ``unreadable``.
+
+    Kept rather than WTForms' ``DateField``/``TimeField``: those read one strftime format,
+    and social workers write "9h30", "0930" or "24/12/2026".
+    """
 
     def __init__(
         self,
-        values: Mapping[str, str],
-        lists: Mapping[str, list[str]],
-        locales: Sequence[str] = (ORIGINAL_LOCALE,),
-        original: Mapping[str, str] | None = None,
-        text_status: Mapping[str, str] | None = None,
+        read: Callable[[str], Any],
+        unreadable: LazyString,
+        show: Callable[[Any], str] = str,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(values, lists)
-        self.locales = [ORIGINAL_LOCALE] + [c for c in locales if c != ORIGINAL_LOCALE]
-        # The French texts as saved, shown beside translations, and each locale's status.
-        self.original = dict(original or {})
-        self.text_status = dict(text_status or {})
-        names = list(self.values)
-        self.closure_rows = self._rows(_indexes(names, "closure"), "closure")
-        self.phone_rows = self._rows(_indexes(names, "phone"), "phone")
-        self.place_rows = self._rows(_indexes(names, "place"), "place")
-        self.hour_slots = self._slots(names)
+        super().__init__(**kwargs)
+        self.read, self.show, self.unreadable = read, show, unreadable
 
-    def _rows(self, indexes: list[int], kind: str) -> list[int]:
-        """The rows typed or saved, and one blank row to add another."""
-        filled = [i for i in indexes if self._row_has_values(kind, i)]
-        return filled + [max(indexes, default=-1) + 1]
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = valuelist[0].strip() if valuelist else ""
+        self.data = self.read(text) if text else None
+        if text and self.data is None:
+            raise ValueError(str(self.unreadable))
 
-    def _row_has_values(self, kind: str, index: int) -> bool:
-        prefix = f"{kind}-{index}-"
-        return any(
-            value.strip() and not name.endswith(("-reason", "-kind"))
-            for name, value in self.values.items()
-            if name.startswith(prefix)
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else self.show(self.data)
+
+
+def _time_field() -> Any:
+    return ReadField(parse_time, _l("Write a time like 09:00 or 9h30."), clock)
+
+
+def _date_field() -> Any:
+    return ReadField(parse_date, _l("Write a date like 24/12/2026."), date.isoformat)
+
+
+def _url_field() -> Any:
+    return ReadField(clean_url, _l("Write a web address like https://example.org."))
+
+
+def _coordinate_field(bound: int) -> Any:
+    def read(text: str) -> float | None:
+        number = parse_number(text)
+        return number if number is not None and -bound <= number <= bound else None
+
+    message = _l("Write a number between -%(bound)s and %(bound)s, like 47.90.", bound=bound)
+    return ReadField(read, message, lambda number: f"{number:g}")
+
+
+def _email_check(form: Form, field: Field) -> None:
+    if field.data and (not _EMAIL.match(field.data) or len(field.data) > 254):
+        raise ValidationError(_("Write an email address like name@example.org."))
+
+
+def _email_field() -> Any:
+    return StringField(validators=[_email_check], filters=[_strip])
+
+
+def _leaves(fields: Iterable[Field]) -> Iterator[Field]:
+    """Every input of ``fields``, into the forms and lists they hold, in page order."""
+    for field in fields:
+        if isinstance(field, FormField):
+            yield from _leaves(field.form)
+        elif isinstance(field, FieldList):
+            yield from _leaves(field.entries)
+        else:
+            yield field
+
+
+def _typed(form: Form, skip: tuple[str, ...] = ()) -> bool:
+    """Whether anything is typed (or saved) in ``form``'s inputs but those named in ``skip``."""
+    return any(field._value().strip() for field in _leaves(form) if field.short_name not in skip)
+
+
+class AdminForm(FlaskForm):
+    """A back-office form: its problems listed for the summary atop the page."""
+
+    class Meta:
+        csrf = False  # the blueprint's guard checks every POST (see the module's docstring)
+
+    def describe(self, field: Field) -> str:
+        """The label of ``field`` in the list of problems atop the page."""
+        return str(FIELD_NAMES.get(field.short_name, ""))
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        """(input id, label, message) of each field's first error, in page order; then the
+        problems of no one field, with an empty id."""
+        found = [
+            (field.id, self.describe(field), str(field.errors[0]))
+            for field in _leaves(self)
+            if field.errors
+        ]
+        return found + [("", "", str(message)) for message in self.form_errors]
+
+    def refuse(self, name: str, message: str) -> None:
+        """Show ``message`` as the problem of the input ``name`` (of the form if none is)."""
+        field = next((f for f in _leaves(self) if f.name == name), None)
+        if field is None:
+            self.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
+
+
+# --------------------------------------------------------------------------------------------
+# The service form, built from the declared fields
+# --------------------------------------------------------------------------------------------
+
+
+class _Row(Form):
+    """One of a service's rows (a closure, a phone number, a place): ``id`` the row's, saved
+    with it, ``remove`` ticked to take it away. A row left empty, or to remove, is not
+    checked and not saved."""
+
+    settings: tuple[str, ...] = ()  # inputs that always hold a value, a select's
+
+    def filled(self) -> bool:
+        return _typed(self, ("remove", *self.settings))
+
+    def kept(self) -> bool:
+        return self.filled() and not self["remove"].data
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        return super().validate(extra_validators) if self.kept() else True
+
+
+def _messages_form(locales: Sequence[str]) -> type[Form]:
+    """A closure's message to residents, in each locale."""
+    fields = {locale: _text(CLOSURE_MESSAGE_MAX, long=True) for locale in locales}
+    return type("ClosureMessages", (Form,), fields)
+
+
+class _ClosureRow(_Row):
+    settings = ("reason",)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not self.kept():
+            return True
+        super().validate(extra_validators)
+        starts, ends = self["starts_on"], self["ends_on"]
+        if starts.data is None and not starts.errors:
+            starts.errors.append(_("Give the first day of the closure."))
+        elif starts.data is not None and ends.data is not None and ends.data < starts.data:
+            ends.errors.append(_("The last day is before the first day; check the dates."))
+        if self["reason"].data and self["reason"].data not in set(ClosureReason):
+            self["reason"].errors.append(_("Choose a reason."))
+        return not self.errors
+
+    def closure(self) -> ClosureData:
+        starts = self["starts_on"].data
+        message = {locale: text for locale, text in self["message"].data.items() if text}
+        return ClosureData(
+            self["id"].data or None,
+            starts,
+            self["ends_on"].data or starts,
+            ClosureReason(self["reason"].data or ClosureReason.OTHER),
+            message,
         )
 
-    def _slots(self, names: list[str]) -> dict[int, list[int]]:
-        slots: dict[int, set[int]] = {day: set() for day in range(7)}
-        for name in names:
-            if match := _SLOT.match(name):
-                slots[int(match.group(1))].add(int(match.group(2)))
-        result = {}
-        for day, indexes in slots.items():
-            filled = [i for i in sorted(indexes) if self._slot_has_values(day, i)]
-            spare = max(indexes, default=-1) + 1
-            result[day] = filled + [spare] + ([spare + 1] if not filled else [])
-        return result
 
-    def _slot_has_values(self, day: int, index: int) -> bool:
-        return any(self.value(f"hours-{day}-{index}-{end}").strip() for end in ("opens", "closes"))
+def _phone_number_check(form: Form, field: Field) -> None:
+    number = field.data
+    if not number:
+        raise ValidationError(_("Give the phone number."))
+    if not _PHONE.match(number) or sum(c.isdigit() for c in number) < 3:
+        raise ValidationError(_("Write a phone number with digits, like 02 61 91 00 00."))
+
+
+class _PhoneRow(_Row):
+    settings = ("kind",)
+
+    def phone(self) -> PhoneData:
+        values = {name: self[name].data for name in PHONE_FIELDS}
+        if not values["kind"] or len(values["kind"]) > _column_length(Phone, "kind"):
+            values["kind"] = "voice"
+        return PhoneData(self["id"].data or None, **values)
+
+
+class _PlaceRow(_Row):
+    def place(self) -> PlaceData:
+        values = {name: self[name].data for name in PLACE_FIELDS}
+        return PlaceData(self["id"].data or None, **values)
+
+
+class _Slot(Form):
+    """One opening range of a day: both ends, or neither."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        ends = (self["opens"], self["closes"])
+        if any(end.data is not None or end.errors for end in ends):
+            for end in ends:
+                if end.data is None and not end.errors:
+                    end.errors.append(_("Give both times, the opening and the closing one."))
+        return not self.errors
+
+    def weekly(self, day: int) -> WeeklyRange | None:
+        opens, closes = self["opens"].data, self["closes"].data
+        return None if opens is None or closes is None else WeeklyRange(day, opens, closes)
+
+
+def _choice(allowed: Callable[[ServiceForm], Iterable[str]], message: LazyString) -> Callable:
+    def check(form: ServiceForm, field: Field) -> None:
+        if field.data not in set(allowed(form)):
+            raise ValidationError(str(message))
+
+    return check
+
+
+def _status_input() -> Any:
+    message = _l("Choose whether the service is open.")
+    return SelectField(
+        validate_choice=False,
+        filters=[lambda value: value or ServiceStatus.ACTIVE.value],  # left out: open
+        validators=[_choice(lambda _form: set(ServiceStatus), message)],
+    )
+
+
+def _several() -> Any:
+    """Checkboxes; the values not offered are dropped where the data is made."""
+    return SelectMultipleField(validate_choice=False)
+
+
+def _one() -> Any:
+    """A select; the pages give its options, and the form checks the value itself."""
+    return SelectField(validate_choice=False)
+
+
+def _text_input(locale: str, name: str) -> Any:
+    required = None
+    if (locale, name) == (ORIGINAL_LOCALE, "name"):
+        required = _l("Give the service a name in French.")
+    return _text(_column_length(ServiceText, name), long=name != "name", required=required)
+
+
+def _place_text(name: str) -> Callable[[], Any]:
+    return lambda: _text(_column_length(Location, name))
+
+
+# How each declared field is edited: its input, under the declared name. A service's own
+# values (SERVICE_FIELDS):
+_SERVICE_INPUTS: dict[str, Callable[[], Any]] = {
+    "status": _status_input,
+    "url": _url_field,
+    "email": _email_field,
+    "access_conditions": _several,
+    "languages": _several,
+}
+# The ends of a weekly range (SCHEDULE_FIELDS; the weekday is the grid's column), with the
+# names the page gives them:
+_SCHEDULE_INPUTS: dict[str, tuple[str, Callable[[], Any]] | None] = {
+    "weekday": None,
+    "opens_at": ("opens", _time_field),
+    "closes_at": ("closes", _time_field),
+}
+# A closure (the message, one per locale, is made with the locales), a phone, a place:
+_CLOSURE_INPUTS: dict[str, Callable[[], Any]] = {
+    "starts_on": _date_field,
+    "ends_on": _date_field,
+    "reason": _one,
+}
+_PHONE_INPUTS: dict[str, Callable[[], Any]] = {
+    "number": lambda: StringField(validators=[_phone_number_check], filters=[_strip]),
+    "kind": _one,
+    "description": lambda: _text(_column_length(Phone, "description")),
+}
+_PLACE_INPUTS: dict[str, Callable[[], Any]] = {
+    **{name: _place_text(name) for name in ("name", "address", "postcode", "city", "district")},
+    "latitude": lambda: _coordinate_field(90),
+    "longitude": lambda: _coordinate_field(180),
+}
+
+
+def _row_form(
+    base: type[_Row], declared: Sequence[str], inputs: Mapping[str, Callable[[], Any]]
+) -> type[Form]:
+    """A row's form: its saved id, an input for each declared field, and "remove"."""
+    fields = {"id": HiddenField(filters=[_strip])}
+    fields |= {name: inputs[name]() for name in declared}
+    fields["remove"] = BooleanField()
+    return type(base.__name__.lstrip("_"), (base,), fields)
+
+
+class ServiceForm(AdminForm):
+    """The one form of a service: every field, the weekly hours grid, closures, texts.
+
+    Built for the configured locales by :func:`service_form_class`; the inputs are named as
+    the pages and tests know them: ``text-fr-name``, ``hours-0-1-opens``,
+    ``closure-0-starts_on``, ``phone-0-number``, ``place-0-address``.
+    """
+
+    locales: list[str]
+    original: dict[str, str]
+    text_status: dict[str, str]
+    organization_ids: set[str]
+    category_slugs: set[str]
 
     @classmethod
-    def for_service(cls, data: ServiceData, locales: Sequence[str], statuses: Mapping[str, str]):  # type: ignore[no-untyped-def]
+    def for_service(
+        cls, data: ServiceData, locales: Sequence[str], statuses: Mapping[str, str]
+    ) -> ServiceForm:
         """The form filled with a service's current state."""
-        values: dict[str, str] = {
-            "organization_id": data.organization_id,
-            "status": ServiceStatus(data.status).value,
-            "url": data.url or "",
-            "email": data.email or "",
-        }
-        known_languages = set(locales)
-        lists = {
-            "categories": list(data.categories),
-            "access_conditions": list(data.access_conditions),
-            "languages": [code for code in data.languages if code in known_languages],
-        }
-        values["languages_other"] = ", ".join(
-            code for code in data.languages if code not in known_languages
-        )
-        for locale, texts in data.texts.items():
-            for name, value in texts.values().items():
-                values[f"text-{locale}-{name}"] = value
-        per_day: dict[int, int] = {}
+        known = set(locales)
+        per_day: dict[int, list[dict[str, time]]] = {day: [] for day in range(7)}
         for weekly in data.hours:
-            index = per_day.get(weekly.weekday, 0)
-            per_day[weekly.weekday] = index + 1
-            values[f"hours-{weekly.weekday}-{index}-opens"] = clock(weekly.opens_at)
-            values[f"hours-{weekly.weekday}-{index}-closes"] = clock(weekly.closes_at)
-        for i, closure in enumerate(data.closures):
-            values[f"closure-{i}-id"] = closure.id or ""
-            values[f"closure-{i}-starts_on"] = closure.starts_on.isoformat()
-            values[f"closure-{i}-ends_on"] = closure.ends_on.isoformat()
-            values[f"closure-{i}-reason"] = ClosureReason(closure.reason).value
-            for locale, message in closure.message.items():
-                values[f"closure-{i}-message-{locale}"] = message
-        for i, phone in enumerate(data.phones):
-            values[f"phone-{i}-id"] = phone.id or ""
-            values[f"phone-{i}-number"] = phone.number
-            values[f"phone-{i}-kind"] = phone.kind
-            values[f"phone-{i}-description"] = phone.description
-        for i, place in enumerate(data.places):
-            values[f"place-{i}-id"] = place.location_id or ""
-            for name in ("name", "address", "postcode", "city", "district"):
-                values[f"place-{i}-{name}"] = getattr(place, name)
-            for name in ("latitude", "longitude"):
-                number = getattr(place, name)
-                values[f"place-{i}-{name}"] = "" if number is None else f"{number:g}"
+            per_day[weekly.weekday].append({"opens": weekly.opens_at, "closes": weekly.closes_at})
+        values = {
+            "organization_id": data.organization_id,
+            **{name: getattr(data, name) for name in SERVICE_FIELDS},
+            "languages": [code for code in data.languages if code in known],
+            "languages_other": ", ".join(code for code in data.languages if code not in known),
+            "categories": list(data.categories),
+            "text": {locale: texts.values() for locale, texts in data.texts.items()},
+            "hours": {str(day): slots for day, slots in per_day.items()},
+            "closure": [
+                {"id": c.id, **{name: getattr(c, name) for name in CLOSURE_FIELDS},
+                 "message": dict(c.message)}
+                for c in data.closures
+            ],
+            "phone": [
+                {"id": p.id, **{name: getattr(p, name) for name in PHONE_FIELDS}}
+                for p in data.phones
+            ],
+            "place": [
+                {"id": p.location_id, **{name: getattr(p, name) for name in PLACE_FIELDS}}
+                for p in data.places
+            ],
+        }  # fmt: skip
         original = data.texts.get(ORIGINAL_LOCALE, TextData()).values()
-        return cls(values, lists, locales, original, statuses)
+        return service_form_class(tuple(locales))(
+            None, original=original, statuses=statuses, data=values
+        )
+
+    @classmethod
+    def from_request(
+        cls, locales: Sequence[str], original: Mapping[str, str], statuses: Mapping[str, str]
+    ) -> ServiceForm:
+        """The form as the request sent it."""
+        return service_form_class(tuple(locales))(original=original, statuses=statuses)
+
+    def __init__(
+        self,
+        formdata: Any = _Auto,
+        *,
+        original: Mapping[str, str],
+        statuses: Mapping[str, str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(formdata, **kwargs)
+        self.original = dict(original)  # the French as saved, shown beside translations
+        self.text_status = dict(statuses)  # each locale's status, "needs_review" or "done"
+        self._show_rows()
+
+    def _show_rows(self) -> None:
+        """Rows left empty go; each list gets one blank row to add another, and each day of
+        the week a blank range (two when it has none)."""
+        for rows in (self["closure"], self["phone"], self["place"]):
+            rows.entries = [row for row in rows.entries if row.form.filled()]
+            rows.append_entry()
+        for day in self["hours"]:
+            day.entries = [slot for slot in day.entries if _typed(slot.form)]
+            day.append_entry()
+            if len(day.entries) == 1:
+                day.append_entry()
 
     # ---------------------------------------------------------------------------------------
 
-    def describe(self, name: str) -> str:
-        if match := re.match(r"^text-([a-z]+)-(\w+)$", name):
-            locale, field = match.groups()
-            label = TEXT_LABELS.get(field, field)
+    def describe(self, field: Field) -> str:
+        parts = field.name.split("-")
+        if parts[0] == "text":
+            locale, name = parts[1], parts[2]
+            label = TEXT_LABELS.get(name, name)
             return f"{label} ({LANGUAGE_NAMES.get(locale, locale)})"
-        if match := re.match(r"^hours-(\d)-(\d+)-(opens|closes)$", name):
-            day, slot, end = match.groups()
+        if parts[0] == "hours":
+            day, slot, end = parts[1:]
             which = _("opens") if end == "opens" else _("closes")
-            return f"{WEEKDAYS[int(day)]} {int(slot) + 1}, {which}"
-        if match := _ROW.match(name):
-            kind, index = match.groups()
-            labels = {"closure": _("Closure"), "phone": _("Phone number"), "place": _("Place")}
-            return f"{labels[kind]} {int(index) + 1}"
-        return super().describe(name)
+            return f"{weekday_name(int(day))} {int(slot) + 1}, {which}"
+        if parts[0] in ROW_LABELS:
+            return f"{ROW_LABELS[parts[0]]} {int(parts[1]) + 1}"
+        return super().describe(field)
 
     def summary_length(self, locale: str) -> SummaryLength:
-        return summary_length(self.value(f"text-{locale}-summary").strip())
+        return summary_length(self["text"][locale]["summary"].data or "")
 
     def field_state(self, locale: str, field: str) -> str:
         """missing / needs_review / done for a translated field, "" when French is empty."""
         source = self.original.get(field, "")
-        value = self.value(f"text-{locale}-{field}").strip()
+        value = (self["text"][locale][field].data or "").strip()
         if not source:
             return "done" if value else ""
         if not value:
@@ -402,201 +666,139 @@ class ServiceForm(Form):
         return counts
 
     def locale_has_errors(self, locale: str) -> bool:
-        return any(name.startswith(f"text-{locale}-") for name in self.errors)
+        return bool(self["text"][locale].errors)
 
     # ---------------------------------------------------------------------------------------
 
-    def validate(
+    def service_data(
         self, organization_ids: Iterable[str], category_slugs: Iterable[str]
     ) -> ServiceData | None:
-        """The service data the form holds, or None with ``errors`` filled."""
-        self.errors = {}
-        organization_id = self.value("organization_id")
-        if organization_id not in set(organization_ids):
-            self.errors["organization_id"] = _("Choose the organisation that runs this service.")
-        try:
-            status = ServiceStatus(self.value("status") or ServiceStatus.ACTIVE.value)
-        except ValueError:
-            self.errors["status"] = _("Choose whether the service is open.")
-            status = ServiceStatus.ACTIVE
-        url = self.url("url")
-        email = self.email("email")
-        known = set(category_slugs)
-        categories = [slug for slug in self.lists.get("categories", []) if slug in known]
-        if not categories:
-            self.errors["categories"] = _(
-                "Choose at least one category, so that residents can find this service."
-            )
-        access = [c for c in self.lists.get("access_conditions", []) if c in set(AccessCondition)]
-        languages = list(dict.fromkeys(self.lists.get("languages", [])))
-        for code in re.split(r"[,;\s]+", self.value("languages_other").strip().lower()):
-            if not code:
-                continue
-            if not _LANGUAGE.match(code):
-                self.errors["languages_other"] = _(
-                    "Write language codes separated by commas, like: wo, ro, tr."
-                )
-            elif code not in languages:
-                languages.append(code)
-        data = ServiceData(
-            organization_id=organization_id,
+        """The service data the form holds, or None with the errors on their fields."""
+        self.organization_ids, self.category_slugs = set(organization_ids), set(category_slugs)
+        if not self.validate():
+            return None
+        return ServiceData(
+            organization_id=self["organization_id"].data,
             texts=self._texts(),
-            categories=categories,
-            status=status,
-            url=url,
-            email=email,
-            access_conditions=access,
-            languages=languages,
-            hours=self._hours(),
-            closures=self._closures(),
-            phones=self._phones(),
-            places=self._places(),
+            categories=self._categories(),
+            status=ServiceStatus(self["status"].data),
+            url=self["url"].data,
+            email=self["email"].data or None,
+            access_conditions=[
+                c for c in self["access_conditions"].data or [] if c in set(AccessCondition)
+            ],
+            languages=self._languages(),
+            hours=[
+                weekly
+                for day in self["hours"]
+                for slot in day.entries
+                if (weekly := slot.form.weekly(int(day.short_name))) is not None
+            ],
+            closures=[row.form.closure() for row in self["closure"].entries if row.form.kept()],
+            phones=[row.form.phone() for row in self["phone"].entries if row.form.kept()],
+            places=[row.form.place() for row in self["place"].entries if row.form.kept()],
         )
-        return None if self.errors else data
+
+    def validate_categories(self, field: Field) -> None:
+        if not self._categories():
+            raise ValidationError(
+                _("Choose at least one category, so that residents can find this service.")
+            )
+
+    def validate_languages_other(self, field: Field) -> None:
+        codes = re.split(r"[,;\s]+", (field.data or "").lower())
+        if any(code and not _LANGUAGE.match(code) for code in codes):
+            raise ValidationError(_("Write language codes separated by commas, like: wo, ro, tr."))
+
+    def refuse_operation(self, error: OperationError) -> None:
+        """Show an operation's refusal next to the input it is about."""
+        names = {"organization": "organization_id",
+                 f"texts.{ORIGINAL_LOCALE}.name": f"text-{ORIGINAL_LOCALE}-name"}  # fmt: skip
+        self.refuse(names.get(error.field, error.field), str(error))
+
+    def _categories(self) -> list[str]:
+        return [slug for slug in self["categories"].data or [] if slug in self.category_slugs]
+
+    def _languages(self) -> list[str]:
+        languages = list(dict.fromkeys(self["languages"].data or []))
+        for code in re.split(r"[,;\s]+", (self["languages_other"].data or "").lower()):
+            if code and code not in languages:
+                languages.append(code)
+        return languages
 
     def _texts(self) -> dict[str, TextData]:
         texts = {}
         for locale in self.locales:
-            sent = any(f"text-{locale}-{name}" in self.values for name in TEXT_FIELDS)
+            subform = self["text"][locale]
+            sent = any(subform[name].raw_data for name in TEXT_FIELDS)
             if locale != ORIGINAL_LOCALE and not sent:
                 continue  # not on the page that was sent: leave this locale as it is
-            values = {}
-            for name in TEXT_FIELDS:
-                key = f"text-{locale}-{name}"
-                limit = {"name": NAME_MAX, "summary": SUMMARY_MAX_CHARS}.get(name, LONG_TEXT_MAX)
-                required = None
-                if locale == ORIGINAL_LOCALE and name == "name":
-                    required = _("Give the service a name in French.")
-                values[name] = self.text(key, limit, required)
-            texts[locale] = TextData(**values, reviewed=self.checked(f"text-{locale}-reviewed"))
+            values = {name: subform[name].data or "" for name in TEXT_FIELDS}
+            texts[locale] = TextData(**values, reviewed=bool(subform["reviewed"].data))
         return texts
 
-    def _hours(self) -> list[WeeklyRange]:
-        hours = []
-        for day, slots in self.hour_slots.items():
-            for index in slots:
-                prefix = f"hours-{day}-{index}"
-                opens_raw = self.value(f"{prefix}-opens").strip()
-                closes_raw = self.value(f"{prefix}-closes").strip()
-                if not opens_raw and not closes_raw:
-                    continue
-                opens, closes = parse_time(opens_raw), parse_time(closes_raw)
-                for raw, parsed, end in (
-                    (opens_raw, opens, "opens"),
-                    (closes_raw, closes, "closes"),
-                ):
-                    if not raw:
-                        self.errors[f"{prefix}-{end}"] = _(
-                            "Give both times, the opening and the closing one."
-                        )
-                    elif parsed is None:
-                        self.errors[f"{prefix}-{end}"] = _("Write a time like 09:00 or 9h30.")
-                if opens is not None and closes is not None:
-                    hours.append(WeeklyRange(day, opens, closes))
-        return hours
 
-    def _closures(self) -> list[ClosureData]:
-        closures = []
-        for i in self.closure_rows:
-            prefix = f"closure-{i}"
-            if self.checked(f"{prefix}-remove") or not self._row_has_values("closure", i):
-                continue
-            starts_raw = self.value(f"{prefix}-starts_on")
-            ends_raw = self.value(f"{prefix}-ends_on").strip() or starts_raw
-            starts, ends = parse_date(starts_raw), parse_date(ends_raw)
-            if not starts_raw.strip():
-                self.errors[f"{prefix}-starts_on"] = _("Give the first day of the closure.")
-            elif starts is None:
-                self.errors[f"{prefix}-starts_on"] = _("Write a date like 24/12/2026.")
-            if ends is None and ends_raw.strip():
-                self.errors[f"{prefix}-ends_on"] = _("Write a date like 24/12/2026.")
-            if starts and ends and ends < starts:
-                self.errors[f"{prefix}-ends_on"] = _(
-                    "The last day is before the first day; check the dates."
+@cache
+def service_form_class(locales: tuple[str, ...]) -> type[ServiceForm]:
+    """The service form for ``locales`` (French first, whatever their order)."""
+    ordered = [ORIGINAL_LOCALE] + [code for code in locales if code != ORIGINAL_LOCALE]
+
+    def texts(locale: str) -> type[Form]:
+        fields = {name: _text_input(locale, name) for name in TEXT_FIELDS}
+        return type("Texts", (Form,), {**fields, "reviewed": BooleanField()})
+
+    slot_inputs = [entry for name in SCHEDULE_FIELDS if (entry := _SCHEDULE_INPUTS[name])]
+    slot = type("Slot", (_Slot,), {html: make() for html, make in slot_inputs})
+    fields: dict[str, Any] = {
+        "organization_id": SelectField(
+            validate_choice=False,
+            validators=[
+                _choice(
+                    lambda form: form.organization_ids,
+                    _l("Choose the organisation that runs this service."),
                 )
-            try:
-                reason = ClosureReason(self.value(f"{prefix}-reason") or "other")
-            except ValueError:
-                self.errors[f"{prefix}-reason"] = _("Choose a reason.")
-                reason = ClosureReason.OTHER
-            message = {}
-            for locale in self.locales:
-                text = self.text(f"{prefix}-message-{locale}", CLOSURE_MESSAGE_MAX)
-                if text:
-                    message[locale] = text
-            if starts and ends and ends >= starts:
-                closures.append(
-                    ClosureData(self.value(f"{prefix}-id") or None, starts, ends, reason, message)
-                )
-        return closures
-
-    def _phones(self) -> list[PhoneData]:
-        phones = []
-        for i in self.phone_rows:
-            prefix = f"phone-{i}"
-            if self.checked(f"{prefix}-remove") or not self._row_has_values("phone", i):
-                continue
-            number = self.value(f"{prefix}-number").strip()
-            if not number:
-                self.errors[f"{prefix}-number"] = _("Give the phone number.")
-            elif not _PHONE.match(number) or sum(c.isdigit() for c in number) < 3:
-                self.errors[f"{prefix}-number"] = _(
-                    "Write a phone number with digits, like 02 61 91 00 00."
-                )
-            kind = self.value(f"{prefix}-kind") or "voice"
-            if len(kind) > 16:
-                kind = "voice"
-            description = self.text(f"{prefix}-description", 300)
-            phones.append(PhoneData(self.value(f"{prefix}-id") or None, number, kind, description))
-        return phones
-
-    def _places(self) -> list[PlaceData]:
-        places = []
-        limits = {"name": 200, "address": 300, "postcode": 16, "city": 120, "district": 120}
-        for i in self.place_rows:
-            prefix = f"place-{i}"
-            if self.checked(f"{prefix}-remove") or not self._row_has_values("place", i):
-                continue
-            texts = {name: self.text(f"{prefix}-{name}", n) for name, n in limits.items()}
-            coordinates: dict[str, float | None] = {}
-            for name, bound in (("latitude", 90), ("longitude", 180)):
-                raw = self.value(f"{prefix}-{name}").strip()
-                number = parse_number(raw) if raw else None
-                if raw and (number is None or not -bound <= number <= bound):
-                    self.errors[f"{prefix}-{name}"] = _(
-                        "Write a number between -%(bound)s and %(bound)s, like 47.90.",
-                        bound=bound,
-                    )
-                    number = None
-                coordinates[name] = number
-            places.append(
-                PlaceData(self.value(f"{prefix}-id") or None, **texts, **coordinates)  # type: ignore[arg-type]
-            )
-        return places
+            ],
+        ),  # fmt: skip
+    }
+    for name in SERVICE_FIELDS:
+        fields[name] = _SERVICE_INPUTS[name]()
+        if name == "email":  # the page lists categories after the addresses
+            fields["categories"] = SelectMultipleField(validate_choice=False)
+    fields["languages_other"] = StringField(filters=[_strip])
+    locale_forms = {locale: FormField(texts(locale)) for locale in ordered}
+    fields["text"] = FormField(type("AllTexts", (Form,), locale_forms))
+    fields["hours"] = FormField(
+        type("Week", (Form,), {str(day): FieldList(FormField(slot)) for day in range(7)})
+    )
+    messages = _messages_form(ordered)
+    closure_inputs = {**_CLOSURE_INPUTS, "message": lambda: FormField(messages)}
+    fields["closure"] = FieldList(FormField(_row_form(_ClosureRow, CLOSURE_FIELDS, closure_inputs)))
+    fields["phone"] = FieldList(FormField(_row_form(_PhoneRow, PHONE_FIELDS, _PHONE_INPUTS)))
+    fields["place"] = FieldList(FormField(_row_form(_PlaceRow, PLACE_FIELDS, _PLACE_INPUTS)))
+    return type("ServiceForm", (ServiceForm,), {**fields, "locales": ordered})
 
 
-class OrganizationForm(Form):
-    @classmethod
-    def for_organization(cls, data: OrganizationData) -> OrganizationForm:
-        return cls(
-            {
-                "name": data.name,
-                "description": data.description,
-                "website": data.website or "",
-                "email": data.email or "",
-            },
-            {},
+# --------------------------------------------------------------------------------------------
+# Organisations, accounts, passwords, signing in
+# --------------------------------------------------------------------------------------------
+
+
+class OrganizationForm(AdminForm):
+    name = _text(_column_length(Organization, "name"), required=_l("Give the organisation a name."))
+    description = _text(LONG_TEXT_MAX, long=True)
+    website = _url_field()
+    email = _email_field()
+
+    def organization(self) -> OrganizationData | None:
+        """The organisation the form holds, or None with the errors on their fields."""
+        if not self.validate():
+            return None
+        return OrganizationData(
+            name=self.name.data,
+            description=self.description.data,
+            website=self.website.data,
+            email=self.email.data or None,
         )
-
-    def validate(self) -> OrganizationData | None:
-        self.errors = {}
-        data = OrganizationData(
-            name=self.text("name", NAME_MAX, _("Give the organisation a name.")),
-            description=self.text("description", LONG_TEXT_MAX),
-            website=self.url("website"),
-            email=self.email("email"),
-        )
-        return None if self.errors else data
 
 
 @dataclass(frozen=True)
@@ -611,53 +813,72 @@ class AccountInput:
     active: bool
 
 
-class AccountForm(Form):
-    multi = ("organizations",)
+class AccountForm(AdminForm):
+    email = StringField(
+        validators=[DataRequired(_l("Give the person's email address.")), _email_check],
+        filters=[_strip, str.lower],
+    )
+    role = _one()
+    all_organizations = BooleanField()
+    organizations = SelectMultipleField(validate_choice=False)
+    password = PasswordField()
+    active = BooleanField()
 
-    def validate(self, creating: bool) -> AccountInput | None:
-        self.errors = {}
-        email = self.value("email").strip().lower()
-        if not email:
-            self.errors["email"] = _("Give the person's email address.")
-        else:
-            self.email("email")
-        try:
-            role = UserRole(self.value("role"))
-        except ValueError:
-            self.errors["role"] = _("Choose what this person may do.")
-            role = UserRole.EDITOR
-        password = self.value("password")
-        if creating or password:
-            problem = passwords.problem(password, email)
-            if problem is not None:
-                self.errors["password"] = problem
-        if self.errors:
+    def account(self, creating: bool) -> AccountInput | None:
+        """What the form holds, or None with the errors on their fields; a password is
+        checked when one is given, and one must be to create an account."""
+        self.creating = creating
+        if not self.validate():
             return None
         return AccountInput(
-            email=email,
-            role=role,
-            organization_ids=list(dict.fromkeys(self.lists.get("organizations", []))),
-            all_organizations=self.checked("all_organizations"),
-            password=password,
-            active=self.checked("active"),
+            email=self.email.data,
+            role=UserRole(self.role.data),
+            organization_ids=list(dict.fromkeys(self.organizations.data or [])),
+            all_organizations=self.all_organizations.data,
+            password=self.password.data or "",
+            active=self.active.data,
         )
 
+    def validate_role(self, field: Field) -> None:
+        if field.data not in set(UserRole):
+            raise ValidationError(_("Choose what this person may do."))
 
-class PasswordForm(Form):
-    """A worker changing their own password: the current one, and the new one twice."""
+    def validate_password(self, field: Field) -> None:
+        if self.creating or field.data:
+            problem = passwords.problem(field.data or "", self.email.data or "")
+            if problem is not None:
+                raise ValidationError(problem)
 
-    def validate(self, email: str) -> str | None:
-        """The new password, or None with ``errors`` filled; the current one is checked by
-        the view, against the login limits."""
-        self.errors = {}
-        if not self.value("current_password"):
-            self.errors["current_password"] = _("Type the password you sign in with now.")
-        new = self.value("new_password")
-        problem = passwords.problem(new, email)
+
+class PasswordForm(AdminForm):
+    """A worker changing their own password: the current one, and the new one twice. The
+    current one is checked by the view, against the login limits."""
+
+    current_password = PasswordField(
+        validators=[DataRequired(_l("Type the password you sign in with now."))]
+    )
+    new_password = PasswordField()
+    new_password_again = PasswordField()
+
+    def new(self, email: str) -> str | None:
+        """The new password, or None with the errors on their fields."""
+        self.email = email
+        return self.new_password.data if self.validate() else None
+
+    def validate_new_password(self, field: Field) -> None:
+        problem = passwords.problem(field.data or "", self.email)
         if problem is not None:
-            self.errors["new_password"] = problem
-        elif self.value("new_password_again") != new:
-            self.errors["new_password_again"] = _(
-                "The two new passwords are not the same. Type the new one again, twice."
+            raise ValidationError(problem)
+
+    def validate_new_password_again(self, field: Field) -> None:
+        if not self.new_password.errors and field.data != self.new_password.data:
+            raise ValidationError(
+                _("The two new passwords are not the same. Type the new one again, twice.")
             )
-        return None if self.errors else new
+
+
+class LoginForm(AdminForm):
+    """Signing in: an email and a password; where to go next is the view's."""
+
+    email = StringField(default="")  # as typed: a control character is an error, not trimmed
+    password = PasswordField()

@@ -18,9 +18,9 @@ from gateway.admin.forms import (
     ROLE_LABELS,
     STATUS_LABELS,
     TEXT_LABELS,
-    WEEKDAYS,
 )
 from gateway.directory.categories import CATEGORY_NAMES
+from gateway.directory.describe import weekday_name
 from gateway.i18n import LANGUAGE_NAMES
 from gateway.models import AuditEntry
 
@@ -127,7 +127,7 @@ def display_value(key: str, value: Any) -> str:
     if key == "languages":
         return ", ".join(language_name(code) for code in value)
     if key == "hours":
-        return "; ".join(f"{WEEKDAYS[day]} {opens}–{closes}" for day, opens, closes in value)
+        return "; ".join(f"{weekday_name(day)} {opens}–{closes}" for day, opens, closes in value)
     if key == "closures":
         return "; ".join(_closure(closure) for closure in value)
     if key == "phones":

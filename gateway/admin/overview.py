@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -31,6 +32,8 @@ from gateway.models import (
 STALE_AFTER = timedelta(days=183)  # "not verified for six months"
 CLOSURES_SOON_DAYS = 14
 PAGE_SIZE = 50
+
+T = TypeVar("T")
 
 
 def service_name(service: Service) -> str:
@@ -156,11 +159,23 @@ def translation_gaps(
 
 
 @dataclass(frozen=True)
-class ServicePage:
-    services: list[Service]
+class Page(Generic[T]):
+    """One page of a long list, and where it stands among the others (``number`` from 1)."""
+
+    items: list[T]
     total: int
-    page: int
+    number: int
     pages: int
+
+
+def paginate(session: Session, query: Select[Any], number: int, size: int = PAGE_SIZE) -> Page:
+    """Page ``number`` of what ``query`` selects, in its order; a number out of range is the
+    nearest page, so that an old link still shows something."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-(total or 0) // size))
+    number = min(max(number, 1), pages)
+    items = list(session.scalars(query.limit(size).offset((number - 1) * size)))
+    return Page(items, total or 0, number, pages)
 
 
 def search_services(
@@ -171,7 +186,7 @@ def search_services(
     category: str | None = None,
     archived: bool = False,
     page: int = 1,
-) -> ServicePage:
+) -> Page[Service]:
     """The services ``user`` may edit, by organisation then French name, one page."""
     original = aliased(ServiceText)
     query: Select = (
@@ -208,22 +223,15 @@ def search_services(
                 func.lower(Organization.name).contains(words, autoescape=True),
             )
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    services = list(
-        session.scalars(
-            query.options(
-                selectinload(Service.texts),
-                selectinload(Service.organization),
-                selectinload(Service.categories),
-            )
-            .order_by(func.lower(Organization.name), func.lower(original.name), Service.id)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-        )
+    return paginate(
+        session,
+        query.options(
+            selectinload(Service.texts),
+            selectinload(Service.organization),
+            selectinload(Service.categories),
+        ).order_by(func.lower(Organization.name), func.lower(original.name), Service.id),
+        page,
     )
-    return ServicePage(services, total, page, pages)
 
 
 def organizations_for(session: Session, user: User, archived: bool | None = False) -> list:

@@ -50,9 +50,9 @@ from gateway.admin.forms import (
     ROLE_LABELS,
     STATUS_LABELS,
     TEXT_LABELS,
-    WEEKDAYS,
     AccountForm,
     AccountInput,
+    LoginForm,
     OrganizationForm,
     PasswordForm,
     ServiceForm,
@@ -62,6 +62,7 @@ from gateway.admin.throttle import LoginLimits
 from gateway.db import db
 from gateway.directory import operations
 from gateway.directory.categories import category_name
+from gateway.directory.describe import weekday_name
 from gateway.directory.operations import OperationError, OrganizationData, ServiceData
 from gateway.directory.queries import categories, get_service
 from gateway.extensions import csrf
@@ -128,19 +129,11 @@ def _holds_nul() -> bool:
 blueprint.after_request(remember_choice)
 
 
-@blueprint.errorhandler(CSRFError)
-def csrf_refused(error: CSRFError) -> tuple[str, int]:
-    message = _(
-        "This form has expired or did not come from this site. Go back, reload the page "
-        "and try again."
-    )
-    return render_template("admin/error.html", code=400, message=message), 400
-
-
 @blueprint.errorhandler(400)
 @blueprint.errorhandler(403)
 @blueprint.errorhandler(404)
 def refused(error: HTTPException) -> tuple[str, int]:
+    """The back office's error page; a refused CSRF token is a 400 told in its own words."""
     messages = {
         400: _(
             "The back office cannot use what this page sent. Go back, check what you typed "
@@ -149,6 +142,11 @@ def refused(error: HTTPException) -> tuple[str, int]:
         403: _("Your account may not see or change this. Ask the city's team if you need to."),
         404: _("There is nothing at this address. It may have been mistyped."),
     }
+    if isinstance(error, CSRFError):
+        messages[400] = _(
+            "This form has expired or did not come from this site. Go back, reload the page "
+            "and try again."
+        )
     code = error.code or 500
     return render_template("admin/error.html", code=code, message=messages.get(code, "")), code
 
@@ -169,7 +167,7 @@ def page_context() -> dict[str, Any]:
         "language_name": history.language_name,
         "can_manage_accounts": can_manage_accounts,
         "can_manage_organizations": can_manage_organizations,
-        "weekdays": WEEKDAYS,
+        "weekday_name": weekday_name,
         "text_labels": TEXT_LABELS,
         "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
         "access_labels": {a.value: label for a, label in ACCESS_LABELS.items()},
@@ -234,18 +232,19 @@ def _saved(changes: dict, message: str | None = None) -> None:
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    form = LoginForm()
     if request.method == "GET":
         if g.user is not None:
             return redirect(_safe_next(url_for(".home")))
-        return render_template("admin/login.html", email="", error=None)
-    email = request.form.get("email", "")
-    if has_control_characters(email):
+        return render_template("admin/login.html", form=form, error=None)
+    if has_control_characters(form.email.data):
+        form.email.data = ""  # never shown again: it is what the error is about
         error = _("Write an email address like name@example.org.")
-        return render_template("admin/login.html", email="", error=error), 422
+        return render_template("admin/login.html", form=form, error=error), 422
     user = authenticate(
         db.session,
-        email,
-        request.form.get("password", ""),
+        form.email.data,
+        form.password.data or "",
         request.remote_addr,
         LoginLimits.from_config(),
     )
@@ -256,7 +255,7 @@ def login() -> Any:
             "after several failed tries, wait %(minutes)s minutes.",
             minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
         )
-        return render_template("admin/login.html", email=email, error=error), 422
+        return render_template("admin/login.html", form=form, error=error), 422
     log_in(user)
     return redirect(_safe_next(url_for(".home")), 303)
 
@@ -283,23 +282,25 @@ def change_password() -> Any:
     """A worker's own password. The current one is asked for, and checked against the login
     limits, so that a session left open cannot be used to guess it or to take the account."""
     user = _user()
-    form = PasswordForm.from_request(request.form)
+    form = PasswordForm()
     if request.method == "GET":
         return render_template("admin/password.html", form=form, password_hint=_password_hint())
-    new = form.validate(user.email)
-    if not form.errors and not authenticate(
+    new = form.new(user.email)
+    if new is not None and not authenticate(
         db.session,
         user.email,
-        form.value("current_password"),
+        form.current_password.data,
         request.remote_addr,
         LoginLimits.from_config(),
     ):
-        form.errors["current_password"] = _(
+        message = _(
             "This is not your current password. After several wrong tries, wait %(minutes)s "
             "minutes.",
             minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
         )
-    if new is None or form.errors:
+        form.refuse("current_password", message)
+        new = None
+    if new is None:
         db.session.commit()  # a wrong current password counts as a failed login
         return render_template(
             "admin/password.html", form=form, password_hint=_password_hint()
@@ -391,8 +392,9 @@ def services() -> str:
 
 
 def _page_url(number: int) -> str:
+    """This list's page ``number``, with the same filters."""
     values: dict[str, Any] = {**request.args.to_dict(), "page": number}
-    return url_for(".services", **values)
+    return url_for(request.endpoint or ".home", **values)
 
 
 def _editable_service(service_id: str) -> Service:
@@ -437,13 +439,10 @@ def _submitted_form(service: Service | None) -> tuple[ServiceForm, ServiceData |
     statuses = _statuses(service)
     original = ServiceData.of(service).texts.get("fr") if service is not None else None
     form = ServiceForm.from_request(
-        request.form,
-        locales=current_app.config["LOCALES"],
-        original=original.values() if original else {},
-        text_status=statuses,
+        current_app.config["LOCALES"], original.values() if original else {}, statuses
     )
     context = _form_context(service)
-    data = form.validate(
+    data = form.service_data(
         [o.id for o in context["organizations"]], [c.slug for c in context["categories"]]
     )
     return form, data
@@ -459,14 +458,14 @@ def new_service() -> Any:
         return _render_service_form(form, None)
     form, data = _submitted_form(None)
     if data is None or request.form.get("action") == "check":
-        return _render_service_form(form, None, 422 if form.errors else 200)
+        return _render_service_form(form, None, 422 if form.problems() else 200)
     if not can_edit_organization(user, data.organization_id):
         abort(403)
     try:
         service = operations.create_service(db.session, user, data)
     except OperationError as exc:
         db.session.rollback()
-        form.errors[exc.field] = str(exc)
+        form.refuse_operation(exc)
         return _render_service_form(form, None, 422)
     db.session.commit()
     flash(_("The service is created. Residents see it now."), "success")
@@ -483,14 +482,14 @@ def edit_service(service_id: str) -> Any:
         return _render_service_form(form, service)
     form, data = _submitted_form(service)
     if data is None or request.form.get("action") == "check":
-        return _render_service_form(form, service, 422 if form.errors else 200)
+        return _render_service_form(form, service, 422 if form.problems() else 200)
     if not can_edit_organization(_user(), data.organization_id):
         abort(403)
     try:
         changes = operations.update_service(db.session, _user(), service, data)
     except OperationError as exc:
         db.session.rollback()
-        form.errors[exc.field] = str(exc)
+        form.refuse_operation(exc)
         return _render_service_form(form, service, 422)
     db.session.commit()
     _saved(changes)
@@ -551,19 +550,13 @@ def service_history(service_id: str) -> str:
 def changes() -> str:
     """Every recent change to the directory, for every editor alike (a trail is only useful
     when nothing is hidden from it); changes to accounts only for those who manage them."""
-    page = max(request.args.get("page", 1, type=int), 1)
-    entries = audit.recent(
+    page = overview.paginate(
         db.session,
-        limit=overview.PAGE_SIZE + 1,
-        offset=(page - 1) * overview.PAGE_SIZE,
-        hide=() if can_manage_accounts(_user()) else ("user",),
+        audit.recent_query(hide=() if can_manage_accounts(_user()) else ("user",)),
+        request.args.get("page", 1, type=int),
     )
     return render_template(
-        "admin/changes.html",
-        entries=entries[: overview.PAGE_SIZE],
-        page=page,
-        more=len(entries) > overview.PAGE_SIZE,
-        names=_entity_names(entries),
+        "admin/changes.html", page=page, names=_entity_names(page.items), page_url=_page_url
     )
 
 
@@ -607,10 +600,11 @@ def new_organization() -> Any:
     if not can_manage_organizations(_user()):
         abort(403)
     if request.method == "GET":
-        form = OrganizationForm.for_organization(OrganizationData(name=""))
-        return render_template("admin/organization_form.html", form=form, organization=None)
-    form = OrganizationForm.from_request(request.form)
-    data = form.validate()
+        return render_template(
+            "admin/organization_form.html", form=OrganizationForm(), organization=None
+        )
+    form = OrganizationForm()
+    data = form.organization()
     if data is None:
         return render_template("admin/organization_form.html", form=form, organization=None), 422
     organization = operations.create_organization(db.session, _user(), data)
@@ -631,15 +625,15 @@ def edit_organization(organization_id: str) -> Any:
     organization = _editable_organization(organization_id)
     entries = audit.history(db.session, "organization", organization.id)[:20]
     if request.method == "GET":
-        form = OrganizationForm.for_organization(OrganizationData.of(organization))
+        form = OrganizationForm(obj=OrganizationData.of(organization))
         return render_template(
             "admin/organization_form.html",
             form=form,
             organization=organization,
             entries=entries,
         )
-    form = OrganizationForm.from_request(request.form)
-    data = form.validate()
+    form = OrganizationForm()
+    data = form.organization()
     if data is None:
         return render_template(
             "admin/organization_form.html", form=form, organization=organization, entries=entries
@@ -714,11 +708,11 @@ def _account_data(result: AccountInput) -> accounts.AccountData:
 def new_user() -> Any:
     _require_accounts()
     if request.method == "GET":
-        return _render_account(AccountForm({"role": "editor", "active": "on"}, {}), None)
-    form = AccountForm.from_request(request.form)
-    result = form.validate(creating=True)
+        return _render_account(AccountForm(data={"role": "editor", "active": True}), None)
+    form = AccountForm()
+    result = form.account(creating=True)
     if result is not None and accounts.find_user(db.session, result.email):
-        form.errors["email"] = _("An account already uses this email address.")
+        form.refuse("email", _("An account already uses this email address."))
         result = None
     if result is None:
         return _render_account(form, None, 422)
@@ -726,7 +720,7 @@ def new_user() -> Any:
         account = accounts.create_user(db.session, _user(), _account_data(result), result.password)
     except OperationError as exc:
         db.session.rollback()
-        form.errors[exc.field if exc.field in form.values else "email"] = str(exc)
+        form.refuse(exc.field if exc.field in form else "email", str(exc))
         return _render_account(form, None, 422)
     db.session.commit()
     flash(_("The account is created. Give the person their password in person."), "success")
@@ -740,27 +734,27 @@ def edit_user(user_id: int) -> Any:
     if request.method == "GET":
         data = accounts.AccountData.of(account)
         form = AccountForm(
-            {
+            data={
                 "email": data.email,
                 "role": data.role.value,
-                "all_organizations": "on" if data.all_organizations else "",
-                "active": "on" if account.active else "",
-            },
-            {"organizations": data.organization_ids},
+                "all_organizations": data.all_organizations,
+                "organizations": data.organization_ids,
+                "active": account.active,
+            }
         )
         return _render_account(form, account)
-    form = AccountForm.from_request(request.form)
-    result = form.validate(creating=False)
+    form = AccountForm()
+    result = form.account(creating=False)
     if result is not None and account.id == _user().id:
         if not result.active:
-            form.errors["active"] = _("You cannot disable your own account.")
+            form.refuse("active", _("You cannot disable your own account."))
         if result.role is not UserRole.ADMIN:
-            form.errors["role"] = _("You cannot take away your own administrator role.")
-        result = None if form.errors else result
+            form.refuse("role", _("You cannot take away your own administrator role."))
+        result = None if form.problems() else result
     if result is not None:
         other = accounts.find_user(db.session, result.email)
         if other is not None and other.id != account.id:
-            form.errors["email"] = _("An account already uses this email address.")
+            form.refuse("email", _("An account already uses this email address."))
             result = None
     if result is None:
         return _render_account(form, account, 422)
@@ -775,7 +769,7 @@ def edit_user(user_id: int) -> Any:
             changes |= accounts.disable_user(db.session, actor, account)
     except OperationError as exc:
         db.session.rollback()
-        form.errors[exc.field if exc.field in form.values else "email"] = str(exc)
+        form.refuse(exc.field if exc.field in form else "email", str(exc))
         return _render_account(form, account, 422)
     db.session.commit()
     if account.id == actor.id and result.password:

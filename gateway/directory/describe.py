@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import get_locale
@@ -55,8 +55,10 @@ def day_phrase(day: date) -> str:
     return format_skeleton("MMMMd", day, locale=_locale())
 
 
-def _weekday(day: date) -> str:
-    return format_date(day, "EEEE", locale=_locale())
+def weekday_name(weekday: int) -> str:
+    """The name of a day of the week (0 is Monday), the current locale's way: every channel
+    and the back office name days from here, in the locale's own words."""
+    return str(get_day_names("wide", locale=_locale())[weekday])
 
 
 def _opening_phrase(starts: datetime, today: date) -> str:
@@ -68,7 +70,7 @@ def _opening_phrase(starts: datetime, today: date) -> str:
     if day == today + timedelta(days=1):
         return _("Opens tomorrow at %(time)s", time=at)
     if day < today + timedelta(days=7):
-        return _("Opens %(day)s at %(time)s", day=_weekday(day), time=at)
+        return _("Opens %(day)s at %(time)s", day=weekday_name(day.weekday()), time=at)
     return _("Opens %(date)s at %(time)s", date=day_phrase(day), time=at)
 
 
@@ -118,7 +120,7 @@ def hours_phrase(subject: ServiceCard | HoursStatus, at: datetime) -> str:
             return _("Open now until tomorrow %(time)s", time=time_phrase(closes_at))
         return _(
             "Open now until %(day)s %(time)s",
-            day=_weekday(closes_at.date()),
+            day=weekday_name(closes_at.date().weekday()),
             time=time_phrase(closes_at),
         )
     if status.closure is not None:
@@ -156,8 +158,7 @@ def weekly_hours_lines(week: Iterable[WeeklyRange]) -> list[str]:
     by_day: dict[int, tuple[str, ...]] = {}
     for weekly in week:
         by_day[weekly.weekday] = (*by_day.get(weekly.weekday, ()), _range_phrase(weekly))
-    # 2 January 2023 is a Monday: a fixed week to name the days in the current locale.
-    names = [_weekday(date(2023, 1, 2) + timedelta(days=d)) for d in range(7)]
+    names = [weekday_name(d) for d in range(7)]
     lines: list[str] = []
     day = 0
     while day < 7:

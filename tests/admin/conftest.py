@@ -150,13 +150,28 @@ def editor_setup(
 
 def form_of(service: Service, locales: Iterable[str] = ("fr", "en")) -> dict[str, Any]:
     """The edit form's fields as the page fills them, ready to change and post back."""
+    from wtforms import BooleanField, FieldList, FormField, SelectField, SelectMultipleField
+
     from gateway.admin.forms import ServiceForm
 
+    def inputs(fields: Iterable[Any]) -> Iterable[tuple[str, Any]]:
+        for field in fields:
+            if isinstance(field, FormField):
+                yield from inputs(field.form)
+            elif isinstance(field, FieldList):
+                yield from inputs(field.entries)
+            elif isinstance(field, SelectMultipleField):
+                yield field.name, list(field.data or [])
+            elif isinstance(field, BooleanField):
+                if field.data:
+                    yield field.name, "on"
+            elif isinstance(field, SelectField):
+                yield field.name, field.data or ""
+            else:
+                yield field.name, field._value()
+
     form = ServiceForm.for_service(operations.ServiceData.of(service), list(locales), {})
-    pairs: dict[str, Any] = dict(form.values)
-    for name, values in form.lists.items():
-        pairs[name] = list(values)
-    return pairs
+    return dict(inputs(form))
 
 
 def as_pairs(fields: dict[str, Any]) -> list[tuple[str, str]]:

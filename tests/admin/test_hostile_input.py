@@ -7,7 +7,7 @@ import pytest
 
 from gateway.db import db
 from gateway.models import Organization, User
-from tests.admin.conftest import PASSWORD, AdminClient, as_pairs, form_of
+from tests.admin.conftest import PASSWORD, AdminClient, as_pairs, csrf_token, form_of
 
 EMAIL_ERROR = "Write an email address like name@example.org."
 
@@ -114,3 +114,10 @@ def test_nul_in_a_form_saves_nothing(admin, make_service, make_organization) -> 
     assert organization.name == "Secours"
     assert db.session.query(Organization).filter(Organization.name.like("Nouvelle%")).count() == 0
     assert db.session.query(User).count() == 1  # the administrator only
+
+
+def test_a_login_without_its_fields_is_refused_like_a_wrong_password(client) -> None:
+    token = csrf_token(client.get("/admin/login").get_data(as_text=True))
+    response = client.post("/admin/login", data={"csrf_token": token})
+    assert response.status_code == 422
+    assert "We could not sign you in" in response.get_data(as_text=True)

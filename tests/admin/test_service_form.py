@@ -420,3 +420,53 @@ def test_status_change_is_seen_by_the_core(admin, make_service) -> None:
     assert db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())) == (
         "service.update"
     )
+
+
+def test_the_form_has_an_input_for_every_declared_field(admin, make_service) -> None:
+    """The form is made from the declaration of a service's fields: none is left out."""
+    from gateway.models.directory import (
+        CLOSURE_FIELDS,
+        PHONE_FIELDS,
+        PLACE_FIELDS,
+        SERVICE_FIELDS,
+        TEXT_FIELDS,
+    )
+
+    html = admin.text(f"/admin/services/{make_service('Repas').id}")
+    names = [*SERVICE_FIELDS, *(f"text-{loc}-{f}" for loc in ("fr", "ar") for f in TEXT_FIELDS),
+             *(f"phone-0-{f}" for f in PHONE_FIELDS), *(f"place-0-{f}" for f in PLACE_FIELDS),
+             *(f"closure-0-{f}" for f in CLOSURE_FIELDS if f != "message"),
+             "closure-0-message-ar", "hours-6-1-opens", "hours-6-1-closes"]  # fmt: skip
+    for name in names:
+        assert f'name="{name}"' in html, name
+
+
+def test_times_with_seconds_are_kept_as_they_are(admin, make_service) -> None:
+    """An import may give 09:30:15; the form shows it so and saving keeps it, unchanged."""
+    service = make_service("Repas", hours=[(0, "09:30:15", "12:00")])
+    html = admin.text(f"/admin/services/{service.id}")
+    assert 'value="09:30:15"' in html
+    response = save(admin, service)
+    assert response.status_code == 303
+    assert "Nothing had changed" in admin.text(response.location)
+    assert service.schedules[0].opens_at == time(9, 30, 15)
+
+
+def test_weekdays_and_errors_in_the_interface_language(admin, client, make_service) -> None:
+    service = make_service("Repas")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    html = admin.text(f"/admin/services/{service.id}")
+    assert "<legend>lundi</legend>" in html
+    response = save(admin, service, **{"hours-0-0-opens": "midi", "hours-0-0-closes": "14:00"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'href="#hours-0-0-opens">lundi 1, ouverture' in html
+
+
+def test_an_empty_status_is_open_and_an_unknown_one_an_error(admin, make_service) -> None:
+    service = make_service("Repas", status=ServiceStatus.TEMPORARILY_CLOSED)
+    assert save(admin, service, status="").status_code == 303
+    assert service.status is ServiceStatus.ACTIVE
+    response = save(admin, service, status="sometimes")
+    assert response.status_code == 422
+    assert "Choose whether the service is open." in response.get_data(as_text=True)
