@@ -469,7 +469,7 @@ class DirectoryFollower:
             if changed is not None and len(changed) <= MAX_FOLLOWED_CHANGES:
                 facts = load_facts(session.connection(), changed)
                 following = cached.following(version, {id: facts.get(id) for id in changed})
-                return self._swap(cached, following, f"followed {len(changed)}", started)
+                return self._swap(cached, following, "followed", started, len(changed))
             if not self.background:
                 return self._swap(cached, self.read_all(session.connection()), "read", started)
             engine = _engine_of(session)
@@ -495,8 +495,10 @@ class DirectoryFollower:
         snapshot: DirectorySnapshot,
         how: str,
         started: float,
+        changed: int | None = None,
     ) -> DirectorySnapshot:
-        """Serve ``snapshot`` from now on (the lock held); the one log line of a build."""
+        """Serve ``snapshot`` from now on (the lock held); the one log line of a build
+        (``changed``: how many services a followed one reloaded)."""
         if cached is not None and self.background:
             snapshot.replaces(cached)
         self.snapshot = snapshot
@@ -506,6 +508,7 @@ class DirectoryFollower:
             extra={
                 "version": snapshot.version,
                 "services": len(snapshot.services),
+                "changed": changed,
                 "seconds": round(perf_counter() - started, 3),
             },
         )
