@@ -245,7 +245,7 @@ class DirectorySnapshot:
         except KeyError:
             pass
         stand_in = self._stand_in(build)
-        if stand_in is not None:
+        if stand_in:
             with self._lock:
                 start = build not in self._building
                 self._building.add(build)
@@ -253,20 +253,25 @@ class DirectorySnapshot:
                 threading.Thread(
                     target=self._build_in_background, args=(build,), daemon=True
                 ).start()
-            return stand_in[0]  # type: ignore[no-any-return]
+            return stand_in[0]
         with self._lock:
             if build not in self._derived:
                 self._derived[build] = build(self)
             return self._derived[build]  # type: ignore[no-any-return]
 
-    def _stand_in(self, build: Callable[[DirectorySnapshot], T]) -> tuple[T] | None:
-        """The value of the nearest older snapshot that has it, if any."""
+    def stand_in(self, build: Callable[[DirectorySnapshot], T]) -> T | None:
+        """What answers for ``build(self)`` until it is built: the value of the nearest older
+        snapshot that has it, if any (a build may start from it)."""
+        found = self._stand_in(build)
+        return found[0] if found else None
+
+    def _stand_in(self, build: Callable[[DirectorySnapshot], T]) -> tuple[T] | tuple[()]:
         previous = self._previous
         while previous is not None:
             if build in previous._derived:
                 return (previous._derived[build],)
             previous = previous._previous
-        return None
+        return ()
 
     def _build_in_background(self, build: Callable[[DirectorySnapshot], Any]) -> None:
         with _background_builds:

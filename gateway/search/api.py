@@ -54,9 +54,11 @@ class SearchResult:
 
 
 def build_index(directory: DirectorySnapshot) -> SearchIndex:
-    """The index of a snapshot's services (:meth:`DirectorySnapshot.derived` keeps it)."""
+    """The index of a snapshot's services (:meth:`DirectorySnapshot.derived` keeps it),
+    reusing the words of the services unchanged since the index it replaces."""
     started = perf_counter()
-    index = SearchIndex(directory_records(directory), load_vocabulary())
+    previous = directory.stand_in(build_index)
+    index = SearchIndex(directory_records(directory), load_vocabulary(), previous)
     log.info(
         "search index built",
         extra={
