@@ -4,10 +4,13 @@ Channels never assemble a service's facts themselves: :func:`service_card` resol
 for a locale (saying when it fell back to French), the hours at a moment, the place and phones.
 
 What residents are shown is read from a :class:`DirectorySnapshot`: every listed service as
-plain, read-only values, built once per process and directory version
-(:func:`directory_snapshot`). Each request reads the version (one small query); every write
-bumps it (:func:`gateway.directory.operations.bump_directory_version`), so an edit is seen on
-the next request in every process, and meanwhile a card or a category costs no query.
+plain, read-only values, one per process and directory version (:func:`directory_snapshot`).
+Each request reads the version (one small query); every write bumps it and logs the services
+it changed (:func:`gateway.directory.operations.bump_directory_version`), so the next request
+of every process reloads those services alone and sees the edit, and meanwhile a card or a
+category costs no query. When the log cannot say what changed, the whole directory is read
+in a background thread while the previous snapshot answers (:class:`DirectoryFollower`); only
+a process's first read, with nothing to answer from, is made by the request.
 """
 
 from __future__ import annotations
