@@ -34,9 +34,8 @@ from gateway.contacts import contact_or_none, take_turn
 from gateway.conversation import Inbound, Reply, handle
 from gateway.db import db
 from gateway.directory.describe import time_phrase
-from gateway.messaging import limits
+from gateway.messaging import budget, limits
 from gateway.messaging.gsm import SmsText
-from gateway.messaging.outbox import within_daily_cap
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
 from gateway.privacy import scrub_personal
 
@@ -151,7 +150,7 @@ def receive(incoming: IncomingText, text_format: TextFormat) -> Exchange:
     gate = limits.gate(session, contact.id, at, current_app.config["SMS_RATE_LIMIT_PER_HOUR"])
     reply = handle(incoming.inbound, contact)
     outcome, sms = _what_to_send(incoming, reply, gate, at, text_format)
-    if sms is not None and not within_daily_cap(session, sms.segments, at):
+    if sms is not None and not budget.take(session, sms.segments, at):
         log.warning("daily segment cap reached: message %s left unanswered", message.id)
         outcome, sms = Outcome.OVER_CAP, None
 

@@ -21,6 +21,7 @@ from gateway.config import ConfigError
 from gateway.contacts import opt_out
 from gateway.db import db
 from gateway.jobs import enqueue, enqueue_after_commit
+from gateway.messaging import budget
 from gateway.messaging.provider import PERMANENT_REFUSALS, UNSUBSCRIBED, SendError, sms_provider
 from gateway.messaging.retention import Purged, purge_old_bodies
 from gateway.models import Contact, Message, MessageStatus
@@ -64,6 +65,8 @@ def _last_attempt() -> bool:
 
 
 def _finish(message: Message, status: MessageStatus, error_code: int | None = None) -> None:
+    if status is MessageStatus.REFUSED:
+        budget.give_back(db.session, message)  # never sent: its segments cost nothing
     message.status = status
     message.error_code = error_code
     message.to_number = None  # a final state keeps no number

@@ -13,8 +13,9 @@ goes through :func:`queue_send`, so that no request and no caller can multiply s
 
 A refusal is stored as a REFUSED row (never sent, no number kept) and its reason returned;
 otherwise the row is QUEUED and :func:`gateway.messaging.jobs.send_message` runs after the
-caller commits. The limits are counts read before the write: two requests checking at once
-may both pass (they bound cost, they are not a ledger); only the key is exact.
+caller commits. The limits hold under concurrent requests: a send waits for the contact's
+turn (:func:`gateway.contacts.take_turn`) before it counts the number's sends, and takes its
+segments from the day's budget in one conditional update (:mod:`.budget`).
 """
 
 from __future__ import annotations
@@ -23,19 +24,18 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gateway.contacts import take_turn
 from gateway.db import insert_for
-from gateway.messaging import limits
+from gateway.messaging import budget, limits
 from gateway.messaging.gsm import encode_for_sms
 from gateway.messaging.jobs import send_after_commit
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
-
-QUEUED_KINDS = frozenset({MessageKind.HANDOFF, MessageKind.ALERT, MessageKind.CONFIRMATION})
+from gateway.models.messages import QUEUED_KINDS
 
 
 class Outcome(enum.StrEnum):
@@ -74,49 +74,6 @@ class Queued:
     message: Message
 
 
-def start_of_day(now: datetime) -> datetime:
-    """Midnight of ``now``'s day on the city's clock (``TIMEZONE``), in UTC."""
-    local = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-
-
-def _segments_today(session: Session, now: datetime) -> tuple[int, int]:
-    """Segments of today's outbound messages (refusals not), all of them and the queued ones."""
-    queued = case((Message.kind.in_(QUEUED_KINDS), Message.segments), else_=0)
-    total, of_queued = session.execute(
-        select(
-            func.coalesce(func.sum(Message.segments), 0), func.coalesce(func.sum(queued), 0)
-        ).where(
-            Message.direction == Direction.OUTBOUND,
-            Message.status != MessageStatus.REFUSED,
-            Message.created_at >= start_of_day(now),
-        )
-    ).one()
-    return int(total or 0), int(of_queued or 0)
-
-
-def segments_today(session: Session, now: datetime) -> int:
-    """Segments of every outbound message created today, replies included, refusals not."""
-    return _segments_today(session, now)[0]
-
-
-def within_daily_cap(
-    session: Session, segments: int, now: datetime, *, queued: bool = False
-) -> bool:
-    """Whether ``segments`` more stay within ``DAILY_SEGMENT_CAP`` for the city today.
-
-    A ``queued`` message must also stay within its share (``QUEUED_SEGMENT_SHARE``) of the cap,
-    counted over the queued messages only; an answer may use all of the cap.
-    """
-    cap = current_app.config["DAILY_SEGMENT_CAP"]
-    total, of_queued = _segments_today(session, now)
-    if total + segments > cap:
-        return False
-    return not queued or of_queued + segments <= int(
-        cap * current_app.config["QUEUED_SEGMENT_SHARE"]
-    )
-
-
 def queue_send(
     session: Session,
     *,
@@ -140,6 +97,9 @@ def queue_send(
         raise ValueError("an SMS needs a body")
     if contact.id is None:  # created in this transaction
         session.flush()
+    # The contact's turn before its limits are read: two sends to one number are counted one
+    # after the other, and the turn comes before the daily budget's row (gateway.messaging.budget).
+    take_turn(session, contact)
     if once is not None and (earlier := _sent_once(session, once)) is not None:
         return Queued(Outcome.DUPLICATE, earlier)
     now = datetime.now(UTC)
@@ -187,7 +147,7 @@ def _refusal(
     hourly = current_app.config["SMS_RATE_LIMIT_PER_HOUR"]
     if limits.gate(session, contact.id, now, hourly) is not limits.Gate.ANSWER:
         return Outcome.HOURLY_LIMIT
-    if not within_daily_cap(session, segments, now, queued=True):
+    if not budget.take(session, segments, now, queued=True):
         return Outcome.DAILY_CAP
     return None
 

@@ -31,7 +31,13 @@ from gateway.models.directory import (
     ServiceText,
     TextStatus,
 )
-from gateway.models.messages import Direction, Message, MessageKind, MessageStatus
+from gateway.models.messages import (
+    DailySegments,
+    Direction,
+    Message,
+    MessageKind,
+    MessageStatus,
+)
 
 __all__ = [
     "AuditEntry",
@@ -43,6 +49,7 @@ __all__ = [
     "CallStatus",
     "Contact",
     "ConversationState",
+    "DailySegments",
     "Direction",
     "Feedback",
     "FeedbackStatus",

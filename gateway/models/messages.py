@@ -8,9 +8,9 @@ purged after ``RETENTION_DAYS``; ``to_number`` is cleared once a message reached
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text, func, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, SmallInteger, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, UtcDateTime
@@ -28,6 +28,10 @@ class MessageKind(enum.StrEnum):
     HANDOFF = "handoff"  # details sent by SMS from the voice menu
     ALERT = "alert"
     CONFIRMATION = "confirmation"
+
+
+# Sent by a job after their request, not in a webhook's response (gateway.messaging.outbox).
+QUEUED_KINDS = frozenset({MessageKind.HANDOFF, MessageKind.ALERT, MessageKind.CONFIRMATION})
 
 
 class MessageStatus(enum.StrEnum):
@@ -95,3 +99,18 @@ class Message(Base):
             sqlite_where=text("direction = 'outbound' AND status <> 'refused'"),
         ),
     )
+
+
+class DailySegments(Base):
+    """The segments the city's outbound messages took on one day (its own clock), counted as
+    they are stored, so the daily cap is one row updated, not a sum over the day's messages.
+
+    ``queued`` is the part of ``total`` taken by queued messages (hand-offs, alerts,
+    confirmations), which may use only a share of the cap. See :mod:`gateway.messaging.budget`.
+    """
+
+    __tablename__ = "daily_segments"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    queued: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,8 +9,9 @@ from flask import Flask
 
 from gateway.contacts import opt_out
 from gateway.db import db
+from gateway.messaging import budget
 from gateway.messaging.jobs import send_message
-from gateway.messaging.outbox import queue_send, segments_today, within_daily_cap
+from gateway.messaging.outbox import queue_send
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
 from tests.messaging.conftest import new_contact
 
@@ -75,9 +76,12 @@ def test_stop_between_queue_and_send_is_honoured(outbox_app: Flask) -> None:
     contact = new_contact()
     message = queue(session, contact, kind=MessageKind.ALERT)
     opt_out(contact, datetime.now(UTC))
+    assert budget.segments_today(session, datetime.now(UTC)) == 1
     session.commit()
     session.refresh(message)
     assert message.status == MessageStatus.REFUSED and message.provider_sid is None
+    # Never sent, it gave its segment back to the day's budget.
+    assert budget.segments_today(session, datetime.now(UTC)) == 0
 
 
 def test_queued_messages_use_their_share_of_the_daily_cap(app: Flask, session) -> None:
@@ -104,7 +108,7 @@ def test_queued_messages_use_their_share_of_the_daily_cap(app: Flask, session) -
         ]
     )
     session.flush()
-    assert segments_today(session, now) == 1
+    assert budget.segments_today(session, now) == 1
 
     two_segments = "Le centre social est ouvert du lundi au vendredi. " * 4
     assert queue(session, contact, body=two_segments).status == MessageStatus.QUEUED
@@ -113,10 +117,10 @@ def test_queued_messages_use_their_share_of_the_daily_cap(app: Flask, session) -
     assert refused.status == MessageStatus.REFUSED
     assert queue(session, contact, body="Rappel : lundi 9 h").status == MessageStatus.QUEUED
     assert queue(session, contact, body="Rappel : mardi 9 h").status == MessageStatus.REFUSED
-    assert segments_today(session, now) == 6
+    assert budget.segments_today(session, now) == 6
     # What queued messages may not use is kept for the answers to residents' texts.
-    assert within_daily_cap(session, 14, now) and not within_daily_cap(session, 15, now)
-    assert not within_daily_cap(session, 1, now, queued=True)
+    assert not budget.take(session, 1, now, queued=True)
+    assert budget.take(session, 14, now) and not budget.take(session, 1, now)
 
 
 def test_queued_messages_stay_within_the_whole_cap(app: Flask, session) -> None:

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 
 from gateway.db import db
+from gateway.messaging.budget import segments_today, take
 from gateway.messaging.limits import WINDOW, Gate, decide
-from gateway.messaging.outbox import segments_today, within_daily_cap
 from gateway.models import MessageStatus
 from tests.conftest import translated
 from tests.sms.conftest import Texter, in_sms, inbound_messages, replies
@@ -91,4 +91,4 @@ def test_over_the_daily_cap_nothing_is_answered_but_the_message_is_kept(
     assert inbound_messages()[-1].status is MessageStatus.RECEIVED
     # Replies count in the budget that queued messages (alerts, voice handoffs) share.
     assert segments_today(db.session, resident.clock.now) == reply.segments
-    assert not within_daily_cap(db.session, 2, resident.clock.now)
+    assert not take(db.session, 2, resident.clock.now)
