@@ -3,8 +3,8 @@
 Each process then reloads only those services instead of the whole directory. The log
 starts empty, so it covers the versions after the current one (``log_start``).
 
-Revision ID: 0008_directory_changes
-Revises: 0007_backoffice
+Revision ID: 0009_directory_changes
+Revises: 0008_daily_segments
 Create Date: 2026-12-03 09:30:00.000000
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_directory_changes"
-down_revision = "0007_backoffice"
+revision = "0009_directory_changes"
+down_revision = "0008_daily_segments"
 branch_labels = None
 depends_on = None
 
