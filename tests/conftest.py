@@ -299,8 +299,8 @@ def make_service(app: Flask) -> Callable[..., Any]:
             Schedule(weekday=d, opens_at=time.fromisoformat(o), closes_at=time.fromisoformat(c))
             for d, o, c in (hours or [])
         ]
-        bump_directory_version(session)
         session.flush()
+        bump_directory_version(session, [service.id])
         return service
 
     return factory

@@ -22,18 +22,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway import clock
 from gateway.audit import Actor, Changes, diff, iso, plain, record
 from gateway.directory.hours import WeeklyRange
-from gateway.directory.queries import UNCOMMITTED_CHANGE, field_values
+from gateway.directory.queries import (
+    CHANGE_LOG_VERSIONS,
+    UNCOMMITTED_CHANGE,
+    UncommittedChange,
+    field_values,
+)
 from gateway.i18n import ORIGINAL_LOCALE
 from gateway.models import (
     Category,
     Closure,
     ClosureReason,
+    DirectoryChange,
     DirectoryVersion,
     Feedback,
     FeedbackStatus,
@@ -72,24 +78,47 @@ class OperationError(ValueError):
         self.problem = message
 
 
-def bump_directory_version(session: Session) -> None:
-    """Tell every process (search index, caches) that the directory changed.
+def bump_directory_version(session: Session, service_ids: Iterable[str]) -> None:
+    """Tell every process (snapshot, search index, caches) that the directory changed, and
+    which services: each process then reloads those alone (:data:`DirectoryChange`).
 
     Once per transaction (or savepoint) is enough, so that an import of a thousand services
     moves the version once; a savepoint rolled back takes its bump with it, and a change after
-    it bumps again.
+    it bumps again. Each bump prunes the log to its last :data:`CHANGE_LOG_VERSIONS` versions.
     """
     transaction = session.get_nested_transaction() or session.get_transaction()
-    if transaction is not None and session.info.get(UNCOMMITTED_CHANGE) is transaction:
-        return
-    session.execute(
-        update(DirectoryVersion)
-        .where(DirectoryVersion.id == 1)
-        .values(version=DirectoryVersion.version + 1, changed_at=func.now())
-    )
-    session.info[UNCOMMITTED_CHANGE] = session.get_nested_transaction() or (
-        session.get_transaction()
-    )
+    bump = session.info.get(UNCOMMITTED_CHANGE)
+    if transaction is None or bump is None or bump.transaction is not transaction:
+        version = session.execute(
+            update(DirectoryVersion)
+            .where(DirectoryVersion.id == 1)
+            .values(
+                version=DirectoryVersion.version + 1,
+                changed_at=func.now(),
+                log_start=case(
+                    (
+                        DirectoryVersion.log_start
+                        < DirectoryVersion.version + 1 - CHANGE_LOG_VERSIONS,
+                        DirectoryVersion.version + 1 - CHANGE_LOG_VERSIONS,
+                    ),
+                    else_=DirectoryVersion.log_start,
+                ),
+            )
+            .returning(DirectoryVersion.version)
+        ).scalar_one()
+        session.execute(
+            delete(DirectoryChange).where(DirectoryChange.version <= version - CHANGE_LOG_VERSIONS)
+        )
+        began = session.get_nested_transaction() or session.get_transaction()
+        assert began is not None, "the UPDATE began a transaction"
+        bump = session.info[UNCOMMITTED_CHANGE] = UncommittedChange(began, version)
+    logged = [sid for sid in dict.fromkeys(service_ids) if sid not in bump.logged]
+    if logged:
+        session.execute(
+            insert(DirectoryChange),
+            [{"version": bump.version, "service_id": sid} for sid in logged],
+        )
+        bump.logged.update(logged)
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,6 +317,13 @@ def _snapshot(target: Service | Organization) -> tuple[str, dict[str, Any]]:
     return "organization", organization_snapshot(target)
 
 
+def _services_of(target: Service | Organization) -> list[str]:
+    """The services whose facts change with ``target`` (an organisation's name is theirs)."""
+    if isinstance(target, Service):
+        return [target.id]
+    return [service.id for service in target.services]
+
+
 def _change(
     session: Session,
     actor: Actor,
@@ -303,7 +339,7 @@ def _change(
     changes = diff(before, _snapshot(target)[1])
     if changes:
         record(session, actor, action, kind, target.id, changes, at=at)
-        bump_directory_version(session)
+        bump_directory_version(session, _services_of(target))
         session.flush()
     return changes
 
@@ -315,7 +351,7 @@ def _record_creation(
     session.flush()
     kind, snapshot = _snapshot(target)
     record(session, actor, f"{kind}.create", kind, target.id, _created(snapshot), at=at)
-    bump_directory_version(session)
+    bump_directory_version(session, _services_of(target))
     session.flush()
 
 
@@ -363,6 +399,7 @@ def update_service(
     for other, before in sharing:
         if other_changes := diff(before, service_snapshot(other)):
             record(session, actor, "service.update", "service", other.id, other_changes, at=at)
+            bump_directory_version(session, [other.id])
     return changes
 
 

@@ -4,10 +4,13 @@ Channels never assemble a service's facts themselves: :func:`service_card` resol
 for a locale (saying when it fell back to French), the hours at a moment, the place and phones.
 
 What residents are shown is read from a :class:`DirectorySnapshot`: every listed service as
-plain, read-only values, built once per process and directory version
-(:func:`directory_snapshot`). Each request reads the version (one small query); every write
-bumps it (:func:`gateway.directory.operations.bump_directory_version`), so an edit is seen on
-the next request in every process, and meanwhile a card or a category costs no query.
+plain, read-only values, one per process and directory version (:func:`directory_snapshot`).
+Each request reads the version (one small query); every write bumps it and logs the services
+it changed (:func:`gateway.directory.operations.bump_directory_version`), so the next request
+of every process reloads those services alone and sees the edit, and meanwhile a card or a
+category costs no query. When the log cannot say what changed, the whole directory is read
+in a background thread while the previous snapshot answers (:class:`DirectoryFollower`); only
+a process's first read, with nothing to answer from, is made by the request.
 """
 
 from __future__ import annotations
@@ -15,27 +18,33 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
 from types import MappingProxyType
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
 from gateway.directory.hours import DatedClosure, Hours, HoursStatus, WeeklyRange
 from gateway.i18n import Localized, pick_text
 from gateway.models import (
     Category,
+    Closure,
+    DirectoryChange,
     DirectoryVersion,
     Location,
+    Organization,
+    Phone,
+    Schedule,
     Service,
     ServiceCategory,
     ServiceLocation,
     ServiceStatus,
+    ServiceText,
 )
 from gateway.models.directory import PLACE_FIELDS, SCHEDULE_FIELDS, TEXT_FIELDS
 
@@ -189,40 +198,115 @@ class DirectorySnapshot:
     """Every listed service at one directory version, as :class:`ServiceFacts` (read-only).
 
     Shared by all the requests of a process until the version moves; what is worked out from
-    it once (the search index) is kept with it (:meth:`derived`).
+    it once (the search index) is kept with it (:meth:`derived`). A snapshot that follows an
+    older one (:meth:`following`) shares its unchanged facts.
     """
 
     def __init__(self, version: int, services: Iterable[ServiceFacts]) -> None:
         self.version = version
         self.services: Mapping[str, ServiceFacts] = MappingProxyType(
-            {facts.id: facts for facts in services}
+            {facts.id: facts for facts in sorted(services, key=lambda facts: facts.id)}
         )
         self._derived: dict[Callable[[DirectorySnapshot], Any], Any] = {}
         self._lock = threading.Lock()
+        # The snapshot this one replaced in its process, whose derived values stand in while
+        # this one's are worked out in the background; None once they are (or if none may).
+        self._previous: DirectorySnapshot | None = None
+        self._building: set[Callable[[DirectorySnapshot], Any]] = set()
+        self.superseded = False
 
     def of_category(self, slug: str) -> list[ServiceFacts]:
-        """The category's services, in id order as :func:`listed_services` reads them."""
+        """The category's services, in id order."""
         return [facts for facts in self.services.values() if slug in facts.categories]
 
+    def following(
+        self, version: int, changed: Mapping[str, ServiceFacts | None]
+    ) -> DirectorySnapshot:
+        """This snapshot with the ``changed`` services replaced (None: no longer listed)."""
+        services = dict(self.services)
+        for service_id, facts in changed.items():
+            if facts is None:
+                services.pop(service_id, None)
+            else:
+                services[service_id] = facts
+        return DirectorySnapshot(version, services.values())
+
+    def replaces(self, older: DirectorySnapshot) -> None:
+        """Serve ``older``'s derived values until this one's are built (in the background)."""
+        self._previous = older
+        older.superseded = True
+
     def derived(self, build: Callable[[DirectorySnapshot], T]) -> T:
-        """``build(self)``, worked out once per snapshot (built by one request at a time)."""
+        """``build(self)``, worked out once per snapshot.
+
+        When the snapshot replaced one whose value is known, that value answers while this
+        one's is built in a background thread: no request waits for a rebuild. Otherwise it
+        is built here, by one request at a time (the first of a process has nothing else).
+        """
         try:
             return self._derived[build]  # type: ignore[no-any-return]
         except KeyError:
             pass
+        stand_in = self._stand_in(build)
+        if stand_in:
+            with self._lock:
+                start = build not in self._building
+                self._building.add(build)
+            if start:
+                threading.Thread(
+                    target=self._build_in_background, args=(build,), daemon=True
+                ).start()
+            return stand_in[0]
         with self._lock:
             if build not in self._derived:
                 self._derived[build] = build(self)
             return self._derived[build]  # type: ignore[no-any-return]
 
+    def stand_in(self, build: Callable[[DirectorySnapshot], T]) -> T | None:
+        """What answers for ``build(self)`` until it is built: the value of the nearest older
+        snapshot that has it, if any (a build may start from it)."""
+        found = self._stand_in(build)
+        return found[0] if found else None
 
-# Keyed by engine, i.e. by app and database: tests that roll back start again from the same
-# version numbers, so a URL alone could hand one test the snapshot of another's rows.
-_snapshots: WeakKeyDictionary[Engine, DirectorySnapshot] = WeakKeyDictionary()
-_snapshot_lock = threading.Lock()
-# session.info key: the session's transaction changed the directory and has not ended yet; its
-# value is the (innermost) transaction that bumped the version.
+    def _stand_in(self, build: Callable[[DirectorySnapshot], T]) -> tuple[T] | tuple[()]:
+        previous = self._previous
+        while previous is not None:
+            if build in previous._derived:
+                return (previous._derived[build],)
+            previous = previous._previous
+        return ()
+
+    def _build_in_background(self, build: Callable[[DirectorySnapshot], Any]) -> None:
+        with _background_builds:
+            # Edits that came faster than builds: only the newest snapshot is worth one.
+            if not self.superseded:
+                value = build(self)
+                with self._lock:
+                    self._derived[build] = value
+                    if not self._building - {build}:
+                        self._previous = None  # nothing stands in any more: let it go
+            with self._lock:
+                self._building.discard(build)
+
+
+# One background build at a time in a process: they compete with requests for the CPU.
+_background_builds = threading.Lock()
+# Change-log rows kept: a process whose snapshot is older builds the whole directory again.
+CHANGE_LOG_VERSIONS = 1000
+# Beyond this many changed services (an import), a whole build costs no more than following.
+MAX_FOLLOWED_CHANGES = 500
+# session.info key: the session's transaction changed the directory and has not ended yet.
 UNCOMMITTED_CHANGE = "guichet.directory_changed"
+
+
+@dataclass
+class UncommittedChange:
+    """A version bump not yet committed: the (innermost) transaction that made it, the
+    version it took and the services logged under it so far."""
+
+    transaction: SessionTransaction
+    version: int
+    logged: set[str] = field(default_factory=set)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -231,41 +315,251 @@ def _change_settled(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(UNCOMMITTED_CHANGE, None)
 
 
+def load_facts(
+    connection: Connection, service_ids: Collection[str] | None = None
+) -> dict[str, ServiceFacts]:
+    """The listed services' facts by id, of ``service_ids`` alone when given (one that is
+    not listed, or gone, is absent).
+
+    Plain rows through Core rather than ORM objects: a build of ten thousand services is a
+    handful of queries, with no identity map to fill.
+    """
+    scope = select(Service.id).where(listed_clause())
+    if service_ids is not None:
+        scope = scope.where(Service.id.in_(list(service_ids)))
+
+    def rows_by_service(
+        *columns: Any, join: Any = None, order: Sequence[Any] = ()
+    ) -> dict[str, list[Any]]:
+        owner = columns[0]
+        query = select(*columns).where(owner.in_(scope)).order_by(*order)
+        if join is not None:
+            query = query.join(*join)
+        found: dict[str, list[Any]] = {}
+        for row in connection.execute(query):
+            found.setdefault(row[0], []).append(row)
+        return found
+
+    texts = rows_by_service(
+        ServiceText.service_id,
+        ServiceText.locale,
+        *(getattr(ServiceText, name) for name in TEXT_FIELDS),
+        order=(ServiceText.locale,),
+    )
+    slugs = rows_by_service(
+        ServiceCategory.service_id,
+        Category.slug,
+        join=(Category, Category.id == ServiceCategory.category_id),
+        order=(Category.position,),
+    )
+    places = rows_by_service(
+        ServiceLocation.service_id,
+        *(getattr(Location, name) for name in PLACE_FIELDS),
+        join=(Location, Location.id == ServiceLocation.location_id),
+        order=(ServiceLocation.position, ServiceLocation.id),
+    )
+    phones = rows_by_service(
+        Phone.service_id, Phone.number, Phone.kind, order=(Phone.position, Phone.id)
+    )
+    schedules = rows_by_service(
+        Schedule.service_id,
+        *(getattr(Schedule, name) for name in SCHEDULE_FIELDS),
+        order=(Schedule.weekday, Schedule.opens_at, Schedule.id),
+    )
+    closures = rows_by_service(
+        Closure.service_id,
+        Closure.starts_on,
+        Closure.ends_on,
+        Closure.reason,
+        Closure.message,
+        order=(Closure.starts_on, Closure.id),
+    )
+    services = connection.execute(
+        select(
+            Service.id,
+            Service.status,
+            Organization.name,
+            Service.access_conditions,
+            Service.languages,
+            Service.verified_at,
+        )
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(Service.id.in_(scope))
+    )
+    return {
+        service_id: ServiceFacts(
+            id=service_id,
+            status=status,
+            texts=MappingProxyType(
+                {
+                    row.locale: MappingProxyType(
+                        {name: row._mapping[name] or "" for name in TEXT_FIELDS}
+                    )
+                    for row in texts.get(service_id, ())
+                }
+            ),
+            organization=organization,
+            categories=tuple(row.slug for row in slugs.get(service_id, ())),
+            places=tuple(
+                Place(**{name: row._mapping[name] for name in PLACE_FIELDS})
+                for row in places.get(service_id, ())
+            ),
+            phones=tuple((row.number, row.kind) for row in phones.get(service_id, ())),
+            ranges=tuple(
+                WeeklyRange(**{name: row._mapping[name] for name in SCHEDULE_FIELDS})
+                for row in schedules.get(service_id, ())
+            ),
+            closures=tuple(
+                DatedClosure(row.starts_on, row.ends_on, row.reason.value, dict(row.message))
+                for row in closures.get(service_id, ())
+            ),
+            access_conditions=tuple(access_conditions),
+            languages=tuple(languages),
+            verified_at=verified_at,
+        )
+        for service_id, status, organization, access_conditions, languages, verified_at in services
+    }
+
+
+def read_snapshot(connection: Connection) -> DirectorySnapshot:
+    """The whole listed directory, at the version read first (facts read after it may be
+    newer: the next change followed reloads them again)."""
+    version = connection.scalar(select(DirectoryVersion.version).where(DirectoryVersion.id == 1))
+    return DirectorySnapshot(version or 0, load_facts(connection).values())
+
+
+class DirectoryFollower:
+    """One process's snapshot of one database's directory, kept up with its change log.
+
+    A request that finds the version moved reloads the services changed since (a few
+    queries); when the log cannot say (pruned, or an import changed more than
+    :data:`MAX_FOLLOWED_CHANGES`), the whole directory is read again in a background thread
+    and swapped in whole, while requests go on answering from the snapshot they have.
+
+    ``background`` is False for a session bound to one connection (the tests' rolled-back
+    transaction): nothing else can read what it holds, so a whole build happens in place.
+    ``read_all`` is :func:`read_snapshot` but for tests that hold a build.
+    """
+
+    def __init__(
+        self,
+        background: bool,
+        read_all: Callable[[Connection], DirectorySnapshot] = read_snapshot,
+    ) -> None:
+        self.background = background
+        self.read_all = read_all
+        self.snapshot: DirectorySnapshot | None = None
+        self.building: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def current(self, session: Session, version: int, log_start: int) -> DirectorySnapshot:
+        """The snapshot at ``version`` if it can be had without a whole build, else the
+        latest one while a whole build runs."""
+        cached = self.snapshot
+        if cached is not None and cached.version == version:
+            return cached
+        started = perf_counter()
+        with self._lock:
+            cached = self.snapshot
+            if cached is None:
+                return self._swap(None, self.read_all(session.connection()), "read", started)
+            if cached.version == version or self.building is not None:
+                return cached
+            changed = None
+            if log_start <= cached.version < version:
+                changed = session.scalars(
+                    select(DirectoryChange.service_id)
+                    .where(DirectoryChange.version > cached.version)
+                    .where(DirectoryChange.version <= version)
+                    .distinct()
+                    .limit(MAX_FOLLOWED_CHANGES + 1)
+                ).all()
+            if changed is not None and len(changed) <= MAX_FOLLOWED_CHANGES:
+                facts = load_facts(session.connection(), changed)
+                following = cached.following(version, {id: facts.get(id) for id in changed})
+                return self._swap(cached, following, "followed", started, len(changed))
+            if not self.background:
+                return self._swap(cached, self.read_all(session.connection()), "read", started)
+            engine = _engine_of(session)
+            self.building = threading.Thread(
+                target=self._build_in_background, args=(engine, cached), daemon=True
+            )
+            self.building.start()
+            return cached
+
+    def _build_in_background(self, engine: Engine, cached: DirectorySnapshot) -> None:
+        started = perf_counter()
+        try:
+            with engine.connect() as connection:
+                snapshot = self.read_all(connection)
+            with self._lock:
+                self._swap(cached, snapshot, "read in the background", started)
+        finally:
+            self.building = None
+
+    def _swap(
+        self,
+        cached: DirectorySnapshot | None,
+        snapshot: DirectorySnapshot,
+        how: str,
+        started: float,
+        changed: int | None = None,
+    ) -> DirectorySnapshot:
+        """Serve ``snapshot`` from now on (the lock held); the one log line of a build
+        (``changed``: how many services a followed one reloaded)."""
+        if cached is not None and self.background:
+            snapshot.replaces(cached)
+        self.snapshot = snapshot
+        log.info(
+            "directory snapshot %s",
+            how,
+            extra={
+                "version": snapshot.version,
+                "services": len(snapshot.services),
+                "changed": changed,
+                "seconds": round(perf_counter() - started, 3),
+            },
+        )
+        return snapshot
+
+
+def _engine_of(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+# Keyed by engine, i.e. by app and database: tests that roll back start again from the same
+# version numbers, so a URL alone could hand one test the snapshot of another's rows.
+_followers: WeakKeyDictionary[Engine, DirectoryFollower] = WeakKeyDictionary()
+_followers_lock = threading.Lock()
+
+
+def directory_follower(session: Session) -> DirectoryFollower:
+    """The process's follower of the session's database."""
+    engine = _engine_of(session)
+    with _followers_lock:
+        follower = _followers.get(engine)
+        if follower is None:
+            background = isinstance(session.get_bind(), Engine)
+            follower = _followers[engine] = DirectoryFollower(background)
+        return follower
+
+
 def directory_snapshot(session: Session) -> DirectorySnapshot:
     """The listed directory as the session's database has it now (one query when unchanged).
 
-    Rebuilt, by one request at a time, when the version stamp moved since the last build;
-    built for the session alone while its transaction holds a change of its own.
+    Follows the change log when the version moved since the last read, so an edit is seen
+    on the next request; read for the session alone while its transaction holds a change
+    of its own.
     """
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    version = directory_version(session)
+    version, log_start = session.execute(
+        select(DirectoryVersion.version, DirectoryVersion.log_start).where(DirectoryVersion.id == 1)
+    ).one()
     if session.info.get(UNCOMMITTED_CHANGE):
         # This transaction's changes may yet be rolled back and their version number then
         # taken by another change: what it reads is its own, never cached for the process.
-        return _read_snapshot(session, version)
-    cached = _snapshots.get(engine)
-    if cached is not None and cached.version == version:
-        return cached
-    with _snapshot_lock:
-        cached = _snapshots.get(engine)
-        if cached is None or cached.version != version:
-            cached = _snapshots[engine] = _read_snapshot(session, version)
-    return cached
-
-
-def _read_snapshot(session: Session, version: int) -> DirectorySnapshot:
-    started = perf_counter()
-    snapshot = DirectorySnapshot(version, [ServiceFacts.of(s) for s in listed_services(session)])
-    log.info(
-        "directory snapshot read",
-        extra={
-            "version": version,
-            "services": len(snapshot.services),
-            "seconds": round(perf_counter() - started, 3),
-        },
-    )
-    return snapshot
+        return read_snapshot(session.connection())
+    return directory_follower(session).current(session, version, log_start)
 
 
 @dataclass(frozen=True)

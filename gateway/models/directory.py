@@ -305,3 +305,17 @@ class DirectoryVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    # The change log holds every version after this one (older rows are pruned).
+    log_start: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class DirectoryChange(Base):
+    """A service a directory version changed, so that each process reloads only those.
+
+    No foreign key: a service deleted since is still named, and drops out of the snapshots.
+    """
+
+    __tablename__ = "directory_change"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -2,15 +2,17 @@
 
 The index is worked out once per directory snapshot (:func:`gateway.directory.queries.
 directory_snapshot`: one per process and directory version): each search reads the version
-stamp (one small query, none when the caller hands over the snapshot it has) and, when a
-social worker changed something, the index is rebuilt before answering, so the change is
-searchable on the very next request.
+stamp (one small query, none when the caller hands over the snapshot it has). When a social
+worker changed something, the new snapshot's index is built in a background thread while the
+previous one answers (:meth:`~gateway.directory.queries.DirectorySnapshot.derived`), its hits
+kept to the services the new snapshot lists; a transaction that changed the directory, and a
+process's first search, build theirs before answering.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from time import perf_counter
@@ -52,9 +54,11 @@ class SearchResult:
 
 
 def build_index(directory: DirectorySnapshot) -> SearchIndex:
-    """The index of a snapshot's services (:meth:`DirectorySnapshot.derived` keeps it)."""
+    """The index of a snapshot's services (:meth:`DirectorySnapshot.derived` keeps it),
+    reusing the words of the services unchanged since the index it replaces."""
     started = perf_counter()
-    index = SearchIndex(directory_records(directory), load_vocabulary())
+    previous = directory.stand_in(build_index)
+    index = SearchIndex(directory_records(directory), load_vocabulary(), previous)
     log.info(
         "search index built",
         extra={
@@ -67,7 +71,8 @@ def build_index(directory: DirectorySnapshot) -> SearchIndex:
 
 
 def current_index(session: Session, directory: DirectorySnapshot | None = None) -> SearchIndex:
-    """The index for the session's database, rebuilt first if the directory changed."""
+    """The index for the session's database: the snapshot's own, or while it is built in the
+    background, its predecessor's (which may name services the snapshot no longer lists)."""
     return (directory or directory_snapshot(session)).derived(build_index)
 
 
@@ -91,14 +96,17 @@ def search(
     find nothing, and the result's ``query`` is what a channel may echo, keep or count.
     """
     text = scrub_personal(text)
+    directory = directory or directory_snapshot(session)
     index = current_index(session, directory)
     analysis = index.analyse(text, locale)
     named = None
     if analysis.names_area:
         named = find_area(session, postcode=analysis.postcode, district=analysis.district)
-    return answer(
+    result = answer(
         index, analysis, at=at, timezone=timezone, area=named or area, named=named, limit=limit
     )
+    hits = tuple(hit for hit in result.hits if hit.service_id in directory.services)
+    return result if len(hits) == len(result.hits) else replace(result, hits=hits)
 
 
 def answer(

@@ -17,7 +17,7 @@ import math
 import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gateway.search.language import LanguageGuesser
@@ -88,7 +88,15 @@ class Scores:
 
 
 class SearchIndex:
-    def __init__(self, records: Iterable[ServiceRecord], vocabulary: Vocabulary) -> None:
+    """``previous``: an index of the same vocabulary whose services' words are reused for the
+    records that did not change (reading words is most of a build)."""
+
+    def __init__(
+        self,
+        records: Iterable[ServiceRecord],
+        vocabulary: Vocabulary,
+        previous: SearchIndex | None = None,
+    ) -> None:
         # In name order, then id: a service's position is the final tiebreak of ranking.
         self.records: tuple[ServiceRecord, ...] = tuple(
             sorted(records, key=lambda record: (_sort_name(record), record.id))
@@ -97,7 +105,8 @@ class SearchIndex:
         self._all_stopwords = frozenset().union(*vocabulary.stopwords.values())
         self._guesser = LanguageGuesser(vocabulary.known_words())
         self._build_vocabulary(vocabulary.entries)
-        self._build_texts()
+        reusable = previous is not None and previous._all_stopwords == self._all_stopwords
+        self._build_texts(previous._documents if previous is not None and reusable else {})
         self._build_places()
         self.openings = OpeningTimes(self.records)
 
@@ -111,24 +120,21 @@ class SearchIndex:
             table.setdefault(entry.words[0], []).append(entry)
         self._vocabulary_words = TypoIndex(word for entry in entries for word in entry.words)
 
-    def _build_texts(self) -> None:
+    def _build_texts(self, known: Mapping[str, tuple[ServiceRecord, dict[str, int]]]) -> None:
         """Word -> service positions per field (name, summary, description), each service
-        under its best field only; compact sorted arrays. And each category's members."""
+        under its best field only; compact sorted arrays. And each category's members.
+
+        ``known``: the words of services already read, by id, with the record they were
+        read from; reused for a record that is still the same."""
         postings: dict[str, tuple[array[int], array[int], array[int]]] = {}
         members: dict[str, array[int]] = {}
+        self._documents: dict[str, tuple[ServiceRecord, dict[str, int]]] = {}
         for position, record in enumerate(self.records):
-            best: dict[str, int] = {}
-            fields = [(NAME, record.organization)] + [
-                (_FIELD_CODES[field], value)
-                for texts in record.texts.values()
-                for field, value in texts.items()
-                if field in INDEXED_FIELDS
-            ]
-            for code, value in fields:
-                for word in words(value):
-                    if word not in self._all_stopwords and best.get(word, DESCRIPTION + 1) > code:
-                        best[word] = code
-            for word, code in best.items():
+            document = known.get(record.id)
+            if document is None or document[0] != record:
+                document = (record, self._best_fields(record))
+            self._documents[record.id] = document
+            for word, code in document[1].items():
                 entry = postings.get(word)
                 if entry is None:
                     entry = postings[word] = (array("I"), array("I"), array("I"))
@@ -143,6 +149,21 @@ class SearchIndex:
             word: math.log((count + 1) / sum(map(len, fields))) / math.log(count + 1)
             for word, fields in postings.items()
         }
+
+    def _best_fields(self, record: ServiceRecord) -> dict[str, int]:
+        """Each word of the service's texts, with the best field it is in."""
+        best: dict[str, int] = {}
+        fields = [(NAME, record.organization)] + [
+            (_FIELD_CODES[field], value)
+            for texts in record.texts.values()
+            for field, value in texts.items()
+            if field in INDEXED_FIELDS
+        ]
+        for code, value in fields:
+            for word in words(value):
+                if word not in self._all_stopwords and best.get(word, DESCRIPTION + 1) > code:
+                    best[word] = code
+        return best
 
     def _build_places(self) -> None:
         self._by_postcode: dict[str, set[int]] = {}

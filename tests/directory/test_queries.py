@@ -121,7 +121,7 @@ def test_the_snapshot_answers_without_a_query_until_the_directory_changes(
 
     # An edit bumps the version: the next read sees it (in every process, by the stamp).
     service.text_by_locale()["fr"].name = "Repas chaud"
-    bump_directory_version(session)
+    bump_directory_version(session, [service.id])
     session.flush()
     changed = directory_snapshot(session)
     assert changed is not snapshot
@@ -134,7 +134,7 @@ def test_a_change_rolled_back_never_stands_in_for_a_later_one(make_service, sess
     session.commit()
     # A transaction renames the service and reads the directory, then is rolled back...
     service.text_by_locale()["fr"].name = "Nom abandonné"
-    bump_directory_version(session)
+    bump_directory_version(session, [service.id])
     session.flush()
     assert directory_snapshot(session).services[service.id].text("name", "fr").text == (
         "Nom abandonné"
@@ -142,7 +142,7 @@ def test_a_change_rolled_back_never_stands_in_for_a_later_one(make_service, sess
     session.rollback()
     # ...and the next change, committed, takes the same version number.
     service.text_by_locale()["fr"].name = "Repas chaud"
-    bump_directory_version(session)
+    bump_directory_version(session, [service.id])
     session.commit()
     fresh = directory_snapshot(session)
     assert fresh.services[service.id].text("name", "fr").text == "Repas chaud"

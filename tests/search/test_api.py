@@ -32,7 +32,7 @@ def test_index_rebuilds_after_a_directory_change(session, make_service):
     assert search(session, "petit jardin", at=AT, timezone=TZ).no_result
     text = service.text_by_locale()["fr"]
     text.name = "Petit Jardin"
-    bump_directory_version(session)
+    bump_directory_version(session, [service.id])
     session.flush()
     result = search(session, "petit jardin", at=AT, timezone=TZ)
     assert [hit.service_id for hit in result.hits] == [service.id]

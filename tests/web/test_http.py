@@ -39,7 +39,7 @@ def test_a_revisit_costs_a_304(web: FlaskClient) -> None:
 def test_the_etag_follows_the_directory_version_and_the_locale(web: FlaskClient) -> None:
     etag = web.get("/").headers["ETag"]
     assert web.get("/?lang=en").headers["ETag"] != etag
-    bump_directory_version(db.session)
+    bump_directory_version(db.session, ())
     db.session.flush()
     assert web.get("/?lang=fr", headers={"If-None-Match": etag}).status_code == 200
 
