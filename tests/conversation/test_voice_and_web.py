@@ -9,6 +9,8 @@ from gateway.conversation import ReplyKind as K
 from tests.conftest import translated
 from tests.conversation.conftest import Step, play
 
+pytestmark = pytest.mark.backends("postgresql")
+
 # Voice: keys 1-8 a page, 9 more, * repeat, 0 back / main menu, # send by SMS
 
 

@@ -311,7 +311,7 @@ def wait_for_status(message_id: int, status: MessageStatus, seconds: float) -> M
 
 
 # About Redis, not the database: run on the production one only, they take a while.
-@pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.backends("postgresql")
 def test_the_worker_outlives_a_redis_restart(
     worker_setup: WorkerSetup, twilio_api: FakeTwilioApi, own_redis: RedisServer
 ) -> None:
@@ -339,7 +339,7 @@ def test_the_worker_outlives_a_redis_restart(
 
 
 # About Redis, not the database: run on the production one only, they take a while.
-@pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.backends("postgresql")
 def test_the_sweeper_outlives_a_redis_restart(
     worker_setup: WorkerSetup, own_redis: RedisServer
 ) -> None:

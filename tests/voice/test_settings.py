@@ -14,6 +14,8 @@ from gateway.config import ConfigError
 from gateway.directory.hours import WeeklyRange
 from tests.conftest import settings_for
 
+pytestmark = pytest.mark.backends("postgresql")
+
 
 def test_helpline_hours_read_days_ranges_and_lists() -> None:
     ranges = parse_hours("MO-FR 09:00-12:30,13:30-17:00; sa 10:00-12:00; SU,WE 20:00-02:00")
