@@ -1,8 +1,19 @@
 """Shared fixtures: real databases (SQLite and PostgreSQL), the app, factories.
 
-Every test that asks for ``app`` runs once per database backend. Each backend has two
-schemas migrated once per session: an empty directory and the demo city. A test runs inside
-a transaction that is rolled back, so tests never see each other's writes.
+A test that reaches a database (it asks for ``backend``, itself or through ``app``,
+``demo_app`` and the fixtures built on them) runs once per backend its module chooses with
+``pytestmark = pytest.mark.backends(...)``; a module that chooses nothing runs on both.
+
+Which backends: both where the database's own behaviour is what is tested (concurrency,
+rate limits and daily caps, privacy and deletion, what a message costs the database, the
+voice hand-off's limits and races, migrations, SQLite's locking, directory queries and
+operations, the HSDS import); PostgreSQL, the production database, alone where SQL is not
+the point (the channels' and the conversation's behaviour, the back office's views), since
+those tests would only pass twice through the same code.
+
+Each backend has two schemas migrated once per session: an empty directory and the demo
+city. A test runs inside a transaction that is rolled back, so tests never see each other's
+writes.
 """
 
 from __future__ import annotations
@@ -146,8 +157,20 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return Clock(monkeypatch, MONDAY_10H)
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that reaches a database on the backends of its ``backends`` marker."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("backends")
+    names = marker.args if marker else BACKENDS
+    unknown = set(names) - set(BACKENDS)
+    assert names and not unknown, f"backends({', '.join(names)}): choose among {BACKENDS}"
+    metafunc.parametrize("backend", names, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend of this test (see the module's docstring for which)."""
     return str(request.param)
 
 

@@ -93,7 +93,7 @@ def _screen(action: Action, area: Area | None = None) -> Reply:
     """The engine's screen for ``action``; 404 for an address that is no page: a link the
     engine does not understand, or a page past the last (a keypad goes round, an address
     does not)."""
-    reply = browse(action, channel="web", locale=_locale(), at=now(), area=area)
+    reply = browse(action, channel="web", locale=_locale(), at=clock.now(), area=area)
     if reply.hints.invalid_input or reply.hints.page != action.page + 1:
         abort(404)
     return reply

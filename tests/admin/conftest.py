@@ -1,6 +1,7 @@
 """Back-office fixtures: accounts, a signed-in client that sends the CSRF token, services.
 
-Everything runs on both database backends through the ``app`` fixture.
+The views run on PostgreSQL; what the database counts (login attempts) on both backends
+(tests/conftest.py says why).
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from gateway.db import db
 from gateway.models import UserRole
 from tests.admin.conftest import PASSWORD, AdminClient, csrf_token
 
+pytestmark = pytest.mark.backends("postgresql")
+
 GENERIC = "We could not sign you in with this email and password."
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from gateway.admin.accounts import find_user
@@ -11,6 +12,8 @@ from gateway.audit import history, recent
 from gateway.db import db
 from gateway.models import AuditEntry, UserRole
 from tests.admin.conftest import PASSWORD, AdminClient
+
+pytestmark = pytest.mark.backends("postgresql")
 
 
 def test_user_create_list_disable(app, make_organization, client) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from flask_babel import refresh
 
 from gateway import clock
 from gateway.db import db
 from gateway.directory import operations
 from gateway.models import Closure, ClosureReason, Feedback, FeedbackStatus
+
+pytestmark = pytest.mark.backends("postgresql")
 
 TZ = "Europe/Paris"
 

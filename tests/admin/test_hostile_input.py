@@ -9,6 +9,8 @@ from gateway.db import db
 from gateway.models import Organization, User
 from tests.admin.conftest import PASSWORD, AdminClient, as_pairs, csrf_token, form_of
 
+pytestmark = pytest.mark.backends("postgresql")
+
 EMAIL_ERROR = "Write an email address like name@example.org."
 
 

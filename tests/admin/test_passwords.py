@@ -12,6 +12,8 @@ from gateway.db import db
 from tests.admin.conftest import PASSWORD, AdminClient
 from tests.conftest import translated
 
+pytestmark = pytest.mark.backends("postgresql")
+
 COMMON = "This password is on the lists of the most used passwords, which attackers try first."
 PERSONAL = (
     "This password contains the email address or name of the account, or the name of this "

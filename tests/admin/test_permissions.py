@@ -7,6 +7,8 @@ import pytest
 from gateway.models import UserRole
 from tests.admin.conftest import AdminClient, as_pairs, form_of
 
+pytestmark = pytest.mark.backends("postgresql")
+
 
 def test_editor_edits_their_own_service(editor_setup) -> None:
     browser, own, _other = editor_setup

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from gateway.audit import history
 from gateway.db import db
 from gateway.directory import operations
 from gateway.directory.queries import directory_version, listed_services, service_card
 from gateway.models import Closure, ClosureReason, Service, ServiceStatus
+
+pytestmark = pytest.mark.backends("postgresql")
 
 TZ = "Europe/Paris"
 

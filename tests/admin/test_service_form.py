@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from gateway.audit import history
@@ -19,6 +20,8 @@ from gateway.models import (
     TextStatus,
 )
 from tests.admin.conftest import as_pairs, form_of
+
+pytestmark = pytest.mark.backends("postgresql")
 
 TZ = "Europe/Paris"
 

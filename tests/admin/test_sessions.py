@@ -3,10 +3,14 @@ is refused afterwards, and what it tries to change is not changed."""
 
 from __future__ import annotations
 
+import pytest
+
 from gateway.admin import accounts
 from gateway.db import db
 from gateway.models import LoginAttempt, User
 from tests.admin.conftest import PASSWORD, AdminClient, as_pairs, form_of
+
+pytestmark = pytest.mark.backends("postgresql")
 
 NEW_PASSWORD = "la mer monte doucement sur les rochers"
 

@@ -14,6 +14,9 @@ from gateway.db import db
 from gateway.models import LoginAttempt
 from tests.admin.conftest import PASSWORD, AdminClient
 
+# Both databases: the attempts that slow guessing are counted on each.
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 GENERIC = "We could not sign you in with this email and password."
 ATTACKER = "203.0.113.9"
 WORKER = "198.51.100.20"

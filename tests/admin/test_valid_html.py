@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gateway.db import db
 from gateway.directory import operations
 from gateway.models import Feedback
 from tests.web.pages import nu_errors, validate
+
+pytestmark = pytest.mark.backends("postgresql")
 
 
 def test_every_back_office_page_is_valid_html(admin, make_service, make_user, client, app) -> None:

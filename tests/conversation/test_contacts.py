@@ -25,6 +25,9 @@ from gateway.models import (
     MessageStatus,
 )
 
+# Both databases: opting out and forgetting must hold on each.
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 

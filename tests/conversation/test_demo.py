@@ -12,6 +12,8 @@ from gateway.models import Feedback, SearchQuery
 from tests.conftest import translated
 from tests.conversation.conftest import Phone, Step, play
 
+pytestmark = pytest.mark.backends("postgresql")
+
 
 def test_a_hungry_resident_then_a_night_to_spend(demo_app) -> None:
     resident = Phone("+33612345678")

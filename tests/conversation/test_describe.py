@@ -18,6 +18,8 @@ from gateway.directory.queries import service_card
 from gateway.models import Closure, ClosureReason, Location, Phone, ServiceStatus
 from tests.conversation.conftest import MONDAY_10H
 
+pytestmark = pytest.mark.backends("postgresql")
+
 MONDAY = MONDAY_10H.date()
 
 

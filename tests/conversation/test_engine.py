@@ -28,6 +28,8 @@ from gateway.models import (
 from tests.conftest import translated
 from tests.conversation.conftest import Step, play, shown
 
+pytestmark = pytest.mark.backends("postgresql")
+
 # Language: explicit > remembered > detected > country code > French
 
 

@@ -14,6 +14,8 @@ from gateway.i18n import LANGUAGE_NAMES
 from gateway.models import Feedback
 from tests.conversation.conftest import Step, play
 
+pytestmark = pytest.mark.backends("postgresql")
+
 LANGUAGES = {
     # locale: (number, help, search, more, report, what is wrong, forget)
     "fr": ("+33612345678", "AIDE", "j'ai faim", "SUITE", "AVIS", "fermé", "OUBLI"),

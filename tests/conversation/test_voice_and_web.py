@@ -13,6 +13,8 @@ from gateway.models import SearchQuery
 from tests.conftest import translated
 from tests.conversation.conftest import MONDAY_10H, Step, play
 
+pytestmark = pytest.mark.backends("postgresql")
+
 # Voice: keys 1-8 a page, 9 more, * repeat, 0 back / main menu, # send by SMS
 
 

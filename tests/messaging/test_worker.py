@@ -66,6 +66,21 @@ def redis_queue(setup: WorkerSetup) -> Queue:
     return Queue(DEFAULT_QUEUE, connection=Redis.from_url(setup.app.config["REDIS_URL"]))
 
 
+def wait_for_the_retry(setup: WorkerSetup) -> None:
+    """Until the job's scheduled retry is due, when a burst worker takes it (RQ schedules to
+    the whole second, so that is within ``RETRY_INTERVAL`` of its scheduling)."""
+    queue = redis_queue(setup)
+    registry = queue.scheduled_job_registry
+    deadline = time.monotonic() + RETRY_INTERVAL + 5
+    try:
+        assert registry.count == 1, "a retry is scheduled"
+        while not registry.get_jobs_to_schedule(int(time.time())):
+            assert time.monotonic() < deadline, "the retry never fell due"
+            time.sleep(0.05)
+    finally:
+        queue.connection.close()
+
+
 def test_worker_sends_once(worker_setup: WorkerSetup, twilio_api: FakeTwilioApi) -> None:
     message_id = queue_and_commit(worker_setup)
     assert load(message_id).status == MessageStatus.QUEUED, "nothing sent before a worker runs"
@@ -100,7 +115,7 @@ def test_server_error_is_retried_with_backoff(
     queue.connection.close()
     assert sweep_later() == 0, "the sweeper leaves a row whose retry is scheduled"
 
-    time.sleep(RETRY_INTERVAL + 0.2)
+    wait_for_the_retry(worker_setup)
     worker_setup.run_worker()
     message = load(message_id)
     assert (message.status, message.attempts, message.error_code) == (MessageStatus.SENT, 2, None)
@@ -174,7 +189,7 @@ def test_a_worker_that_dies_before_twilio_took_the_message_sends_it_once(
     queue = redis_queue(worker_setup)
     StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
     queue.connection.close()
-    time.sleep(RETRY_INTERVAL + 0.2)
+    wait_for_the_retry(worker_setup)
     worker_setup.run_worker()
     assert load(message_id).status == MessageStatus.SENDING
     assert len(twilio_api.posts()) == 1
@@ -247,7 +262,9 @@ def test_a_lost_answer_is_reconciled_not_retried_blindly(
     message_id = queue_and_commit(worker_setup)
     worker_setup.run_worker()
     assert load(message_id).status == MessageStatus.SENDING, "outcome unknown: no blind retry"
-    time.sleep(RETRY_INTERVAL + 0.2)
+    queue = redis_queue(worker_setup)
+    assert queue.scheduled_job_registry.count == 0 and queue.count == 0, "nor a later one"
+    queue.connection.close()
     worker_setup.run_worker()
     [created] = twilio_api.sent_to(NUMBER)
 
@@ -311,39 +328,58 @@ def wait_for_status(message_id: int, status: MessageStatus, seconds: float) -> M
 
 
 # About Redis, not the database: run on the production one only, they take a while.
-@pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.backends("postgresql")
 def test_the_worker_outlives_a_redis_restart(
-    worker_setup: WorkerSetup, twilio_api: FakeTwilioApi, own_redis: RedisServer
+    worker_setup: WorkerSetup, twilio_api: FakeTwilioApi, own_redis: RedisServer, tmp_path: Path
 ) -> None:
     worker_setup.env["REDIS_URL"] = worker_setup.app.config["REDIS_URL"] = own_redis.url
-    worker = worker_setup.start_worker(burst=False)
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log_file:
+        worker = worker_setup.start("worker", output=log_file)
     try:
         first = queue_and_commit(worker_setup)
         assert wait_for_status(first, MessageStatus.SENT, 60).status == MessageStatus.SENT
 
+        before_the_stop = log_path.stat().st_size
         own_redis.stop()
-        time.sleep(2)  # the worker meets the closed connection while Redis is away
+        assert wait_for_log(log_path, before_the_stop, "Redis", 30), (
+            "the worker meets the closed connection while Redis is away"
+        )
         own_redis.start()
 
         second = queue_and_commit(worker_setup)
         message = wait_for_status(second, MessageStatus.SENT, 90)
-        assert worker.poll() is None, worker.communicate(timeout=10)[0].decode()
+        assert worker.poll() is None, log_path.read_text()
         assert message.status == MessageStatus.SENT
         assert len(twilio_api.sent_to(NUMBER)) == 2
     finally:
         worker.send_signal(signal.SIGTERM)
-        output, _ = worker.communicate(timeout=60)
-    log = output.decode()
+        worker.wait(timeout=60)
+    log = log_path.read_text()
     assert worker.returncode == 0, log
-    assert "Redis" in log and NUMBER not in log
+    assert NUMBER not in log
+
+
+def wait_for_log(path: Path, start: int, words: str, seconds: float) -> bool:
+    """Whether ``words`` are written to the log at ``path``, past its first ``start`` bytes,
+    within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while words not in path.read_bytes()[start:].decode(errors="replace"):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 # About Redis, not the database: run on the production one only, they take a while.
-@pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.backends("postgresql")
 def test_the_sweeper_outlives_a_redis_restart(
     worker_setup: WorkerSetup, own_redis: RedisServer
 ) -> None:
     worker_setup.env["REDIS_URL"] = own_redis.url
+    # The scheduler wakes for its next job, at least once a minute: a sweep every two seconds
+    # has it meet the restart within seconds rather than a minute.
+    worker_setup.env["SWEEP_INTERVAL_SECONDS"] = "2"
     cron = subprocess.Popen(
         [GUICHET, "cron"],
         cwd=REPO_ROOT,
@@ -356,7 +392,7 @@ def test_the_sweeper_outlives_a_redis_restart(
         assert wait_for_sweep(own_redis.url, 60), "the sweeper is queued at the start"
         own_redis.stop()
         own_redis.start()  # empty: nothing of before the restart is left
-        # The scheduler meets the lost connection when it next wakes (within a minute).
+        # The scheduler meets the lost connection when it next wakes.
         assert wait_for_sweep(own_redis.url, 180), "the sweeper is queued again after it"
         assert cron.poll() is None, cron.communicate(timeout=10)[0].decode()
     finally:

@@ -19,6 +19,9 @@ from gateway.models import Contact, Direction, Message
 from tests.conftest import fresh_database_url, settings_for
 from tests.sms.conftest import PUBLIC_BASE_URL, read_twiml, sign, sms_settings, twilio_form
 
+# Both databases: each locks and refuses the second delivery its own way.
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 NUMBER = "+33612345678"
 
 

@@ -13,6 +13,8 @@ from tests.conftest import translated
 from tests.fakes import gsm0338
 from tests.sms.conftest import MAX_SEGMENTS, Texter, in_sms, inbound_messages, replies, twilio_form
 
+pytestmark = pytest.mark.backends("postgresql")
+
 NUMBER = "+33612345678"
 OPT_OUT_WORDS = [
     "STOP",

@@ -15,6 +15,9 @@ from sqlalchemy import event
 from gateway.db import db
 from tests.sms.conftest import Texter
 
+# Both databases: the statements a message costs are counted on each.
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 NUMBER = "+33612345678"
 DIRECTORY_TABLES = (
     "services",

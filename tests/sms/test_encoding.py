@@ -10,6 +10,8 @@ from channels.sms.encoding import encode_for_sms, keep_together, pack
 from gateway.messaging.gsm import GSM_BASIC_TABLE, GSM_EXTENSION, split_segments
 from tests.fakes import gsm0338
 
+pytestmark = pytest.mark.backends("postgresql")
+
 
 def expect(text: str) -> tuple[str, int, int]:
     sms = encode_for_sms(text)

@@ -10,6 +10,8 @@ import pytest
 
 from tests.sms.conftest import Texter, inbound_messages, twilio_form
 
+pytestmark = pytest.mark.backends("postgresql")
+
 NUMBER = "+33612345678"
 # What a MessageSid is not (Twilio's are two letters and 32 hexadecimal digits).
 BAD_SIDS = [

@@ -14,6 +14,9 @@ from gateway.models import Contact, ConversationState, Feedback, Message, Search
 from gateway.privacy import scrub_personal
 from tests.sms.conftest import Texter, inbound_messages, replies, twilio_form
 
+# Both databases: what is deleted or scrubbed must be gone from each.
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 NUMBER = "+33612345678"
 # The number as it could be written anywhere: international, without plus, national.
 FORMS = ("+33612345678", "33612345678", "0612345678", "612345678")

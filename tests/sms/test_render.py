@@ -18,6 +18,8 @@ from tests.fakes import gsm0338
 from tests.sms.conftest import MAX_SEGMENTS, read_twiml
 from tests.sms.survey import LANGUAGES, LATIN, Rendered, survey
 
+pytestmark = pytest.mark.backends("postgresql")
+
 
 @pytest.fixture(scope="module")
 def walk(demo_database_url: str) -> list[Rendered]:
@@ -30,10 +32,7 @@ def walk(demo_database_url: str) -> list[Rendered]:
         apps.close()
 
 
-@pytest.mark.parametrize(
-    "backend", ["sqlite"], scope="session"
-)  # rendering does not depend on the database
-def test_every_answer_of_the_demo_city_fits_in_three_segments(walk, backend: str) -> None:
+def test_every_answer_of_the_demo_city_fits_in_three_segments(walk) -> None:
     assert len(walk) > 400
     for rendered in walk:
         text = rendered.page.text
@@ -42,8 +41,7 @@ def test_every_answer_of_the_demo_city_fits_in_three_segments(walk, backend: str
         assert 1 <= segments <= MAX_SEGMENTS, f"{rendered.locale} {rendered.asked}:\n{text}"
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], scope="session")
-def test_gsm7_whenever_the_text_allows_it(walk, backend: str) -> None:
+def test_gsm7_whenever_the_text_allows_it(walk) -> None:
     for rendered in walk:
         text, encoding = rendered.page.text, rendered.page.sms.encoding
         assert (encoding == "GSM-7") is is_gsm(fold(text)), f"{encoding} for:\n{text}"
@@ -58,8 +56,7 @@ def test_gsm7_whenever_the_text_allows_it(walk, backend: str) -> None:
     assert shares["ar"] < 0.1 and shares["uk"] < 0.1, shares
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], scope="session")
-def test_what_is_cut_is_rare_whole_and_said(walk, backend: str) -> None:
+def test_what_is_cut_is_rare_whole_and_said(walk) -> None:
     cut = [rendered for rendered in walk if rendered.page.more]
     kinds = Counter((rendered.locale, rendered.kind) for rendered in cut)
     # In 3 × 67 UCS-2 units, eight categories under the no-result title do not fit in

@@ -17,6 +17,8 @@ from gateway.db import db
 from gateway.models import Call
 from tests.sms.conftest import PUBLIC_BASE_URL, Texter, inbound_messages, sign, twilio_form
 
+pytestmark = pytest.mark.backends("postgresql")
+
 NUMBER = "+33612345678"
 WEBHOOKS = ["/sms", "/sms/status", "/whatsapp", "/voice", "/voice/status"]
 EIGHT_MB = 8 * 1024 * 1024

@@ -20,6 +20,8 @@ from tests.sms.conftest import (
 )
 from tests.sms.test_hostile_input import BAD_SIDS
 
+pytestmark = pytest.mark.backends("postgresql")
+
 NUMBER = "+33612345678"
 
 

@@ -14,6 +14,8 @@ from gateway.models import MessageKind
 from tests.conftest import settings_for, translated, translated_count
 from tests.sms.conftest import inbound_messages, replies
 
+pytestmark = pytest.mark.backends("postgresql")
+
 NUMBER = "+33612345678"
 
 

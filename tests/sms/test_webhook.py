@@ -28,6 +28,8 @@ from tests.sms.conftest import (
     twilio_form,
 )
 
+pytestmark = pytest.mark.backends("postgresql")
+
 NUMBER = "+33612345678"
 NOT_UNDERSTOOD = "Sorry, I did not understand. Tell me in a few words what you need."
 LONG_BODY = ("Bonjour, je cherche un endroit pour manger ce soir avec mes enfants. " * 30)[:1600]

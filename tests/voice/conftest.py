@@ -76,12 +76,17 @@ def twiml_schema() -> xmlschema.XMLSchema11:
 
 
 @pytest.fixture(scope="session")
-def voice_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo city in a database of the voice tests' own.
+def voice_database_url(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> str:
+    """The demo city; on SQLite, in a database of the voice tests' own.
 
     A webhook commits; on SQLite that commit outlives the test's rollback (pysqlite opens no
-    transaction for the SAVEPOINT to sit in), so what calls write stays among these tests.
+    transaction for the SAVEPOINT to sit in), so what calls write stays among these tests. On
+    PostgreSQL it is rolled back with the test: the demo city every test shares will do.
     """
+    if backend == "postgresql":
+        return str(request.getfixturevalue("demo_database_url"))
     url = fresh_database_url(backend, "voice", tmp_path_factory.mktemp(backend))
     app = create_app(settings_for(url))
     with app.app_context():

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from tests.conftest import translated
 from tests.voice.conftest import new_number
+
+pytestmark = pytest.mark.backends("postgresql")
 
 
 def _call(app: Flask, keys: list[str], *args: str) -> str:

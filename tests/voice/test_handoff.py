@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from gateway.contacts import contact_for
@@ -11,6 +12,8 @@ from gateway.db import db
 from gateway.models import Message, MessageKind, MessageStatus
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.voice.conftest import Caller
+
+pytestmark = pytest.mark.backends("postgresql")
 
 FOOD_FIRST_PLACE = "2111"  # English, Food, the first place
 

@@ -20,6 +20,9 @@ from tests.fakes.twilio_api import FakeTwilioApi
 from tests.voice.conftest import Caller, new_number, voice_settings_for
 from tests.voice.test_handoff_limits import ALREADY_SENT, SENDING, open_place
 
+# Both databases: each locks and refuses the racing deliveries its own way.
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 DELIVERIES = 5
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from gateway.db import db
 from gateway.models import Call
 from tests.voice.conftest import SUNDAY_10H, Caller
+
+pytestmark = pytest.mark.backends("postgresql")
 
 
 def test_zero_on_the_main_menu_puts_the_caller_through(call) -> None:

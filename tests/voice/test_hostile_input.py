@@ -13,6 +13,8 @@ from gateway.db import db
 from gateway.models import Call
 from tests.voice.conftest import Caller
 
+pytestmark = pytest.mark.backends("postgresql")
+
 # What a CallSid is not (Twilio's are "CA" and 32 hexadecimal digits).
 BAD_CALL_SIDS = [
     pytest.param("CA" + "0" * 63, id="65-characters"),

@@ -11,6 +11,8 @@ from gateway.i18n import LANGUAGE_NAMES
 from tests.conftest import translated
 from tests.voice.conftest import Answer, Caller
 
+pytestmark = pytest.mark.backends("postgresql")
+
 DEFAULT_VOICES = {
     "fr": "fr-FR",
     "en": "en-GB",

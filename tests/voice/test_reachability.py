@@ -21,6 +21,8 @@ from gateway.directory.queries import listed_clause
 from gateway.models import Service
 from tests.voice.conftest import TZ, Answer, Caller
 
+pytestmark = pytest.mark.backends("postgresql")
+
 # Key presses after the language choice (ARCHITECTURE.md budgets three; the issue four).
 MAX_DEPTH = 4
 SUNDAY_23H = datetime(2026, 11, 29, 23, 0, tzinfo=TZ)

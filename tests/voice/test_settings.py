@@ -12,6 +12,8 @@ from gateway import create_app
 from gateway.config import ConfigError
 from tests.conftest import settings_for
 
+pytestmark = pytest.mark.backends("postgresql")
+
 
 @pytest.mark.parametrize(
     ("name", "value", "message"),

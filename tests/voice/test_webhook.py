@@ -15,6 +15,8 @@ from gateway.db import db
 from gateway.models import Call, CallStatus
 from tests.voice.conftest import PUBLIC_BASE_URL, Caller, sign
 
+pytestmark = pytest.mark.backends("postgresql")
+
 
 @pytest.mark.parametrize(
     "signature",

@@ -1,8 +1,7 @@
 """Every page of the demo city in every locale: found, small, script-free, valid, translated.
 
 The crawl follows every internal link from the home page (plus the searches and district
-filters a form would ask for) in each locale, on SQLite: the pages are the same on
-PostgreSQL, which the other web tests cover.
+filters a form would ask for) in each locale.
 
 "No untranslated interface string" is checked twice:
 
@@ -41,7 +40,7 @@ from gateway.models import Closure, Location, Organization, Service, ServiceText
 from tests.conftest import _rolled_back_app
 from tests.web.pages import Page, body_of, internal_links, nu_errors, parse, validate
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.backends("postgresql")
 
 BUDGET = 14 * 1024  # bytes of gzip-compressed HTML and CSS (the CSS is inlined)
 SEARCHES = ("/search?q=", "/search?q=douche", "/search?q=xqzvw")

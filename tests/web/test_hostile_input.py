@@ -12,6 +12,8 @@ from tests.conftest import translated
 from tests.web.pages import body_of
 from tests.web.test_pages import CCAS, _token
 
+pytestmark = pytest.mark.backends("postgresql")
+
 
 @pytest.mark.parametrize(
     "path",

@@ -5,12 +5,15 @@ from __future__ import annotations
 import gzip
 
 import brotli
+import pytest
 from flask.testing import FlaskClient
 
 from gateway.db import db
 from gateway.directory.operations import bump_directory_version
 from tests.web.pages import body_of, parse
 from tests.web.test_pages import CCAS
+
+pytestmark = pytest.mark.backends("postgresql")
 
 
 def test_gzip_brotli_or_plain_as_the_browser_asks(web: FlaskClient) -> None:

@@ -1,9 +1,10 @@
-"""What each page shows, on the demo city, against both databases."""
+"""What each page shows, on the demo city."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
@@ -17,6 +18,8 @@ from gateway.directory.queries import listed_services, services_of_category
 from gateway.models import Feedback, SearchQuery, Service, ServiceStatus
 from tests.conftest import MONDAY_10H
 from tests.web.pages import body_of, parse
+
+pytestmark = pytest.mark.backends("postgresql")
 
 CCAS = "b4275291-c04e-554f-9965-d67b3cd496e4"  # Mon–Fri, closed at Christmas, checked 12 Oct
 TEEN_CENTRE = "a80813d2-2485-52c7-8c30-84657f4d73af"  # has a number for text messages

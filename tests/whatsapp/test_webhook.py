@@ -21,6 +21,8 @@ from tests.sms.conftest import (
 from tests.sms.test_privacy import RESIDENTS_TABLES, stored_values
 from tests.whatsapp.conftest import PROFILE_NAME, WhatsAppUser, whatsapp_form
 
+pytestmark = pytest.mark.backends("postgresql")
+
 NUMBER = "+33612345678"
 
 
