@@ -42,3 +42,12 @@ def init_app(app: Flask) -> None:
     # locked", deadlocks; TimeoutError: no connection of the pool free in time.
     app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(PoolTimeoutError, database_unavailable)
+
+
+def expired_form() -> str:
+    """What a refused CSRF token means to the person who sent the form, in the lite site and
+    the back office alike (each renders it in its own error page)."""
+    return _(
+        "This form has expired or did not come from this site. Go back, reload the page "
+        "and try again."
+    )

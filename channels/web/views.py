@@ -59,6 +59,7 @@ from gateway.directory.queries import (
     service_card,
     services_of_category,
 )
+from gateway.errors import expired_form
 from gateway.extensions import csrf
 from gateway.i18n import LANGUAGE_NAMES, ORIGINAL_LOCALE, remember_choice, text_direction
 from gateway.models import CATEGORY_SLUGS, Service
@@ -215,11 +216,7 @@ def refused(error: HTTPException) -> Response:
 
 @blueprint.errorhandler(CSRFError)
 def csrf_refused(error: CSRFError) -> Response:
-    message = _(
-        "This form has expired or did not come from this site. Go back, reload the page "
-        "and try again."
-    )
-    return render.not_stored(_page("web/error.html", status=400, message=message))
+    return render.not_stored(_page("web/error.html", status=400, message=expired_form()))
 
 
 # --------------------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ from gateway.directory.categories import category_name
 from gateway.directory.describe import weekday_name
 from gateway.directory.operations import OperationError, OrganizationData, ServiceData
 from gateway.directory.queries import categories, get_service
+from gateway.errors import expired_form
 from gateway.extensions import csrf
 from gateway.i18n import LANGUAGE_NAMES, remember_choice, text_direction
 from gateway.models import (
@@ -143,10 +144,7 @@ def refused(error: HTTPException) -> tuple[str, int]:
         404: _("There is nothing at this address. It may have been mistyped."),
     }
     if isinstance(error, CSRFError):
-        messages[400] = _(
-            "This form has expired or did not come from this site. Go back, reload the page "
-            "and try again."
-        )
+        messages[400] = expired_form()
     code = error.code or 500
     return render_template("admin/error.html", code=code, message=messages.get(code, "")), code
 
