@@ -272,6 +272,12 @@ def setting(default: Any, convert: Converter[T], secret: bool = False) -> T:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """Every Guichet setting, typed: field ``retention_days`` is the variable ``RETENTION_DAYS``.
+
+    Built once per app by :func:`load_settings` and read with :func:`settings`; frozen, so that
+    no request changes what the next one sees.
+    """
+
     # Default: the SQLite file instance/guichet.sqlite3; postgres:// and postgresql:// run on
     # psycopg 3.
     database_url: str = setting(None, _database_url, secret=True)
