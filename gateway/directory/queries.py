@@ -71,21 +71,6 @@ def categories(session: Session) -> list[Category]:
     return list(session.scalars(select(Category).order_by(Category.position)))
 
 
-def category_counts(session: Session) -> dict[str, int]:
-    """Listed services per category slug (every category appears, even when empty)."""
-    rows = session.execute(
-        select(Category.slug, func.count(Service.id))
-        .select_from(Category)
-        .outerjoin(ServiceCategory, ServiceCategory.category_id == Category.id)
-        .outerjoin(
-            Service,
-            (Service.id == ServiceCategory.service_id) & listed_clause(),
-        )
-        .group_by(Category.slug)
-    )
-    return {slug: count for slug, count in rows}
-
-
 def listed_clause():  # type: ignore[no-untyped-def]
     """Services residents may be shown: not archived, not inactive (temporarily closed stays)."""
     return (Service.archived_at.is_(None)) & (Service.status != ServiceStatus.INACTIVE)
@@ -673,50 +658,3 @@ def service_card(
         verified_at=facts.verified_at,
         distance_km=distance,
     )
-
-
-def rank_cards(cards: Sequence[ServiceCard]) -> list[ServiceCard]:
-    """Open now / opening soonest first, then nearest, then by name: deterministic."""
-
-    def key(card: ServiceCard) -> tuple[int, float, float, str, str]:
-        minutes = card.hours.minutes_to_opening
-        return (
-            0 if card.status is ServiceStatus.ACTIVE else 1,
-            float(minutes) if minutes is not None else math.inf,
-            card.distance_km if card.distance_km is not None else math.inf,
-            card.name.text.casefold(),
-            card.id,
-        )
-
-    return sorted(cards, key=key)
-
-
-def services_of_category(
-    session: Session,
-    category: str,
-    locale: str,
-    at: datetime,
-    timezone: str,
-    area: Area | None = None,
-) -> list[ServiceCard]:
-    """A category's services as cards; those in the resident's area first when one is given."""
-    return category_cards(directory_snapshot(session), category, locale, at, timezone, area)
-
-
-def category_cards(
-    directory: DirectorySnapshot,
-    category: str,
-    locale: str,
-    at: datetime,
-    timezone: str,
-    area: Area | None = None,
-) -> list[ServiceCard]:
-    """:func:`services_of_category` from a snapshot already in hand."""
-    cards = [
-        service_card(facts, locale, at, timezone, area) for facts in directory.of_category(category)
-    ]
-    ranked = rank_cards(cards)
-    if area is None or (area.postcode is None and area.district is None):
-        return ranked
-    inside = [c for c in ranked if c.location is not None and area.contains(c.location)]
-    return inside + [c for c in ranked if c not in inside]

@@ -15,7 +15,8 @@ from gateway.conversation.commands import Command, command_word
 from gateway.conversation.profiles import profile_for
 from gateway.db import db
 from gateway.directory.describe import hours_phrase
-from gateway.directory.queries import listed_services, services_of_category
+from gateway.directory.listings import ranked_ids
+from gateway.directory.queries import directory_snapshot, listed_services, service_card
 from gateway.models import Feedback, SearchQuery, Service, ServiceStatus
 from tests.conftest import MONDAY_10H
 from tests.web.pages import body_of, parse
@@ -44,8 +45,10 @@ def test_home_has_search_categories_languages_and_numbers(demo_app: Flask, visit
 def test_category_lists_open_places_first(demo_app: Flask, visit) -> None:
     page = visit("/category/food")
     shown = [link.removeprefix("/service/") for link in page.links if link.startswith("/service/")]
-    cards = services_of_category(db.session, "food", "fr", MONDAY_10H, "Europe/Paris")
-    assert shown == [card.id for card in cards][: profile_for("web").page_size]
+    snapshot = directory_snapshot(db.session)
+    ids = ranked_ids(snapshot, "food", "fr", MONDAY_10H, "Europe/Paris")
+    assert shown == ids[: profile_for("web").page_size]
+    cards = [service_card(snapshot.services[id], "fr", MONDAY_10H, "Europe/Paris") for id in ids]
     assert cards[0].hours.open_now
     with force_locale("fr"):
         assert hours_phrase(cards[0], MONDAY_10H) in page.visible_text
@@ -225,7 +228,7 @@ def test_printable_sheets_per_category_and_district(visit) -> None:
     assert sheet.html.count("<h3") == len(in_district) > 0
     food = visit("/print/category/food")
     assert food.html.count("<h2") == len(
-        services_of_category(db.session, "food", "fr", MONDAY_10H, "Europe/Paris")
+        ranked_ids(directory_snapshot(db.session), "food", "fr", MONDAY_10H, "Europe/Paris")
     )
 
 
