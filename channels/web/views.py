@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from itertools import groupby
 from typing import Any
 from urllib.parse import urlencode
@@ -212,7 +213,12 @@ def _url_with_lang(code: str) -> str:
 
 def display_number(number: str) -> str:
     """A number as people of the city write it (:func:`gateway.contacts.local_form`)."""
-    return local_form(number, settings().helpline_number)
+    return _local_form(number, settings().helpline_number)
+
+
+# The directory's and the city's own numbers, never a resident's: a sheet shows sixty, and
+# libphonenumber takes a millisecond to read one.
+_local_form = lru_cache(maxsize=4096)(local_form)
 
 
 @blueprint.app_errorhandler(404)
