@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from channels.web.views import SHEET_PAGE_SIZE
 from gateway.config import settings
 from gateway.conversation.commands import Command, command_word
 from gateway.conversation.profiles import profile_for
@@ -247,3 +248,28 @@ def test_a_long_list_pages_as_the_engine_does(app: Flask, make_service) -> None:
     assert client.get("/category/food?page=3").status_code == 404
     assert client.get("/search?q=repas&page=2").status_code == 200
     assert client.get("/search?q=repas&page=3").status_code == 404
+
+
+def test_a_long_sheet_prints_page_by_page_and_splits_by_district(app: Flask, make_service) -> None:
+    """Thirty places a sheet's page, every place on one page; a category's sheet links to
+    its district's sheet of that category, which holds that district's places alone."""
+    for n in range(SHEET_PAGE_SIZE + 1):
+        make_service(f"Repas {n:02}", district="Le Port" if n % 2 else "La Gare")
+    make_service("Douches du port", categories=("hygiene",), district="Le Port")
+    client = app.test_client()
+    first = client.get("/print/category/food")
+    second = client.get("/print/category/food?page=2")
+    names = re.findall(r"<h2>(Repas \d+)</h2>", body_of(first) + body_of(second))
+    assert sorted(names) == [f"Repas {n:02}" for n in range(SHEET_PAGE_SIZE + 1)]
+    assert "/print/category/food?page=2" in parse(body_of(first)).links
+    assert client.get("/print/category/food?page=3").status_code == 404
+    assert "/print/district/le-port/food" in parse(body_of(first)).links
+    port = body_of(client.get("/print/district/le-port/food"))
+    assert len(re.findall(r"<h2>Repas \d+</h2>", port)) == (SHEET_PAGE_SIZE + 1) // 2
+    assert "Douches du port" not in port
+    district = parse(body_of(client.get("/print/district/le-port")))
+    assert {"/print/district/le-port/food", "/print/district/le-port/hygiene"} <= set(
+        district.links
+    )
+    assert client.get("/print/district/le-port/unicorns").status_code == 404
+    assert client.get("/print/district/atlantis/food").status_code == 404
