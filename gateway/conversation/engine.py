@@ -69,6 +69,10 @@ from gateway.models import CATEGORY_SLUGS, Contact
 from gateway.search import detect_language, record_query, search
 
 SEARCH_LIMIT = 50
+# Places of a category a stored conversation keeps, as many as a search finds: at a city's
+# size a category holds thousands, whose ids would be written and read with every message
+# (a list no one keeps, a web page, has them all, for its page links).
+KEPT_LISTING = SEARCH_LIMIT
 
 # Commands that are steps in the menu tree, the same as following a choice's action.
 _NAVIGATION = {
@@ -334,6 +338,8 @@ def _category(turn: Turn, action: Action) -> Reply:
             _("No place is listed under %(category)s yet.", category=category_name(slug)),
             Action(Verb.CATEGORY, slug),
         )
+    if turn.contact is not None:
+        ids = ids[:KEPT_LISTING]
     turn.conversation.listing = Listing(verb=Verb.CATEGORY.value, arg=slug, ids=ids)
     turn.conversation.page = action.page % math.ceil(len(ids) / size)
     return list_reply(turn)
