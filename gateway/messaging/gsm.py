@@ -153,7 +153,7 @@ def unit_cost(char: str, encoding: Encoding) -> int:
 def units_of(text: str, encoding: Encoding) -> int:
     """The units ``text`` takes in ``encoding`` (the sum of :func:`unit_cost`)."""
     if encoding == "GSM-7":
-        return len(text) + sum(text.count(char) for char in GSM_EXTENSION)
+        return len(text) + sum(map(text.count, GSM_EXTENSION))
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
