@@ -14,10 +14,10 @@ import hmac
 from datetime import UTC, datetime
 
 import phonenumbers
-from flask import current_app
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from gateway.config import settings
 from gateway.db import insert_for
 from gateway.models import Contact, ConversationState, Feedback, Message
 
@@ -85,7 +85,7 @@ def sender_hash(number: str | None) -> str | None:
     if not number:
         return None
     try:
-        return phone_hash(number, current_app.config["PHONE_HASH_KEY"])
+        return phone_hash(number, settings().phone_hash_key)
     except ValueError:
         return None
 
@@ -118,7 +118,7 @@ def create_contact(session: Session, digest: str, number: str) -> int:
 
 def contact_for(session: Session, number: str) -> Contact:
     """The contact for ``number``, created on first contact (with its country code only)."""
-    digest = phone_hash(number, current_app.config["PHONE_HASH_KEY"])
+    digest = phone_hash(number, settings().phone_hash_key)
     contact = session.scalars(select(Contact).where(Contact.phone_hash == digest)).first()
     if contact is None:
         contact = session.get_one(Contact, create_contact(session, digest, number))

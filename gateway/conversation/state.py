@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Insert, bindparam, select
 from sqlalchemy.orm import Session
 
+from gateway.config import settings
 from gateway.conversation.types import LocaleSource
 from gateway.db import insert_in
 from gateway.models import Contact, ConversationState
@@ -91,7 +91,7 @@ class Conversation:
 
 
 def ttl() -> timedelta:
-    return timedelta(minutes=current_app.config["CONVERSATION_TTL_MINUTES"])
+    return timedelta(minutes=settings().conversation_ttl_minutes)
 
 
 # Built once: the state is read and written on every message.
