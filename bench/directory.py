@@ -52,8 +52,8 @@ def synthetic_services(count: int, seed: int = 7) -> Iterator[dict]:
     rng = random.Random(seed)
     locations = max(1, count // 3)
     for n in range(count):
-        district, postcode = DISTRICTS[n % len(DISTRICTS)]
-        loc = n % locations
+        loc = n % locations  # a place shared by three services, the same in each record
+        district, postcode = DISTRICTS[loc % len(DISTRICTS)]
         name = f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} {n}"
         days = rng.sample(range(7), rng.randint(1, 6))
         yield (

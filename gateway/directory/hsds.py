@@ -20,6 +20,7 @@ See ``docs/hsds.md`` for the mapping and the extension.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -557,7 +558,7 @@ class _Reader:
 
     def fits(self, value: str, column: Any, path: str) -> None:
         """Fail when ``value`` is longer than ``column`` holds (PostgreSQL would refuse it)."""
-        limit = getattr(column.type, "length", None) if column is not None else None
+        limit = _length(column) if column is not None else None
         if limit is not None and len(value) > limit:
             self.fail(path, f"longer than {limit} characters ({len(value)})")
 
@@ -1276,6 +1277,13 @@ def _derived(owner: str, kind: str, key: object = "") -> str:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@functools.cache
+def _length(column: Any) -> int | None:
+    """The length a column holds (looked up once: a model attribute's type is a long walk
+    through SQLAlchemy's proxies, and every text of every record asks)."""
+    return getattr(column.type, "length", None)
 
 
 def _kind(value: Any) -> str:
