@@ -297,8 +297,11 @@ def read_hsds_file(path: Path) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------------------------
 
 # Services written per transaction by a streamed import: no more than a process following the
-# directory's change log reloads one by one (MAX_FOLLOWED_CHANGES), so that each committed
-# batch reaches running processes as a follow, never as a whole rebuild.
+# directory's change log reloads by id (MAX_FOLLOWED_CHANGES), so that a process keeping up
+# follows each committed batch by reloading its services alone. Every batch logs its ids
+# rather than one "rebuild everything" marker for the import: a process that falls several
+# batches behind already gets a whole rebuild (in the background) from the follower's own
+# limit, and the ids cost one executemany per batch.
 BATCH_SIZE = MAX_FOLLOWED_CHANGES
 
 

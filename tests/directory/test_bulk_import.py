@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from gateway.cli import DEMO_SERVICES
+from gateway.directory import queries
 from gateway.directory.hsds import (
     HsdsFile,
     ImportReport,
@@ -27,6 +28,7 @@ from gateway.directory.hsds import (
     import_stream,
     read_hsds_file,
 )
+from gateway.directory.queries import directory_snapshot
 from gateway.models import (
     AuditEntry,
     Category,
@@ -87,6 +89,28 @@ def test_a_file_imports_every_service_batch_by_batch_with_its_entries(session, t
         select(DirectoryChange.version, func.count()).group_by(DirectoryChange.version)
     ).all()
     assert [(v - before, n) for v, n in sorted(logged) if v > before] == [(1, 4), (2, 4), (3, 2)]
+
+
+def test_a_running_process_follows_each_batch_without_a_whole_rebuild(
+    session, tmp_path, monkeypatch
+) -> None:
+    directory_snapshot(session)  # the process has read the directory
+    reloaded: list[list[str] | None] = []
+    real = queries.load_facts
+
+    def counting(connection, service_ids=None):  # type: ignore[no-untyped-def]
+        reloaded.append(None if service_ids is None else sorted(service_ids))
+        return real(connection, service_ids)
+
+    monkeypatch.setattr(queries, "load_facts", counting)
+    records = [valid_record(n) for n in range(1, 6)]
+
+    stream(session, write(tmp_path / "five.json", records), 2, progress=lambda _: (
+        directory_snapshot(session)  # a request between two batches
+    ))  # fmt: skip
+
+    assert sorted(directory_snapshot(session).services) == sorted(r["id"] for r in records)
+    assert reloaded == [sorted(r["id"] for r in records[k : k + 2]) for k in (0, 2, 4)]
 
 
 def test_running_the_same_file_again_changes_nothing(session, tmp_path) -> None:
