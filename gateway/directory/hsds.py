@@ -25,7 +25,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from itertools import islice
@@ -334,7 +334,7 @@ def import_services(
         batch = DirectoryBatch(session, actor, gateway.clock.now())
         for _, error in _check_against_database(batch, parsed, seen):
             raise error
-        report = _write(batch, parsed)
+        report, _ = _write(batch, parsed)
         if report.created or report.updated:
             record_import(session, actor, source, report.created, report.updated, report.unchanged)
     report.seconds = perf_counter() - started
@@ -434,7 +434,7 @@ def _import_batch(
                         waiting.append((item.reader.index, raw[item.reader.index]))
                     else:
                         rejected.append(error)
-                report = _write(batch, parsed, earlier.changed)
+                report, changed = _write(batch, parsed, earlier.changed)
                 if report.created or report.updated:
                     refused = {"rejected": len(rejected)} if rejected else {}
                     record_import(
@@ -450,6 +450,7 @@ def _import_batch(
             rejected.append(exc)
     session.commit()
     session.expunge_all()
+    earlier.changed.update(changed - earlier.records.keys())
     report.rejected = [str(error) for error in sorted(rejected, key=lambda e: e.record or 0)]
     return report
 
@@ -457,7 +458,8 @@ def _import_batch(
 @dataclass
 class _Earlier:
     """What a streamed import keeps of its earlier batches: the services' record numbers,
-    and those changed (a place a later record shares changed with them: "updated" too)."""
+    and the services they changed that the file has not listed yet (a place they share with
+    a service listed later changed: that record's service is "updated" too)."""
 
     records: dict[str, int] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)
@@ -1040,11 +1042,11 @@ def _check_against_database(
 
 
 def _write(
-    batch: DirectoryBatch, parsed: list[_Parsed], changed_before: set[str] | None = None
-) -> ImportReport:
-    """Organisations first, then services, through ``batch``; what it created and changed
-    (``changed_before``: by the same import's earlier batches, and gets what this one
-    changed)."""
+    batch: DirectoryBatch, parsed: list[_Parsed], changed_before: Set[str] = frozenset()
+) -> tuple[ImportReport, set[str]]:
+    """Organisations first, then services, through ``batch``: what it did to the records'
+    services (``changed_before``: those the same import changed already, "updated" too),
+    and the ids of every service it changed."""
     for item in parsed:
         if item.organization is None:
             continue  # a mere reference
@@ -1070,18 +1072,15 @@ def _write(
         except OperationError as exc:
             item.reader.fail(exc.field, exc.problem)
     changed = batch.finish()
-    if changed_before is not None:
-        changed_before.update(changed)
-        changed = changed_before
     report = ImportReport(warnings=[w for item in parsed for w in item.reader.warnings])
     for item in parsed:
         if item.id in created:
             report.created += 1
-        elif item.id in changed:
+        elif item.id in changed or item.id in changed_before:
             report.updated += 1
         else:
             report.unchanged += 1
-    return report
+    return report, changed
 
 
 # --------------------------------------------------------------------------------------------
