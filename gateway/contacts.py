@@ -14,10 +14,10 @@ import hmac
 from datetime import UTC, datetime
 
 import phonenumbers
-from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from gateway.config import settings
 from gateway.db import insert_for
 from gateway.models import Contact, ConversationState, Feedback, Message
 
@@ -86,7 +86,7 @@ def contact_for(session: Session, number: str) -> Contact:
     already (``ON CONFLICT DO NOTHING``, so no loser of the unique constraint fails), then
     read.
     """
-    digest = phone_hash(number, current_app.config["PHONE_HASH_KEY"])
+    digest = phone_hash(number, settings().phone_hash_key)
     by_hash = select(Contact).where(Contact.phone_hash == digest)
     contact = session.scalars(by_hash).first()
     if contact is None:

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from gateway.config import settings
 from gateway.conversation.types import LocaleSource
 from gateway.db import insert_for
 from gateway.models import Contact, ConversationState
@@ -92,7 +92,7 @@ class Conversation:
 
 
 def ttl() -> timedelta:
-    return timedelta(minutes=current_app.config["CONVERSATION_TTL_MINUTES"])
+    return timedelta(minutes=settings().conversation_ttl_minutes)
 
 
 def load(session: Session, contact: Contact, channel: str, now: datetime) -> Conversation:

@@ -20,10 +20,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Date, case, func, literal, select, update
 from sqlalchemy.orm import Session
 
+from gateway.config import settings
 from gateway.db import insert_for
 from gateway.models import DailySegments, Direction, Message, MessageStatus
 from gateway.models.messages import QUEUED_KINDS
@@ -31,12 +31,12 @@ from gateway.models.messages import QUEUED_KINDS
 
 def city_day(moment: datetime) -> date:
     """The date of ``moment`` on the city's clock (``TIMEZONE``)."""
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return moment.astimezone(ZoneInfo(settings().timezone)).date()
 
 
 def start_of_day(day: date) -> datetime:
     """Midnight of ``day`` on the city's clock, in UTC."""
-    city = ZoneInfo(current_app.config["TIMEZONE"])
+    city = ZoneInfo(settings().timezone)
     return datetime(day.year, day.month, day.day, tzinfo=city).astimezone(UTC)
 
 
@@ -47,10 +47,10 @@ def take(session: Session, segments: int, now: datetime, *, queued: bool = False
     caller's transaction: a rollback gives them back.
     """
     day = city_day(now)
-    cap = current_app.config["DAILY_SEGMENT_CAP"]
+    cap = settings().daily_segment_cap
     fits = DailySegments.total + segments <= cap
     if queued:
-        share = int(cap * current_app.config["QUEUED_SEGMENT_SHARE"])
+        share = int(cap * settings().queued_segment_share)
         fits = fits & (DailySegments.queued + segments <= share)
     statement = (
         update(DailySegments)

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.config import settings
 from gateway.contacts import contact_or_none, take_turn
 from gateway.conversation import Inbound, Reply, handle
 from gateway.db import db
@@ -147,7 +147,7 @@ def receive(incoming: IncomingText, text_format: TextFormat) -> Exchange:
     if in_turn is None or message is None or _handled(message):
         return _stored_answer(session, message, text_format)
     contact = in_turn
-    gate = limits.gate(session, contact.id, at, current_app.config["SMS_RATE_LIMIT_PER_HOUR"])
+    gate = limits.gate(session, contact.id, at, settings().sms_rate_limit_per_hour)
     reply = handle(incoming.inbound, contact)
     outcome, sms = _what_to_send(incoming, reply, gate, at, text_format)
     if sms is not None and not budget.take(session, sms.segments, at):
@@ -235,7 +235,7 @@ def _what_to_send(
 
 def limit_notice(locale: str, until: datetime) -> str:
     """The one message a number gets when it reaches its hourly limit, in its language."""
-    city_time = until.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    city_time = until.astimezone(ZoneInfo(settings().timezone))
     with force_locale(locale):
         return _(
             "You have sent us many messages this hour. We will answer again from %(time)s.",
