@@ -357,11 +357,13 @@ def import_stream(
     For files of any size in bounded memory: each batch is read, checked and written
     through a :class:`~gateway.directory.operations.DirectoryBatch` (the same rules and trail
     as :func:`import_services`), committed, and let go of (the session is emptied), then
-    ``progress`` hears of it. A bad record is refused alone, with the line
-    :func:`import_services` would stop on, and the rest goes in. A record naming an
-    organisation that no record before it describes waits until the end of the file (a later
-    record may describe it). Besides these waiting records, what is kept across batches is
-    each service id seen (to refuse one listed twice), a few dozen bytes per service.
+    ``progress`` hears of it. Each batch moves the directory version once and logs its
+    services' ids, which running processes follow (see :data:`BATCH_SIZE`). A bad record is
+    refused alone, with the line :func:`import_services` would stop on, and the rest goes in.
+    A record naming an organisation that no record before it describes waits until the end
+    of the file (a later record may describe it). Besides these waiting records, what is kept
+    across batches is each service id seen (to refuse one listed twice): about 150 bytes a
+    service, 15 MB at 100k.
 
     If the reading stops half-way (the file breaks off), :class:`ImportStopped` carries the
     error and the report of what is committed: the batches before it. Imports are upserts of
