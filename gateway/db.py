@@ -123,7 +123,12 @@ def insert_for(session: Session, model: type[Base]) -> postgresql.Insert | sqlit
 
     SQLite and PostgreSQL spell it alike, but SQLAlchemy has one construct per dialect.
     """
-    if session.get_bind().dialect.name == "sqlite":
+    return insert_in(session.get_bind().dialect.name, model)
+
+
+def insert_in(dialect: str, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    """:func:`insert_for` by the dialect's name, for a statement built once per dialect."""
+    if dialect == "sqlite":
         return sqlite.insert(model)
     return postgresql.insert(model)
 

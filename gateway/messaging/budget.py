@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, case, func, literal, select, update
+from sqlalchemy import Date, bindparam, case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from gateway.config import settings
@@ -40,34 +40,44 @@ def start_of_day(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=city).astimezone(UTC)
 
 
+# Taking segments, built once (a statement built per message cost more than its round trip):
+# ``n`` segments from ``city_day``'s row if the total stays within ``cap`` and, for a queued
+# message, the queued part within ``share``.
+_TAKE = (
+    update(DailySegments)
+    .where(
+        DailySegments.day == bindparam("city_day"),
+        DailySegments.total + bindparam("n") <= bindparam("cap"),
+    )
+    .values(total=DailySegments.total + bindparam("n"))
+    .returning(DailySegments.total)
+)
+_TAKE_QUEUED = _TAKE.where(DailySegments.queued + bindparam("n") <= bindparam("share")).values(
+    queued=DailySegments.queued + bindparam("n")
+)
+_DAY_ROW = select(DailySegments.day).where(DailySegments.day == bindparam("city_day"))
+
+
 def take(session: Session, segments: int, now: datetime, *, queued: bool = False) -> bool:
     """Take ``segments`` from today's budget if they fit; whether they did.
 
     A ``queued`` message must also fit in the queued share. The segments are counted in the
     caller's transaction: a rollback gives them back.
     """
-    day = city_day(now)
+    connection = session.connection()
     cap = settings().daily_segment_cap
-    fits = DailySegments.total + segments <= cap
+    day = city_day(now)
+    params: dict[str, object] = {"city_day": day, "n": segments, "cap": cap}
+    statement = _TAKE
     if queued:
-        share = int(cap * settings().queued_segment_share)
-        fits = fits & (DailySegments.queued + segments <= share)
-    statement = (
-        update(DailySegments)
-        .where(DailySegments.day == day, fits)
-        .values(
-            total=DailySegments.total + segments,
-            queued=DailySegments.queued + (segments if queued else 0),
-        )
-        .returning(DailySegments.total)
-        .execution_options(synchronize_session=False)
-    )
-    if session.execute(statement).first() is not None:
+        statement = _TAKE_QUEUED
+        params["share"] = int(cap * settings().queued_segment_share)
+    if connection.execute(statement, params).first() is not None:
         return True
-    if session.scalar(select(DailySegments.day).where(DailySegments.day == day)) is not None:
+    if connection.execute(_DAY_ROW, params).first() is not None:
         return False  # the day's row is there: over the cap
     _seed(session, day)
-    return session.execute(statement).first() is not None
+    return connection.execute(statement, params).first() is not None
 
 
 def give_back(session: Session, message: Message) -> None:
