@@ -72,7 +72,7 @@ def build_directory(url: str, count: int) -> list[str]:
     from gateway.migrations import upgrade
 
     upgrade(url)
-    records = synthetic_services(count)
+    records = list(synthetic_services(count))
     app = create_app({**demo_settings(url), "TESTING": True})
     with app.app_context():
         import_services(db.session, records, source="bench")
