@@ -199,15 +199,20 @@ class DirectorySnapshot:
 
     Shared by all the requests of a process until the version moves; what is worked out from
     it once (the search index) is kept with it (:meth:`derived`). A snapshot that follows an
-    older one (:meth:`following`) shares its unchanged facts.
+    older one (:meth:`following`) shares its unchanged facts, and its derived values are the
+    older one's brought up to date (see :meth:`derived`'s ``follow``).
     """
 
     def __init__(self, version: int, services: Iterable[ServiceFacts]) -> None:
+        self._start(version, {facts.id: facts for facts in sorted(services, key=_facts_id)})
+
+    def _start(self, version: int, services: dict[str, ServiceFacts]) -> None:
         self.version = version
-        self.services: Mapping[str, ServiceFacts] = MappingProxyType(
-            {facts.id: facts for facts in sorted(services, key=lambda facts: facts.id)}
-        )
+        self._services = services
+        self.services: Mapping[str, ServiceFacts] = MappingProxyType(services)
         self._derived: dict[Callable[[DirectorySnapshot], Any], Any] = {}
+        # How each derived value follows an edit, when it can (see derived()).
+        self._follows: dict[Callable[[DirectorySnapshot], Any], Follow[Any]] = {}
         self._lock = threading.Lock()
         # The snapshot this one replaced in its process, whose derived values stand in while
         # this one's are worked out in the background; None once they are (or if none may).
@@ -222,22 +227,46 @@ class DirectorySnapshot:
     def following(
         self, version: int, changed: Mapping[str, ServiceFacts | None]
     ) -> DirectorySnapshot:
-        """This snapshot with the ``changed`` services replaced (None: no longer listed)."""
-        services = dict(self.services)
+        """This snapshot with the ``changed`` services replaced (None: no longer listed),
+        and the derived values that can follow an edit followed: the cost of the edit's
+        services, not of the directory (the ids are sorted again only when one is new)."""
+        services = dict(self._services)
+        added = False
         for service_id, facts in changed.items():
             if facts is None:
                 services.pop(service_id, None)
             else:
+                added = added or service_id not in services
                 services[service_id] = facts
-        return DirectorySnapshot(version, services.values())
+        new = DirectorySnapshot.__new__(DirectorySnapshot)
+        new._start(version, dict(sorted(services.items())) if added else services)
+        with self._lock:
+            follows = {build: self._derived[build] for build in self._follows}
+        for build, value in follows.items():
+            new._derived[build] = self._follows[build](value, changed)
+            new._follows[build] = self._follows[build]
+        return new
 
     def replaces(self, older: DirectorySnapshot) -> None:
-        """Serve ``older``'s derived values until this one's are built (in the background)."""
-        self._previous = older
+        """Serve ``older``'s derived values until this one's are built (in the background);
+        none of it when this one has them all already (it followed ``older``)."""
         older.superseded = True
+        if not older._known() <= self._derived.keys():
+            self._previous = older
 
-    def derived(self, build: Callable[[DirectorySnapshot], T]) -> T:
+    def _known(self) -> set[Callable[[DirectorySnapshot], Any]]:
+        """What this snapshot, or one standing in for it, has worked out."""
+        known = set(self._derived)
+        return known if self._previous is None else known | self._previous._known()
+
+    def derived(
+        self, build: Callable[[DirectorySnapshot], T], follow: Follow[T] | None = None
+    ) -> T:
         """``build(self)``, worked out once per snapshot.
+
+        ``follow(value, changed)``, when given, is ``value`` brought up to date with the
+        services ``changed`` (as :meth:`following` takes them): the snapshots that follow
+        this one then have theirs at once, with no build.
 
         When the snapshot replaced one whose value is known, that value answers while this
         one's is built in a background thread: no request waits for a rebuild. Otherwise it
@@ -254,13 +283,21 @@ class DirectorySnapshot:
                 self._building.add(build)
             if start:
                 threading.Thread(
-                    target=self._build_in_background, args=(build,), daemon=True
+                    target=self._build_in_background, args=(build, follow), daemon=True
                 ).start()
             return stand_in[0]
         with self._lock:
             if build not in self._derived:
-                self._derived[build] = build(self)
+                self._keep(build, build(self), follow)
             return self._derived[build]  # type: ignore[no-any-return]
+
+    def _keep(
+        self, build: Callable[[DirectorySnapshot], T], value: T, follow: Follow[T] | None
+    ) -> None:
+        """Hold ``value`` as ``build``'s (the lock held)."""
+        self._derived[build] = value
+        if follow is not None:
+            self._follows[build] = follow
 
     def stand_in(self, build: Callable[[DirectorySnapshot], T]) -> T | None:
         """What answers for ``build(self)`` until it is built: the value of the nearest older
@@ -276,17 +313,27 @@ class DirectorySnapshot:
             previous = previous._previous
         return ()
 
-    def _build_in_background(self, build: Callable[[DirectorySnapshot], Any]) -> None:
+    def _build_in_background(
+        self, build: Callable[[DirectorySnapshot], Any], follow: Follow[Any] | None
+    ) -> None:
         with _background_builds:
             # Edits that came faster than builds: only the newest snapshot is worth one.
             if not self.superseded:
                 value = build(self)
                 with self._lock:
-                    self._derived[build] = value
+                    self._keep(build, value, follow)
                     if not self._building - {build}:
                         self._previous = None  # nothing stands in any more: let it go
             with self._lock:
                 self._building.discard(build)
+
+
+def _facts_id(facts: ServiceFacts) -> str:
+    return facts.id
+
+
+# A derived value brought up to date with the services an edit changed (None: unlisted).
+Follow = Callable[[T, Mapping[str, ServiceFacts | None]], T]
 
 
 # One background build at a time in a process: they compete with requests for the CPU.
