@@ -1,0 +1,52 @@
+"""gunicorn's hooks for the web process: ``gunicorn --config python:gateway.serving``.
+
+A worker reads the directory and builds its search index before it takes its first request
+(:func:`post_worker_init`), so that no resident's message waits for a cold start: a worker
+restarted (a timeout, ``--max-requests``) comes back warm while the others answer, and none
+takes a connection before it can answer it quickly.
+
+Each worker builds its own rather than inheriting the master's through ``--preload``: a
+master that had read the directory would hand every worker its database connections and
+whatever thread it had started, and Python's reference counts soon copy the pages the fork
+shared, so sharing would save little memory for those hazards.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from gateway.db import db
+from gateway.search.api import current_index
+
+log = logging.getLogger(__name__)
+# Seconds between a warming worker's heartbeats: gunicorn kills a worker silent for
+# --timeout, and a large directory takes longer than that to read and index.
+HEARTBEAT_SECONDS = 1.0
+
+
+def warm(app: Flask) -> None:
+    """Read the directory's snapshot and build its index in this process, as the first
+    search would. A database that does not answer is logged: requests then build them."""
+    with app.app_context():
+        try:
+            current_index(db.session)
+        except SQLAlchemyError as error:
+            log.warning(
+                "directory not read before the first request",
+                extra={"error": type(error).__name__},
+            )
+
+
+def post_worker_init(worker: Any) -> None:
+    """gunicorn's hook, in a worker that loaded the app and has not yet accepted anything:
+    warm it, telling the master it is alive meanwhile."""
+    warming = threading.Thread(target=warm, args=(worker.wsgi,), name="guichet-warm")
+    warming.start()
+    while warming.is_alive():
+        worker.notify()
+        warming.join(HEARTBEAT_SECONDS)
