@@ -1,8 +1,9 @@
 """What a social worker's edits cost residents: SMS answers while the directory changes.
 
 Builds a synthetic directory (``bench/directory.py``'s services) of each size in a fresh
-SQLite file, starts Guichet under gunicorn (2 sync workers, ``wsgi:app`` as the Procfile
-does) and drives ``/sms`` with ``--clients`` processes as ``bench/sms_webhook.py`` does:
+SQLite file (with ``--cache DIR``, once: later runs start from a copy of it), starts Guichet
+under gunicorn (2 sync workers, ``wsgi:app`` and the hooks of ``gateway.serving`` as the
+Procfile does) and drives ``/sms`` with ``--clients`` processes as ``bench/sms_webhook.py`` does:
 first for ``--seconds`` with no edit (the baseline), then as long again while this process,
 the social worker, renames one service every ``--every`` seconds through the directory's
 operations and commits. After each edit it polls the service's lite page and the lite search
@@ -15,7 +16,7 @@ On a small shared machine the client, the workers and the editor compete for the
 host's CPUs and load are printed first.
 
     .venv/bin/python bench/directory_edits.py [--sizes 1000,10000] [--with-100k]
-        [--seconds 20] [--every 2]
+        [--seconds 20] [--every 2] [--cache /tmp/guichet-bench]
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import http.client
 import multiprocessing
 import os
 import random
+import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -79,6 +82,26 @@ def build_directory(url: str, count: int) -> list[str]:
         db.session.commit()
         db.engine.dispose()
     return [record["id"] for record in records]
+
+
+def cached_directory(url: str, count: int, cache: Path | None) -> list[str]:
+    """:func:`build_directory`, or a copy of the one built before in ``cache``; its ids."""
+    path = Path(url.removeprefix("sqlite:///"))
+    if cache is None:
+        return build_directory(url, count)
+    kept = cache / f"directory-edits-{count}.sqlite3"
+    if not kept.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        building = kept.with_suffix(".building")
+        build_directory(f"sqlite:///{building}", count)
+        with sqlite3.connect(building) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        building.rename(kept)
+        for leftover in cache.glob(f"{building.name}-*"):
+            leftover.unlink()
+    shutil.copyfile(kept, path)
+    with sqlite3.connect(path) as connection:
+        return [row[0] for row in connection.execute("SELECT id FROM services ORDER BY id")]
 
 
 def get(port: int, path: str) -> str:
@@ -163,7 +186,7 @@ def sms_for(pool, port: int, clients: int, seconds: float, first: int):  # type:
 
 
 def warm_up(port: int, service_ids: list[str]) -> float:
-    """Seconds until each worker has its snapshot and index (the first build may block)."""
+    """Seconds until both workers answer (each reads its snapshot and index first)."""
     started = time.perf_counter()
     for _ in range(8):  # both workers, likely
         get(port, f"/search?q={quote('repas')}")
@@ -171,16 +194,19 @@ def warm_up(port: int, service_ids: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def measure(count: int, clients: int, seconds: float, every: float) -> dict[str, object]:
+def measure(
+    count: int, clients: int, seconds: float, every: float, cache: Path | None
+) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         url = f"sqlite:///{workdir / 'bench.sqlite3'}"
         began = time.perf_counter()
-        service_ids = build_directory(url, count)
+        service_ids = cached_directory(url, count, cache)
         import_seconds = time.perf_counter() - began
         port = free_port()
         pidfile = workdir / "gunicorn.pid"
-        argv = [GUNICORN, "--workers", "2", "--timeout", "120", "--bind", f"127.0.0.1:{port}"]
+        argv = [GUNICORN, "--config", "python:gateway.serving", "--workers", "2"]
+        argv += ["--timeout", "120", "--bind", f"127.0.0.1:{port}"]
         argv += ["--pid", str(pidfile), "wsgi:app"]
         with serve(argv, port, demo_settings(url), ROOT, workdir / "guichet.log"):
             warm = warm_up(port, service_ids)
@@ -217,9 +243,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="measured, per phase")
     parser.add_argument("--every", type=float, default=2.0, help="seconds between edits")
     parser.add_argument("--clients", type=int, default=2, help="SMS client processes")
+    parser.add_argument("--cache", type=Path, help="keep the directories built here")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")] + ([100_000] if args.with_100k else [])
     print(f"host: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+    print("(import s: the directory's import, or its copy from --cache)")
     print(
         f"gunicorn 2 sync workers on SQLite; {args.clients} SMS clients, one request in flight "
         f"each; {args.seconds:.0f} s without edits, then {args.seconds:.0f} s with one service "
@@ -232,7 +260,7 @@ def main() -> None:
         f"{'search s':>12} {'RSS MB':>7} {'peak MB':>8}"
     )
     for size in sizes:
-        row = measure(size, args.clients, args.seconds, args.every)
+        row = measure(size, args.clients, args.seconds, args.every, args.cache)
         quiet, edits = row["quiet"], row["edits"]
         assert isinstance(quiet, Latencies) and isinstance(edits, Latencies)
         print(

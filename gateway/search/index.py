@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from copy import copy
 from dataclasses import dataclass
 
+from immutables import Map, MapMutation
+
 from gateway.search.language import LanguageGuesser
 from gateway.search.normalize import without_proclitic, words
 from gateway.search.opening import OpeningTimes
@@ -106,7 +108,7 @@ class SearchIndex:
     def __init__(self, records: Iterable[ServiceRecord], vocabulary: Vocabulary) -> None:
         ordered = sorted(records, key=_sort_key)
         self.records: list[ServiceRecord | None] = list(ordered)
-        self._slots = {record.id: slot for slot, record in enumerate(ordered)}
+        self._slots = Map({record.id: slot for slot, record in enumerate(ordered)})
         self._keys = [_sort_key(record) for record in ordered]
         self._key_slots = list(range(len(ordered)))
         self.order = array("q", range(0, len(ordered) * ORDER_GAP, ORDER_GAP))
@@ -148,7 +150,9 @@ class SearchIndex:
                 fields[code].append(slot)
             for category in record.categories:
                 members.setdefault(category, array("I")).append(slot)
-        self._postings = {word: tuple(fields) for word, fields in postings.items()}
+        self._postings: Map[str, Postings] = Map(
+            {word: (fields[0], fields[1], fields[2]) for word, fields in postings.items()}
+        )
         self._members = members
         self._text_words = TypoIndex(postings)
 
@@ -230,16 +234,16 @@ class SearchIndex:
         """This index with the ``changed`` services replaced (None: no longer listed).
 
         This index is left as it is, for the requests reading it: the new one shares every
-        table the change does not touch and copies those it does (the word table, the
-        postings of the services' old and new words, their categories and areas), so an
-        edit costs about its own words, not a build.
+        table the change does not touch and copies those it does (the postings of the
+        services' old and new words, their categories and areas; the tables of words and
+        ids are persistent maps, which share all but the path to what changed), so an edit
+        costs about its own words, not a build.
         """
         new = copy(self)
         new.records = list(self.records)
-        new._slots = dict(self._slots)
+        slots, postings = self._slots.mutate(), self._postings.mutate()
         new._keys, new._key_slots = list(self._keys), list(self._key_slots)
         new.order = array("q", self.order)
-        new._postings = dict(self._postings)
         new._members = dict(self._members)
         new._by_postcode, new._by_district = dict(self._by_postcode), dict(self._by_district)
         new._district_names = Counter(self._district_names)
@@ -250,23 +254,24 @@ class SearchIndex:
         added_words: list[str] = []
         placed: dict[int, ServiceRecord] = {}
         for service_id, record in changed.items():
-            slot = new._slots.get(service_id)
+            slot = slots.get(service_id)
             if slot is not None:
-                new._forget(slot)
+                new._forget(slot, postings)
             if record is None:
                 if slot is not None:
-                    del new._slots[service_id]
+                    del slots[service_id]
                 continue
             if slot is None:
-                slot = new._slots[service_id] = len(new.records)
+                slot = slots[service_id] = len(new.records)
                 new.records.append(record)
                 for points in (new.point_x, new.point_y, new.point_z):
                     points.append(0.0)
                 new.unplaced.append(1)
                 new.order.append(0)
             new.records[slot] = record
-            added_words.extend(new._remember(slot, record))
+            added_words.extend(new._remember(slot, record, postings))
             placed[slot] = record
+        new._slots, new._postings = slots.finish(), postings.finish()
         new._text_words = self._text_words.extended(added_words)
         if set(+new._district_names) != districts:
             new._district_names = +new._district_names
@@ -274,18 +279,18 @@ class SearchIndex:
         new.openings = self.openings.following(placed)
         return new
 
-    def _forget(self, slot: int) -> None:
+    def _forget(self, slot: int, postings: MapMutation[str, Postings]) -> None:
         """Take the service in ``slot`` out of every table (copied first: see
         :meth:`following`); its slot stays, empty, until it is filled again."""
         record = self.records[slot]
         assert record is not None
         for word, code in self._best_fields(record).items():
-            fields = list(self._postings[word])
+            fields = list(postings[word])
             fields[code] = _without(fields[code], slot)
             if any(fields):
-                self._postings[word] = (fields[0], fields[1], fields[2])
+                postings[word] = (fields[0], fields[1], fields[2])
             else:
-                del self._postings[word]  # the typo index may still know it: harmless
+                del postings[word]  # the typo index may still know it: harmless
         for category in record.categories:
             self._members[category] = _without(self._members[category], slot)
         for place in record.places:
@@ -300,15 +305,17 @@ class SearchIndex:
         del self._keys[at], self._key_slots[at]
         self.records[slot] = None
 
-    def _remember(self, slot: int, record: ServiceRecord) -> list[str]:
+    def _remember(
+        self, slot: int, record: ServiceRecord, postings: MapMutation[str, Postings]
+    ) -> list[str]:
         """Put ``record`` in ``slot`` of every table; the words the index did not know."""
         new_words = []
         for word, code in self._best_fields(record).items():
-            fields = list(self._postings.get(word, (_NO_SLOTS, _NO_SLOTS, _NO_SLOTS)))
+            fields = list(postings.get(word, (_NO_SLOTS, _NO_SLOTS, _NO_SLOTS)))
             if not any(fields):
                 new_words.append(word)
             fields[code] = _with(fields[code], slot)
-            self._postings[word] = (fields[0], fields[1], fields[2])
+            postings[word] = (fields[0], fields[1], fields[2])
         for category in record.categories:
             self._members[category] = _with(self._members.get(category, _NO_SLOTS), slot)
         for place in record.places:
@@ -579,6 +586,8 @@ def _holds(ids: array[int], position: int) -> bool:
 
 # The slots of no service: shared by every empty field of the postings, never changed.
 _NO_SLOTS: array[int] = array("I")
+# A word's services, by the best field it is in: (name, summary, description).
+Postings = tuple["array[int]", "array[int]", "array[int]"]
 
 
 def _with(slots: array[int], slot: int) -> array[int]:

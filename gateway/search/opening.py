@@ -32,9 +32,9 @@ class OpeningTimes:
     def __init__(self, records: Sequence[ServiceRecord]) -> None:
         self._ids: dict[Schedule, int] = {}
         self._schedule_of = array("I")
+        self._schedules: list[Schedule] = []
         for record in records:
             self._schedule_of.append(self._id_of(record))
-        self._schedules = list(self._ids)
         self._lock = threading.Lock()
         self._day: tuple[str, date] | None = None
         # Per schedule, its openings' starts and, for each, the latest end so far (epoch
@@ -43,26 +43,28 @@ class OpeningTimes:
 
     def _id_of(self, record: ServiceRecord) -> int:
         schedule: Schedule = (record.ranges, record.closures) if record.active else ((), ())
-        return self._ids.setdefault(schedule, len(self._ids))
+        known = self._ids.setdefault(schedule, len(self._ids))
+        if known == len(self._schedules):
+            self._schedules.append(schedule)
+        return known
 
     def following(self, changed: Mapping[int, ServiceRecord]) -> OpeningTimes:
         """These openings with the services at the ``changed`` positions (one past the
-        last: a new one) as their records say; this object is left as it is. A schedule
-        no service has any more is kept: schedules are few."""
+        last: a new one) as their records say; this object is left as it is.
+
+        The two share their schedules, and the day's openings worked out for them: a
+        schedule keeps its number for good (schedules are few, one no service has any
+        more is kept), so what one has worked out holds for the other.
+        """
         new = copy(self)
-        new._ids = dict(self._ids)
         new._schedule_of = array("I", self._schedule_of)
-        for position in sorted(changed):
-            schedule = new._id_of(changed[position])
-            if position < len(new._schedule_of):
-                new._schedule_of[position] = schedule
-            else:
-                new._schedule_of.append(schedule)
-        new._schedules = list(new._ids)
-        new._lock = threading.Lock()
         with self._lock:
-            new._day = self._day
-            new._openings = self._openings + [None] * (len(new._schedules) - len(self._openings))
+            for position in sorted(changed):
+                schedule = new._id_of(changed[position])
+                if position < len(new._schedule_of):
+                    new._schedule_of[position] = schedule
+                else:
+                    new._schedule_of.append(schedule)
         return new
 
     def minutes(self, positions: Sequence[int], at: datetime, timezone: str) -> list[int | None]:
@@ -73,8 +75,10 @@ class OpeningTimes:
         with self._lock:
             if self._day != day:
                 self._day = day
-                self._openings = [None] * len(self._schedules)
+                self._openings = []
             cache = self._openings
+            # Schedules an edit brought since the cache was started.
+            cache.extend([None] * (len(self._schedules) - len(cache)))
         moment = at.timestamp()
         schedules = [self._schedule_of[position] for position in positions]
         waits: dict[int, int | None] = {}
