@@ -13,6 +13,7 @@ shared, so sharing would save little memory for those hazards.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from typing import Any
@@ -22,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.db import db
 from gateway.search.api import current_index
+from gateway.sqlite import READ_ONLY
 
 log = logging.getLogger(__name__)
 # Seconds between a warming worker's heartbeats: gunicorn kills a worker silent for
@@ -31,15 +33,25 @@ HEARTBEAT_SECONDS = 1.0
 
 def warm(app: Flask) -> None:
     """Read the directory's snapshot and build its index in this process, as the first
-    search would. A database that does not answer is logged: requests then build them."""
+    search would. A database that does not answer is logged: requests then build them.
+
+    What was built is then left out of the garbage collector's rounds (``gc.freeze``): it
+    holds millions of objects for a large directory, which a full round would walk in the
+    middle of some request; the snapshot and index hold no cycles, and reference counts
+    still free them once replaced.
+    """
     with app.app_context():
         try:
+            # Read-only: on SQLite a write turn held for the whole read would hold up the
+            # other workers' writes, and their own warming.
+            db.session.connection(execution_options={READ_ONLY: True})
             current_index(db.session)
         except SQLAlchemyError as error:
             log.warning(
                 "directory not read before the first request",
                 extra={"error": type(error).__name__},
             )
+    gc.freeze()
 
 
 def post_worker_init(worker: Any) -> None:

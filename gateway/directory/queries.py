@@ -47,6 +47,7 @@ from gateway.models import (
     ServiceText,
 )
 from gateway.models.directory import PLACE_FIELDS, SCHEDULE_FIELDS, TEXT_FIELDS
+from gateway.sqlite import READ_ONLY
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -549,7 +550,8 @@ class DirectoryFollower:
     def _build_in_background(self, engine: Engine, cached: DirectorySnapshot) -> None:
         started = perf_counter()
         try:
-            with engine.connect() as connection:
+            # Read-only: on SQLite a whole read in a write turn would hold up every writer.
+            with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
                 snapshot = self.read_all(connection)
             with self._lock:
                 self._swap(cached, snapshot, "read in the background", started)
