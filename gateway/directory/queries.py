@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
@@ -129,6 +129,27 @@ def field_values(obj: object, names: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names}
 
 
+class Texts(Mapping[str, str]):
+    """A locale's text fields of a service (:data:`~gateway.models.TEXT_FIELDS`, "" when
+    empty), read-only, held in one tuple: a dict for each service and locale was most of
+    the memory of a large directory's snapshot."""
+
+    __slots__ = ("_values",)
+    _POSITIONS = {name: position for position, name in enumerate(TEXT_FIELDS)}
+
+    def __init__(self, values: Iterable[str]) -> None:
+        self._values = tuple(values)
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[self._POSITIONS[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(TEXT_FIELDS)
+
+    def __len__(self) -> int:
+        return len(TEXT_FIELDS)
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceFacts:
     """A service as plain, read-only values: everything a card is made of.
@@ -158,9 +179,7 @@ class ServiceFacts:
             status=service.status,
             texts=MappingProxyType(
                 {
-                    text.locale: MappingProxyType(
-                        {name: getattr(text, name) or "" for name in TEXT_FIELDS}
-                    )
+                    text.locale: Texts(getattr(text, name) or "" for name in TEXT_FIELDS)
                     for text in service.texts
                 }
             ),
@@ -341,6 +360,8 @@ Follow = Callable[[T, Mapping[str, ServiceFacts | None]], T]
 _background_builds = threading.Lock()
 # Change-log rows kept: a process whose snapshot is older builds the whole directory again.
 CHANGE_LOG_VERSIONS = 1000
+# Services read at a time in a whole read of the directory.
+LOAD_CHUNK = 2000
 # Beyond this many changed services (an import), a whole build costs no more than following.
 MAX_FOLLOWED_CHANGES = 500
 # session.info key: the session's transaction changed the directory and has not ended yet.
@@ -370,11 +391,28 @@ def load_facts(
     not listed, or gone, is absent).
 
     Plain rows through Core rather than ORM objects: a build of ten thousand services is a
-    handful of queries, with no identity map to fill.
+    handful of queries, with no identity map to fill. The whole directory is read
+    :data:`LOAD_CHUNK` services at a time, so that the rows in hand at once (far larger
+    than the facts made of them) stay few, and with them the process's memory.
     """
-    scope = select(Service.id).where(listed_clause())
+    listed = select(Service.id).where(listed_clause())
+    # Services share most of their values: districts, categories, hours, places, the
+    # organisation. One object each keeps a snapshot of 100,000 services small.
+    shared: dict[Any, Any] = {}
     if service_ids is not None:
-        scope = scope.where(Service.id.in_(list(service_ids)))
+        return _facts_of(connection, listed.where(Service.id.in_(list(service_ids))), shared)
+    ids = connection.scalars(listed.order_by(Service.id)).all()
+    facts: dict[str, ServiceFacts] = {}
+    for start in range(0, len(ids), LOAD_CHUNK):
+        first, last = ids[start], ids[min(start + LOAD_CHUNK, len(ids)) - 1]
+        facts.update(_facts_of(connection, listed.where(Service.id.between(first, last)), shared))
+    return facts
+
+
+def _facts_of(
+    connection: Connection, scope: Any, shared: dict[Any, Any]
+) -> dict[str, ServiceFacts]:
+    """The facts of the services ``scope`` selects; ``shared``: the values met so far."""
 
     def rows_by_service(
         *columns: Any, join: Any = None, order: Sequence[Any] = ()
@@ -434,9 +472,6 @@ def load_facts(
         .join(Organization, Organization.id == Service.organization_id)
         .where(Service.id.in_(scope))
     )
-    # Services share most of their values: districts, categories, hours, places, the
-    # organisation. One object each keeps a snapshot of 100,000 services small.
-    shared: dict[Any, Any] = {}
 
     def one(value: T) -> T:
         # By type too: 0 == 0.0 == False, but a weekday is not a latitude.
@@ -448,9 +483,7 @@ def load_facts(
             status=status,
             texts=MappingProxyType(
                 {
-                    one(row.locale): MappingProxyType(
-                        {name: row._mapping[name] or "" for name in TEXT_FIELDS}
-                    )
+                    one(row.locale): Texts(row._mapping[name] or "" for name in TEXT_FIELDS)
                     for row in texts.get(service_id, ())
                 }
             ),
