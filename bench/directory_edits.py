@@ -153,8 +153,8 @@ def cached_directory(url: str, count: int, cache: Path | None) -> list[str]:
         return [row[0] for row in connection.execute("SELECT id FROM services ORDER BY id")]
 
 
-def get(port: int, path: str) -> str:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def get(port: int, path: str, timeout: float = 30) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     connection.request("GET", path)
     body = connection.getresponse().read().decode()
     connection.close()
@@ -239,8 +239,9 @@ def warm_up(port: int, service_ids: list[str]) -> float:
     """Seconds until both workers answer (each reads its snapshot and index first)."""
     started = time.perf_counter()
     for _ in range(8):  # both workers, likely
-        get(port, f"/search?q={quote('repas')}")
-        get(port, f"/service/{service_ids[0]}")
+        # A worker takes a minute to read and index 100,000 services on a busy machine.
+        get(port, f"/search?q={quote('repas')}", timeout=600)
+        get(port, f"/service/{service_ids[0]}", timeout=600)
     return time.perf_counter() - started
 
 

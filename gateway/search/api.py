@@ -79,8 +79,13 @@ def build_index(directory: DirectorySnapshot) -> SearchIndex:
     return index
 
 
-def follow_index(index: SearchIndex, changed: Mapping[str, ServiceFacts | None]) -> SearchIndex:
-    """``index`` with the ``changed`` services as they are now (None: no longer listed)."""
+def follow_index(
+    index: SearchIndex,
+    changed: Mapping[str, ServiceFacts | None],
+    _before: Mapping[str, ServiceFacts],
+) -> SearchIndex:
+    """``index`` with the ``changed`` services as they are now (None: no longer listed);
+    the index knows what they were."""
     return index.following(
         {
             service_id: None if facts is None else service_record(facts)

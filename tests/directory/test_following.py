@@ -22,6 +22,7 @@ from gateway.directory.operations import (
 from gateway.directory.queries import (
     DirectoryFollower,
     DirectorySnapshot,
+    category_counts,
     directory_snapshot,
     read_snapshot,
 )
@@ -93,6 +94,21 @@ def test_an_edit_brings_the_index_up_to_date_without_a_whole_build(
     [old_name] = search(session, "canal", at=MONDAY_10H, timezone=TZ).hits
     assert old_name.reasons == ("word:canal",), "in its summary still, no longer in its name"
     assert builds == [1], "the edit was applied to the index, not built whole"
+
+
+def test_category_counts_follow_edits(make_service, session) -> None:
+    moved = make_service("Repas", categories=("food",))
+    archived = make_service("Épicerie", categories=("food", "family"))
+    session.commit()
+    before = category_counts(session)
+    assert (before["food"], before["family"], before["hygiene"]) == (2, 1, 0)
+    data = ServiceData.of(moved)
+    data.categories = ["hygiene"]
+    update_service(session, "cli", moved, data)
+    archive_service(session, "cli", archived)
+    session.commit()
+    after = category_counts(session)
+    assert (after["food"], after["family"], after["hygiene"]) == (0, 0, 1)
 
 
 def test_only_the_changed_services_are_reloaded(make_service, session, loads) -> None:
