@@ -17,8 +17,10 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Request, abort, current_app, request
+from flask import Request, abort, request
 from twilio.request_validator import RequestValidator
+
+from gateway.config import settings
 
 log = logging.getLogger(__name__)
 View = TypeVar("View", bound=Callable[..., Any])
@@ -26,7 +28,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 def signed_url(req: Request) -> str:
     """The URL Twilio called, as it signed it."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
+    base = settings().public_base_url
     if base:
         path = req.full_path if req.query_string else req.path
         return base.rstrip("/") + path
@@ -34,7 +36,7 @@ def signed_url(req: Request) -> str:
 
 
 def signature_is_valid(req: Request) -> bool:
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    token = settings().twilio_auth_token
     if not token:
         log.warning("Twilio webhook refused: TWILIO_AUTH_TOKEN is not set")
         return False
@@ -47,10 +49,9 @@ def signature_is_valid(req: Request) -> bool:
 def limit_to_webhook_size(req: Request) -> None:
     """Hold ``req`` to the size of a Twilio form: 413 now when its Content-Length says more;
     otherwise reading past the limit (a chunked body) or parsing too many fields is a 413."""
-    config = current_app.config
-    max_bytes: int = config["WEBHOOK_MAX_BYTES"]
+    max_bytes = settings().webhook_max_bytes
     req.max_content_length = max_bytes
-    req.max_form_parts = config["WEBHOOK_MAX_FIELDS"]
+    req.max_form_parts = settings().webhook_max_fields
     if req.content_length is not None and req.content_length > max_bytes:
         abort(413)
 

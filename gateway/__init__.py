@@ -17,31 +17,31 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from gateway import (
         admin,
         cli,
+        config,
         errors,
         extensions,
         health,
-        helpline,
         i18n,
         limits,
         logs,
         security,
     )
-    from gateway.config import environment, load_settings
     from gateway.db import db
 
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = limits.Request
-    app.config.update(load_settings(environment(), overrides, app.instance_path))
+    config.init_app(app, overrides)
+    settings = config.settings(app)
     logs.init_app(app)
-    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+    if settings.database_url.startswith("sqlite:///"):
         import os
 
         os.makedirs(app.instance_path, exist_ok=True)
 
-    if app.config["TRUSTED_PROXIES"]:
+    if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        hops = app.config["TRUSTED_PROXIES"]
+        hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
     i18n.init_app(app)
@@ -49,7 +49,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.blueprint)
-    helpline.init_app(app)
     admin.init_app(app)
     channels.init_app(app)
     cli.init_app(app)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import run_simple
 
 from gateway import migrations
-from gateway.config import CONTENT_DIR
+from gateway.config import CONTENT_DIR, settings
 from gateway.db import db
 
 DEMO_SERVICES = CONTENT_DIR / "demo" / "services.json"
@@ -35,14 +35,14 @@ def db_group() -> None:
 @db_group.command("upgrade", help="Apply migrations up to REVISION (default: the latest).")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
-    migrations.upgrade(current_app.config["DATABASE_URL"], revision)
+    migrations.upgrade(settings().database_url, revision)
     click.echo(f"database at {revision}")
 
 
 @db_group.command("downgrade", help="Revert migrations down to REVISION.")
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
-    migrations.downgrade(current_app.config["DATABASE_URL"], revision)
+    migrations.downgrade(settings().database_url, revision)
     click.echo(f"database at {revision}")
 
 
@@ -110,7 +110,7 @@ def export_hsds(path: Path) -> None:
 def demo() -> None:
     from gateway.models import Service
 
-    migrations.upgrade(current_app.config["DATABASE_URL"])
+    migrations.upgrade(settings().database_url)
     count = db.session.scalar(select(func.count(Service.id))) or 0
     if count:
         click.echo(f"directory already has {count} services; demo city not loaded")
@@ -139,7 +139,7 @@ def run(host: str, port: int) -> None:
 def worker(queues: tuple[str, ...], burst: bool) -> None:
     from gateway.jobs import DEFAULT_QUEUE, run_worker
 
-    if not current_app.config["REDIS_URL"]:
+    if not settings().redis_url:
         fail("REDIS_URL is not set: without it jobs run in-process and no worker is needed")
     run_worker(current_app._get_current_object(), queues or (DEFAULT_QUEUE,), burst=burst)  # type: ignore[attr-defined]
 
@@ -148,7 +148,7 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
 def cron() -> None:
     from gateway.schedule import run_scheduler
 
-    if not current_app.config["REDIS_URL"]:
+    if not settings().redis_url:
         fail("REDIS_URL is not set: run `guichet purge` from the system's cron instead")
     run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
 

@@ -14,10 +14,10 @@ import hmac
 from datetime import UTC, datetime
 
 import phonenumbers
-from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from gateway.config import settings
 from gateway.db import insert_for
 from gateway.models import Contact, ConversationState, Feedback, Message
 
@@ -79,23 +79,49 @@ def phone_hash(number: str, key: str) -> str:
     ).hexdigest()
 
 
-def contact_for(session: Session, number: str) -> Contact:
-    """The contact for ``number``, created on first contact (with its country code only).
+def sender_hash(number: str | None) -> str | None:
+    """:func:`phone_hash` of a sender who may have no number to answer: None for an anonymous
+    caller, an alphanumeric sender or a short code."""
+    if not number:
+        return None
+    try:
+        return phone_hash(number, settings().phone_hash_key)
+    except ValueError:
+        return None
+
+
+# The id of the contact whose number hashes to the parameter ``phone_hash``, as a subquery: a
+# statement that stores something of a contact's finds the contact in the same round trip.
+CONTACT_ID_BY_HASH = (
+    select(Contact.id).where(Contact.phone_hash == bindparam("phone_hash")).scalar_subquery()
+)
+
+
+def create_contact(session: Session, digest: str, number: str) -> int:
+    """The id of the contact of ``number`` (hashed to ``digest``), created with its country
+    code only unless there is one already.
 
     Messages from a new number may arrive together: the row is inserted unless one is there
     already (``ON CONFLICT DO NOTHING``, so no loser of the unique constraint fails), then
-    read.
+    read if another transaction inserted it.
     """
-    digest = phone_hash(number, current_app.config["PHONE_HASH_KEY"])
-    by_hash = select(Contact).where(Contact.phone_hash == digest)
-    contact = session.scalars(by_hash).first()
+    created = session.execute(
+        insert_for(session, Contact)
+        .values(phone_hash=digest, country_code=country_calling_code(number))
+        .on_conflict_do_nothing(index_elements=[Contact.phone_hash])
+        .returning(Contact.id)
+    ).scalar()
+    if created is not None:
+        return created
+    return session.scalars(select(Contact.id).where(Contact.phone_hash == digest)).one()
+
+
+def contact_for(session: Session, number: str) -> Contact:
+    """The contact for ``number``, created on first contact (with its country code only)."""
+    digest = phone_hash(number, settings().phone_hash_key)
+    contact = session.scalars(select(Contact).where(Contact.phone_hash == digest)).first()
     if contact is None:
-        session.execute(
-            insert_for(session, Contact)
-            .values(phone_hash=digest, country_code=country_calling_code(number))
-            .on_conflict_do_nothing(index_elements=[Contact.phone_hash])
-        )
-        contact = session.scalars(by_hash).one()
+        contact = session.get_one(Contact, create_contact(session, digest, number))
     return contact
 
 

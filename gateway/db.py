@@ -8,7 +8,6 @@ decides the single commit point.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from gateway.config import Settings, settings
 from gateway.sqlite import make_sqlite_engine
 
 NAMING_CONVENTION = {
@@ -81,11 +81,11 @@ class Timeouts:
     pool: float
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Timeouts:
+    def of(cls, config: Settings) -> Timeouts:
         return cls(
-            config["DATABASE_CONNECT_TIMEOUT"],
-            config["DATABASE_STATEMENT_TIMEOUT"],
-            config["DATABASE_POOL_TIMEOUT"],
+            config.database_connect_timeout,
+            config.database_statement_timeout,
+            config.database_pool_timeout,
         )
 
 
@@ -123,7 +123,12 @@ def insert_for(session: Session, model: type[Base]) -> postgresql.Insert | sqlit
 
     SQLite and PostgreSQL spell it alike, but SQLAlchemy has one construct per dialect.
     """
-    if session.get_bind().dialect.name == "sqlite":
+    return insert_in(session.get_bind().dialect.name, model)
+
+
+def insert_in(dialect: str, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    """:func:`insert_for` by the dialect's name, for a statement built once per dialect."""
+    if dialect == "sqlite":
         return sqlite.insert(model)
     return postgresql.insert(model)
 
@@ -132,7 +137,7 @@ class Database:
     _KEY = "guichet.db"
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"], Timeouts.from_config(app.config))
+        engine = make_engine(settings(app).database_url, Timeouts.of(settings(app)))
         app.extensions[self._KEY] = _Bound(engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(self._remove_session)
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from gateway.config import settings
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ def database_unavailable(error: DBAPIError | PoolTimeoutError) -> Response:
         status=503,
         mimetype="text/plain",
     )
-    response.retry_after = current_app.config["RETRY_AFTER_SECONDS"]
+    response.retry_after = settings().retry_after_seconds
     return response
 
 

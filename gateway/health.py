@@ -13,9 +13,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from sqlalchemy import Engine
 
+from gateway.config import settings
 from gateway.db import db
 
 blueprint = Blueprint("health", __name__)
@@ -57,10 +58,10 @@ def _outcome(future: Future[None], deadline: float) -> str:
 def healthz() -> tuple[dict[str, str], int]:
     engine = db.engine  # read here: the checks' threads have no app context
     checks: dict[str, Callable[[], None]] = {"database": lambda: _check_database(engine)}
-    redis_url = current_app.config["REDIS_URL"]
+    redis_url = settings().redis_url
     if redis_url:
         checks["redis"] = lambda: _check_redis(redis_url)
-    deadline = time.monotonic() + current_app.config["HEALTH_CHECK_TIMEOUT"]
+    deadline = time.monotonic() + settings().health_check_timeout
     executor = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="healthz")
     try:
         futures = {name: executor.submit(check) for name, check in checks.items()}

@@ -19,9 +19,8 @@ from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import Babel, pgettext
 
-from gateway.config import RTL_LOCALES, TRANSLATIONS_DIR, ConfigError
+from gateway.config import ORIGINAL_LOCALE, RTL_LOCALES, TRANSLATIONS_DIR, ConfigError, settings
 
-ORIGINAL_LOCALE = "fr"
 LOCALE_COOKIE = "lang"
 
 # Each language's own name, as residents pick it.
@@ -83,7 +82,7 @@ def select_locale() -> str:
     Channels that know the resident's language (a contact's saved choice, a voice menu key)
     set ``g.locale`` before rendering.
     """
-    locales: tuple[str, ...] = current_app.config["LOCALES"]
+    locales: tuple[str, ...] = settings().locales
     chosen = g.get("locale")
     if chosen in locales:
         return str(chosen)
@@ -94,14 +93,14 @@ def select_locale() -> str:
         best = request.accept_languages.best_match(locales)
         if best:
             return best
-    return str(current_app.config["DEFAULT_LOCALE"])
+    return settings().default_locale
 
 
 def remember_choice(response: Response) -> Response:
     """Keep the language chosen with ``?lang=`` in a cookie for a year, for the pages after
     (the lite site's and the back office's ``after_request``: one cookie for both)."""
     chosen = request.args.get("lang", "")
-    if chosen in current_app.config["LOCALES"] and request.cookies.get(LOCALE_COOKIE) != chosen:
+    if chosen in settings().locales and request.cookies.get(LOCALE_COOKIE) != chosen:
         response.set_cookie(
             LOCALE_COOKIE,
             chosen,

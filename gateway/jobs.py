@@ -26,6 +26,8 @@ from rq.job import Job, JobStatus
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from gateway.config import ConfigError, settings
+
 log = logging.getLogger(__name__)
 DEFAULT_QUEUE = "default"
 # Seconds. A webhook that queues a job must not hang on a Redis that does not answer: the
@@ -54,8 +56,12 @@ def connect_redis(url: str) -> Redis:
     )
 
 
-def redis_connection() -> Redis:
-    return connect_redis(current_app.config["REDIS_URL"])
+def redis_connection(app: Flask | None = None) -> Redis:
+    """A client for the (current) app's ``REDIS_URL``; callers have checked that it is set."""
+    url = settings(app).redis_url
+    if url is None:
+        raise ConfigError("REDIS_URL is not set: jobs run in-process")
+    return connect_redis(url)
 
 
 def enqueue(
@@ -70,7 +76,7 @@ def enqueue(
     ``job_id`` names the job so that :func:`job_pending` can tell later whether it still waits.
     Raises :class:`redis.exceptions.RedisError` when Redis cannot be reached.
     """
-    if not current_app.config["REDIS_URL"]:
+    if not settings().redis_url:
         func(*args)
         return None
     connection = redis_connection()
@@ -82,7 +88,7 @@ def enqueue(
 
 def job_pending(job_id: str) -> bool:
     """Whether RQ holds the job ``job_id`` waiting, scheduled for a retry, or running."""
-    if not current_app.config["REDIS_URL"]:
+    if not settings().redis_url:
         return False  # in-process jobs ran at once
     connection = redis_connection()
     try:
@@ -178,7 +184,7 @@ def run_worker(app: Flask, queues: Sequence[str], burst: bool = False) -> None:
     """
 
     def work() -> bool:
-        worker = AppWorker(list(queues), connection=connect_redis(app.config["REDIS_URL"]))
+        worker = AppWorker(list(queues), connection=redis_connection(app))
         worker.app = app
         try:
             worker.work(burst=burst, with_scheduler=True)

@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from flask import Flask, has_request_context, request
 
+from gateway.config import settings
 from gateway.privacy import scrub_phone_numbers
 
 # What a LogRecord holds of its own; anything else on a record came in ``extra``.
@@ -120,11 +121,11 @@ def init_app(app: Flask) -> None:
     if handler is None:
         handler = _StderrHandler()
         root.addHandler(handler)
-    mask = Masker(app.config["PHONE_REGION"])
+    mask = Masker(settings(app).phone_region)
     handler.setFormatter(JsonLines(mask))
     # Gunicorn's error log does not propagate to the root: its records are masked in place.
     for each in logging.getLogger("gunicorn.error").handlers:
         for old in [f for f in each.filters if isinstance(f, Redaction)]:
             each.removeFilter(old)
         each.addFilter(Redaction(mask))
-    root.setLevel(app.config["LOG_LEVEL"].upper())
+    root.setLevel(settings(app).log_level)

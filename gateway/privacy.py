@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 
 import phonenumbers
-from flask import current_app
+
+from gateway.config import settings
 
 PHONE_PLACEHOLDER = "[☎]"
 EMAIL_PLACEHOLDER = "[@]"
@@ -45,4 +46,4 @@ def scrub_personal(text: str, region: str | None = None) -> str:
     ("06 12 34 56 78") residents write.
     """
     without_emails = _EMAIL.sub(EMAIL_PLACEHOLDER, text) if "@" in text else text
-    return scrub_phone_numbers(without_emails, region or current_app.config["PHONE_REGION"])
+    return scrub_phone_numbers(without_emails, region or settings().phone_region)

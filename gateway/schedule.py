@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app
+from flask import Flask
 from rq.cron import CronScheduler
 from sqlalchemy import select
 
 from gateway import clock
+from gateway.config import settings
 from gateway.db import db
-from gateway.jobs import DEFAULT_QUEUE, connect_redis, job_pending, keep_running
+from gateway.jobs import DEFAULT_QUEUE, job_pending, keep_running, redis_connection
 from gateway.messaging.jobs import (
     purge_retention,
     reconcile_message,
@@ -36,7 +37,7 @@ def stale_after() -> tuple[timedelta, timedelta]:
     one. A QUEUED row has its job on Redis within milliseconds of its commit; one half that old
     with no job pending (Redis was down, or RQ gave the job up) has lost it.
     """
-    seconds = current_app.config["SEND_STALE_AFTER_SECONDS"]
+    seconds = settings().send_stale_after_seconds
     return timedelta(seconds=seconds), timedelta(seconds=seconds / 2)
 
 
@@ -81,10 +82,10 @@ def run_scheduler(app: Flask) -> None:
     """
 
     def schedule() -> bool:
-        scheduler = CronScheduler(connection=connect_redis(app.config["REDIS_URL"]))
+        scheduler = CronScheduler(connection=redis_connection(app))
         scheduler.register(purge_retention, DEFAULT_QUEUE, cron="17 3 * * *")
         scheduler.register(
-            requeue_stale_messages, DEFAULT_QUEUE, interval=app.config["SWEEP_INTERVAL_SECONDS"]
+            requeue_stale_messages, DEFAULT_QUEUE, interval=settings(app).sweep_interval_seconds
         )
         scheduler.start()  # returns once stopped by SIGTERM or SIGINT
         return True

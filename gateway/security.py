@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from flask import Blueprint, Flask, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
+from gateway.config import settings
+
 _EXTENSION_KEY = "guichet.security"
 HSTS = "max-age=31536000; includeSubDomains"  # a year, the city's sub-domains too
 HEADERS = {
@@ -47,7 +49,7 @@ POLICY = content_security_policy(style="'self'", images=True)
 
 
 def _https() -> bool:
-    public = current_app.config.get("PUBLIC_BASE_URL") or ""
+    public = settings().public_base_url or ""
     return request.is_secure or public.startswith("https://")
 
 

@@ -19,6 +19,7 @@ writes.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import os
 from collections.abc import Callable, Iterator
 from datetime import datetime, time, timedelta
@@ -34,7 +35,7 @@ from sqlalchemy.engine import make_url
 
 import gateway.clock
 from gateway import create_app
-from gateway.config import normalize_database_url
+from gateway.config import Settings, normalize_database_url, replace_settings, settings
 from gateway.db import db
 from gateway.migrations import upgrade
 
@@ -248,6 +249,24 @@ def plain_app(tmp_path: Path) -> Iterator[Flask]:
     app = create_app(settings_for(f"sqlite:///{tmp_path / 'unused.sqlite3'}"))
     with app.app_context():
         yield app
+
+
+@pytest.fixture
+def change_settings() -> Iterator[Callable[..., Settings]]:
+    """``change_settings(app, daily_segment_cap=4)``: ``app`` runs on these values (attribute
+    names of :class:`~gateway.config.Settings`, typed values) until the test ends, when the
+    settings it had are put back. The settings are frozen, as in production: this is the one
+    way a test changes them."""
+    changed: list[tuple[Flask, Settings]] = []
+
+    def change(app: Flask, **values: Any) -> Settings:
+        changed.append((app, settings(app)))
+        replace_settings(app, dataclasses.replace(settings(app), **values))
+        return settings(app)
+
+    yield change
+    for app, before in reversed(changed):
+        replace_settings(app, before)
 
 
 @pytest.fixture

@@ -70,9 +70,9 @@ def test_https_answers_carry_hsts(app: Flask, path: str) -> None:
     assert response.headers["Strict-Transport-Security"] == HSTS
 
 
-def test_hsts_when_the_public_address_is_https(app: Flask) -> None:
+def test_hsts_when_the_public_address_is_https(app: Flask, change_settings) -> None:
     """Behind a proxy that does not say the request was HTTPS, the public address does."""
-    app.config["PUBLIC_BASE_URL"] = "https://guichet.example.org"
+    change_settings(app, public_base_url="https://guichet.example.org")
     response = app.test_client().get("/")
     assert response.headers["Strict-Transport-Security"] == HSTS
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from flask import Flask
 
+from gateway.config import settings
+
 
 def init_app(app: Flask) -> None:
     from channels.sms import cli, views
 
     app.register_blueprint(views.blueprint)
     app.cli.add_command(cli.sms)
-    if app.config["DEBUG"] or app.config["TESTING"] or app.config["DEV_PHONE_PAGE"]:
+    if not settings(app).production or settings(app).dev_phone_page:
         from channels.sms import dev
 
         app.register_blueprint(dev.blueprint)

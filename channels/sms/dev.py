@@ -9,13 +9,14 @@ the answer with its encoding and segments, and the number's recent messages.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from channels.sms import adapter
 from channels.sms.cli import local_sid
+from gateway.config import settings
 from gateway.contacts import normalize_number, phone_hash
 from gateway.db import db
 from gateway.extensions import csrf
@@ -34,7 +35,7 @@ blueprint_headers(blueprint, {"Content-Security-Policy": POLICY})
 
 def _thread(number: str) -> list[Message]:
     """The number's last messages, oldest first (none once it has been forgotten)."""
-    digest = phone_hash(number, current_app.config["PHONE_HASH_KEY"])
+    digest = phone_hash(number, settings().phone_hash_key)
     contact = db.session.scalar(select(Contact).where(Contact.phone_hash == digest))
     if contact is None:
         return []

@@ -9,22 +9,47 @@ for the next page, and the footer is told so, which is where the renderer says "
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
+from gateway.messaging import gsm
 from gateway.messaging.gsm import SmsText, encode_for_sms
 
-__all__ = ["Encoder", "Page", "SmsText", "encode_for_sms", "keep_together", "pack"]
+__all__ = ["SMS", "Page", "Sizing", "SmsText", "encode_for_sms", "keep_together", "pack"]
 
 # footer(items shown on this page, whether some are left for the next one) -> footer text
 Footer = Callable[[int, bool], str]
-# How a text channel encodes a body and counts its parts: SMS folds to GSM-7 and counts
-# segments (encode_for_sms); WhatsApp keeps the text as written and counts 4096-character
-# messages. Packing is the same for both.
-Encoder = Callable[[str], SmsText]
+Measured = TypeVar("Measured")
 
-SEPARATOR = "\n"
+
+@dataclass(frozen=True)
+class Sizing(Generic[Measured]):
+    """How a text channel encodes a body and counts its parts, piece by piece: SMS folds to
+    GSM-7 and counts segments (:data:`SMS`); WhatsApp keeps the text as written and counts
+    4096-character messages. Packing is the same for both.
+
+    A body is made of pieces (header, items, footer), each ``measure``-d once, and ``join``
+    gives the body of pieces with its encoding and count: trying many bodies of the same
+    pieces does not encode each body whole.
+    """
+
+    measure: Callable[[str], Measured]
+    join: Callable[[Sequence[Measured]], SmsText]
+
+    def encode(self, text: str) -> SmsText:
+        """``text`` as one body."""
+        return self.join([self.measure(text)])
+
+    def once(self) -> Sizing[Measured]:
+        """This sizing measuring each distinct piece once, for the layouts of one reply."""
+        return Sizing(functools.cache(self.measure), self.join)
+
+
+SMS: Sizing[gsm.Piece] = Sizing(gsm.piece, gsm.join)
+
 NO_BREAK = "\u00a0"
 _BREAKABLE_SPACE = re.compile(r"[ \t\r\n]+")
 # 8 to 15 digits with single spaces, dots or hyphens between them: "+33 2 61 91 00 12",
@@ -89,21 +114,27 @@ def pack(
     header: str = "",
     footer: str | Footer = "",
     max_segments: int = 3,
-    encode: Encoder = encode_for_sms,
+    sizing: Sizing[Any] = SMS,
 ) -> Page:
     """Put as many ``items`` as fit in ``max_segments`` between ``header`` and ``footer``.
 
     Items are kept whole and in order; the first item of a page that cannot fit on its own is
     cut between words and its tail heads :attr:`Page.rest`. ``footer`` may be a callable given
-    the number of items shown and whether more remain, e.g. to say "1-3, SUITE". ``encode``
-    says what a segment is (an SMS segment unless told).
+    the number of items shown and whether more remain, e.g. to say "1-3, SUITE". ``sizing``
+    says what a segment is (an SMS segment unless told). The header and each item are
+    measured once, whatever the number of bodies tried.
     """
     footer_for: Footer = footer if callable(footer) else (lambda _shown, _more: footer)
     texts = [item.strip() for item in items]
+    top = [sizing.measure(header)] if header else []
+    measured = {text: sizing.measure(text) for text in texts if text}
 
     def compose(body: list[str], more: bool) -> SmsText:
-        parts = [header, *body, footer_for(len(body), more)]
-        return encode(SEPARATOR.join(part for part in parts if part))
+        end = footer_for(len(body), more)
+        pieces = [
+            measured[text] if text in measured else sizing.measure(text) for text in body if text
+        ]
+        return sizing.join([*top, *pieces, *([sizing.measure(end)] if end else [])])
 
     def fits(body: list[str], more: bool) -> bool:
         return compose(body, more).segments <= max_segments

@@ -18,20 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from twilio.twiml.messaging_response import MessagingResponse
 
-from channels.sms.encoding import (
-    Encoder,
-    Footer,
-    Page,
-    SmsText,
-    encode_for_sms,
-    keep_together,
-    pack,
-)
+from channels.sms.encoding import SMS, Footer, Page, Sizing, SmsText, keep_together, pack
 from gateway.conversation import Choice, Line, LineRole, Reply
 from gateway.conversation.menus import keys_text
 
@@ -173,12 +166,17 @@ def _keys(reply: Reply, shown: int) -> str:
         return _("Reply %(keys)s", keys=keys_text(reply.choices[:shown], reply.controls))
 
 
-def fit(reply: Reply, max_segments: int = MAX_SEGMENTS, encode: Encoder = encode_for_sms) -> Page:
+def fit(reply: Reply, max_segments: int = MAX_SEGMENTS, sizing: Sizing[Any] = SMS) -> Page:
     """The page that shows ``reply`` in at most ``max_segments``: the first of its layouts
     that fits whole. If none does, the barest is cut, between items or words, and its prompt
-    names only the choices shown (:attr:`Page.more` is then true)."""
+    names only the choices shown (:attr:`Page.more` is then true).
+
+    Layouts share most of their pieces (the title, a service's lines, the prompt): each
+    distinct piece is encoded once for the reply, and the page carries the encoding and
+    segments of the text it settled on."""
+    sizing = sizing.once()
     for layout in _layouts(reply):
-        page = _pack(layout.items, layout.header, layout.prompt, max_segments, encode)
+        page = _pack(layout.items, layout.header, layout.prompt, max_segments, sizing)
         if not page.more:
             return page
     barest = layout
@@ -188,29 +186,27 @@ def fit(reply: Reply, max_segments: int = MAX_SEGMENTS, encode: Encoder = encode
             return ""
         return _keys(reply, min(max(shown - len(barest.lines), 0), len(reply.choices)))
 
-    return _pack(barest.items, barest.header, cut_prompt, max_segments, encode)
+    return _pack(barest.items, barest.header, cut_prompt, max_segments, sizing)
 
 
 def _pack(
-    items: list[str], header: str, footer: str | Footer, max_segments: int, encode: Encoder
+    items: list[str], header: str, footer: str | Footer, max_segments: int, sizing: Sizing[Any]
 ) -> Page:
     try:
-        return pack(items, header, footer, max_segments, encode)
+        return pack(items, header, footer, max_segments, sizing)
     except ValueError:  # the note and the title alone are too long: they become items
         prompt = footer if isinstance(footer, str) else footer(0, True)
-        return pack([*header.splitlines(), *items], "", prompt, max_segments, encode)
+        return pack([*header.splitlines(), *items], "", prompt, max_segments, sizing)
 
 
-def sms_text(
-    reply: Reply, max_segments: int = MAX_SEGMENTS, encode: Encoder = encode_for_sms
-) -> SmsText:
+def sms_text(reply: Reply, max_segments: int = MAX_SEGMENTS, sizing: Sizing[Any] = SMS) -> SmsText:
     """The SMS that shows ``reply``: its text as sent, encoding and segments (≤ max)."""
-    return fit(reply, max_segments, encode).sms
+    return fit(reply, max_segments, sizing).sms
 
 
-def plain_text(text: str, encode: Encoder = encode_for_sms) -> SmsText:
+def plain_text(text: str, sizing: Sizing[Any] = SMS) -> SmsText:
     """A message the channel writes itself (the rate-limit notice), encoded the same way."""
-    return encode(showable(text).strip())
+    return sizing.encode(showable(text).strip())
 
 
 def twiml(sms: SmsText | None, status_url: str | None = None) -> str:

@@ -13,8 +13,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from channels.voice import cli, settings, views
+    from channels.voice import cli, views
 
-    settings.init_app(app)
     app.register_blueprint(views.blueprint)
     app.cli.add_command(cli.call)

@@ -14,13 +14,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Request, Response, abort, current_app, url_for
+from flask import Request, Response, abort, url_for
 from werkzeug.datastructures import MultiDict
 
 from channels import twilio_fields
 from channels.voice import render
 from channels.voice.settings import voice_settings
 from gateway import clock
+from gateway.config import settings
 from gateway.contacts import normalize_number
 from gateway.conversation import Action, Inbound, Reply, Verb
 from gateway.messaging.outbox import Outcome
@@ -76,7 +77,7 @@ class CallState:
     def read(cls, form: MultiDict[str, str], args: MultiDict[str, str]) -> CallState:
         """The request's state; 400 for a malformed CallSid, keys no keypad has, or a silence
         count our URLs never carry."""
-        locales = current_app.config["LOCALES"]
+        locales = settings().locales
         keys = {}
         for entry in args.getlist("k"):
             key, _, token = entry.partition(_KEY_SEPARATOR)
@@ -150,7 +151,7 @@ class VoiceAdapter:
         """``reply`` as TwiML; ``handoff`` says what became of a HANDOFF's message."""
         turn = render.Turn(
             settings=voice_settings(),
-            city=current_app.config["CITY_NAME"],
+            city=settings().city_name,
             action_url=self._url(reply, silence=0),
             silence_url=self._url(reply, silence=self.call.silence + 1),
             menu_url=self._url(reply, silence=0, then=Action(Verb.MENU)),
@@ -163,7 +164,7 @@ class VoiceAdapter:
 
     def goodbye(self) -> Response:
         """The end of a call that stayed silent: the helpline's number, then hang up."""
-        locale = self.call.locale or current_app.config["DEFAULT_LOCALE"]
+        locale = self.call.locale or settings().default_locale
         return twiml_response(render.goodbye(locale, voice_settings()))
 
     def _url(self, reply: Reply, *, silence: int, then: Action | None = None) -> str:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from channels.voice.prompts import Spoken, recording
 from channels.voice.settings import VoiceSettings
+from gateway.config import settings
 from gateway.contacts import local_form
 
 _NUMBER = re.compile(r"\+?\d[\d .\-]{4,}\d")
@@ -41,7 +42,7 @@ def with_spoken_numbers(text: str, settings: VoiceSettings) -> str:
 
 def public_url(endpoint: str, **values: Any) -> str:
     """An absolute URL Twilio can fetch: on ``PUBLIC_BASE_URL`` when set, else as requested."""
-    base = current_app.config["PUBLIC_BASE_URL"]
+    base = settings().public_base_url
     if base:
         return base.rstrip("/") + url_for(endpoint, **values)
     return url_for(endpoint, **values, _external=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, current_app, request, send_from_directory
+from flask import Blueprint, Response, abort, request, send_from_directory
 
 from channels import twilio_fields
 from channels.twilio_auth import twilio_webhook
@@ -13,6 +13,7 @@ from channels.voice.adapter import VoiceAdapter
 from channels.voice.prompts import AUDIO_EXTENSIONS
 from channels.voice.settings import voice_settings
 from gateway import clock
+from gateway.config import settings
 from gateway.contacts import contact_or_none
 from gateway.conversation import ReplyKind, handle
 from gateway.db import db
@@ -79,7 +80,7 @@ def status() -> tuple[str, int]:
 @blueprint.get("/voice/prompts/<locale>/<filename>")
 def prompt_audio(locale: str, filename: str) -> Response:
     """A recorded prompt, for Twilio's ``<Play>``; cached, since recordings rarely change."""
-    if locale not in current_app.config["LOCALES"] or not _FILENAME.fullmatch(filename):
+    if locale not in settings().locales or not _FILENAME.fullmatch(filename):
         abort(404)
     response = send_from_directory(
         voice_settings().prompts_dir / locale, filename, max_age=PROMPT_MAX_AGE

@@ -22,7 +22,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -39,6 +38,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from channels.web import phrases, render
 from channels.web.areas import District, districts, find_district
 from gateway import clock
+from gateway.config import settings
 from gateway.contacts import local_form
 from gateway.conversation import Action, Reply, Verb, browse
 from gateway.conversation.commands import Command, clean, command_word
@@ -74,11 +74,11 @@ TOKEN_SLOT = "csrf-token-slot"
 
 
 def _locale() -> str:
-    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+    return str(get_locale() or settings().default_locale)
 
 
 def _city_now() -> datetime:
-    return clock.now().astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return clock.now().astimezone(ZoneInfo(settings().timezone))
 
 
 def _page(template: str, *, status: int = 200, **context: Any) -> Response:
@@ -154,19 +154,19 @@ blueprint.after_request(remember_choice)
 @blueprint.context_processor
 def page_context() -> dict[str, Any]:
     locale = _locale()
-    config = current_app.config
+    config = settings()
     return {
         "locale": locale,
         "direction": text_direction(locale),
-        "languages": [(code, LANGUAGE_NAMES[code]) for code in config["LOCALES"]],
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in config.locales],
         "lang_url": _url_with_lang,
         "url_with": _url_with,
         "link": link,
         "display_number": display_number,
-        "city": config["CITY_NAME"],
-        "sms_number": config["SMS_NUMBER"],
-        "voice_number": config["VOICE_NUMBER"],
-        "helpline": config["HELPLINE_NUMBER"],
+        "city": config.city_name,
+        "sms_number": config.sms_number,
+        "voice_number": config.voice_number,
+        "helpline": config.helpline_number,
         "stylesheet": render.stylesheet(),
         "text_direction": text_direction,
         "describe": describe,
@@ -194,7 +194,7 @@ def _url_with_lang(code: str) -> str:
 
 def display_number(number: str) -> str:
     """A number as people of the city write it (:func:`gateway.contacts.local_form`)."""
-    return local_form(number, current_app.config["HELPLINE_NUMBER"])
+    return local_form(number, settings().helpline_number)
 
 
 @blueprint.app_errorhandler(404)
@@ -297,7 +297,7 @@ def service(service_id: str) -> Response:
         record,
         ORIGINAL_LOCALE if original else locale,
         _city_now(),
-        current_app.config["TIMEZONE"],
+        settings().timezone,
     )
     body = render_template(
         "web/service.html", **_service_context(record, card, original), token=TOKEN_SLOT
@@ -319,7 +319,7 @@ def _service_context(
     record: Service, card: ServiceCard, original: bool = False, error: str = ""
 ) -> dict[str, Any]:
     verified = record.verified_at
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = ZoneInfo(settings().timezone)
     return {
         "card": card,
         "original": original,
@@ -344,7 +344,7 @@ def report(service_id: str) -> BaseResponse:
         refusal = 422, _("Write what is wrong before sending.")
     if refusal is not None:
         status, error = refusal
-        card = service_card(record, _locale(), _city_now(), current_app.config["TIMEZONE"])
+        card = service_card(record, _locale(), _city_now(), settings().timezone)
         response = _page(
             "web/service.html",
             status=status,
@@ -360,7 +360,7 @@ def report(service_id: str) -> BaseResponse:
 @blueprint.get("/service/<service_id>/thanks")
 def reported(service_id: str) -> Response:
     record = _listed(service_id)
-    card = service_card(record, _locale(), _city_now(), current_app.config["TIMEZONE"])
+    card = service_card(record, _locale(), _city_now(), settings().timezone)
     return render.not_stored(_page("web/reported.html", card=card))
 
 
@@ -369,7 +369,7 @@ def about_data() -> Response:
     locale = _locale()
     return _page(
         "web/about.html",
-        retention_days=current_app.config["RETENTION_DAYS"],
+        retention_days=settings().retention_days,
         conversation_minutes=int(ttl().total_seconds() // 60),
         stop_word=command_word(Command.OPT_OUT, locale),
         start_word=command_word(Command.OPT_IN, locale),
@@ -408,9 +408,7 @@ def _by_place(cards: Sequence[ServiceCard]) -> list[ServiceCard]:
 def print_category(slug: str) -> Response:
     if slug not in CATEGORY_SLUGS:
         abort(404)
-    cards = services_of_category(
-        db.session, slug, _locale(), _city_now(), current_app.config["TIMEZONE"]
-    )
+    cards = services_of_category(db.session, slug, _locale(), _city_now(), settings().timezone)
     if not cards:
         abort(404)
     return _page(
@@ -430,7 +428,7 @@ def print_district(slug: str) -> Response:
     area = find_area(db.session, district=district.name)
     at = _city_now()
     cards = [
-        service_card(s, _locale(), at, current_app.config["TIMEZONE"], area=area)
+        service_card(s, _locale(), at, settings().timezone, area=area)
         for s in listed_services(db.session)
     ]
     inside = [c for c in cards if c.location is not None and area.contains(c.location)]

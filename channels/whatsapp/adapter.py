@@ -7,7 +7,7 @@ stored, nor logged.
 
 WhatsApp has no segments and no GSM-7: a session message holds up to 4096 characters as
 written and is billed as one message. The reply is laid out by the SMS layout
-(:func:`channels.sms.render.sms_text`) with WhatsApp's own :func:`encode`, in which a
+(:func:`channels.sms.render.sms_text`) with WhatsApp's own :data:`SIZING`, in which a
 "segment" is one whole message: a screen keeps every detail SMS would drop, up to 4096
 characters, and counts as one message against the daily cap.
 """
@@ -15,12 +15,14 @@ characters, and counts as one message against the daily cap.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 from flask import abort
 from werkzeug.datastructures import MultiDict
 
 from channels import twilio_fields
 from channels.sms import adapter as sms_adapter
+from channels.sms.encoding import Sizing
 from channels.sms.render import plain_text, sms_text
 from gateway import clock
 from gateway.conversation import Reply
@@ -33,19 +35,23 @@ PREFIX = "whatsapp:"
 MAX_LENGTH = 4096  # characters in one WhatsApp session message
 
 
-def encode(text: str) -> SmsText:
-    """``text`` as WhatsApp carries it: as written (Unicode, stored under the name "UCS-2"),
+def _message(pieces: Sequence[str]) -> SmsText:
+    """Pieces as WhatsApp carries them: as written (Unicode, stored under the name "UCS-2"),
     one message per 4096 characters."""
-    body = unicodedata.normalize("NFC", text)
+    body = "\n".join(pieces)
     return SmsText(body, "UCS-2", -(-len(body) // MAX_LENGTH), len(body))
+
+
+# A piece is its text as written (NFC), counted by its characters.
+SIZING: Sizing[str] = Sizing(lambda text: unicodedata.normalize("NFC", text), _message)
 
 
 def reply_text(reply: Reply) -> SmsText:
     """The engine's reply as one WhatsApp message."""
-    return sms_text(reply, 1, encode)
+    return sms_text(reply, 1, SIZING)
 
 
-TEXT = TextFormat(reply=reply_text, plain=lambda text: plain_text(text, encode))
+TEXT = TextFormat(reply=reply_text, plain=lambda text: plain_text(text, SIZING))
 
 
 def address(raw: str) -> str:

@@ -11,15 +11,16 @@ from datetime import timedelta
 
 from flask import Flask
 
+from gateway.config import settings
+
 
 def init_app(app: Flask) -> None:
     from gateway.admin.views import blueprint
 
-    production = not (app.config["TESTING"] or app.config["DEBUG"])
     app.config.update(
-        SESSION_COOKIE_SECURE=production,
+        SESSION_COOKIE_SECURE=settings(app).production,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=app.config["ADMIN_IDLE_MINUTES"]),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings(app).admin_idle_minutes),
     )
     app.register_blueprint(blueprint)

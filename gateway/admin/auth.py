@@ -30,6 +30,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from gateway import clock
 from gateway.admin import passwords, throttle
 from gateway.admin.throttle import LoginLimits
+from gateway.config import settings
 from gateway.models import Organization, Service, User
 from gateway.models.admin import new_session_token
 
@@ -116,7 +117,7 @@ def session_user(session_: Session, now: datetime | None = None) -> User | None:
         return None
     user_id, token = raw.split(":", 1)
     now = now or clock.now()
-    idle = current_app.config["ADMIN_IDLE_MINUTES"] * 60
+    idle = settings().admin_idle_minutes * 60
     seen = session.get(SESSION_SEEN)
     user = session_.get(User, int(user_id)) if user_id.isdigit() else None
     if (

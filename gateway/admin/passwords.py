@@ -25,9 +25,10 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
+
+from gateway.config import settings
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -82,7 +83,7 @@ def personal_words(email: str) -> list[str]:
     service's and the city's names."""
     email = email.strip().lower()
     local = email.partition("@")[0]
-    city = current_app.config["CITY_NAME"].lower()
+    city = settings().city_name.lower()
     words = [email, local, _squeezed(local), _SERVICE_NAME, city, _squeezed(city)]
     words += _SEPARATORS.split(local) + _SEPARATORS.split(city)
     return [word for word in dict.fromkeys(words) if len(word) >= 3]

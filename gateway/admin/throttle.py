@@ -39,10 +39,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from gateway.config import settings
 from gateway.models import LoginAttempt
 
 log = logging.getLogger(__name__)
@@ -60,14 +60,14 @@ class LoginLimits:
     account_max_delay: timedelta
 
     @classmethod
-    def from_config(cls) -> LoginLimits:
-        config = current_app.config
+    def from_settings(cls) -> LoginLimits:
+        config = settings()
         return cls(
-            per_account_and_address=config["LOGIN_MAX_FAILURES"],
-            per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-            lockout=timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"]),
-            account_slowdown_after=config["LOGIN_ACCOUNT_SLOWDOWN_FAILURES"],
-            account_max_delay=timedelta(seconds=config["LOGIN_ACCOUNT_MAX_DELAY_SECONDS"]),
+            per_account_and_address=config.login_max_failures,
+            per_address=config.login_max_failures_per_address,
+            lockout=timedelta(minutes=config.login_lockout_minutes),
+            account_slowdown_after=config.login_account_slowdown_failures,
+            account_max_delay=timedelta(seconds=config.login_account_max_delay_seconds),
         )
 
     def account_delay(self, failures: int) -> timedelta:
@@ -80,7 +80,7 @@ class LoginLimits:
 
 def account_key(email: str) -> str:
     """The name of an account in ``login_attempts``: a keyed hash of the typed email."""
-    key = current_app.config["SECRET_KEY"].encode("utf-8")
+    key = settings().secret_key.encode("utf-8")
     return hmac.new(key, b"login:" + email.encode("utf-8"), hashlib.sha256).hexdigest()
 
 

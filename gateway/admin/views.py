@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -59,6 +58,7 @@ from gateway.admin.forms import (
     has_control_characters,
 )
 from gateway.admin.throttle import LoginLimits
+from gateway.config import settings
 from gateway.db import db
 from gateway.directory import operations
 from gateway.directory.categories import category_name
@@ -151,14 +151,12 @@ def refused(error: HTTPException) -> tuple[str, int]:
 
 @blueprint.context_processor
 def page_context() -> dict[str, Any]:
-    locale = str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+    locale = str(get_locale() or settings().default_locale)
     return {
         "current_user": g.get("user"),
         "locale": locale,
         "direction": text_direction(locale),
-        "interface_languages": [
-            (code, LANGUAGE_NAMES[code]) for code in current_app.config["LOCALES"]
-        ],
+        "interface_languages": [(code, LANGUAGE_NAMES[code]) for code in settings().locales],
         "url_with_lang": _url_with_lang,
         "service_name": overview.service_name,
         "category_name": category_name,
@@ -213,7 +211,7 @@ def _safe_next(default: str) -> str:
 
 
 def _today() -> date:
-    return clock.now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return clock.now().astimezone(ZoneInfo(settings().timezone)).date()
 
 
 def _saved(changes: dict, message: str | None = None) -> None:
@@ -244,14 +242,14 @@ def login() -> Any:
         form.email.data,
         form.password.data or "",
         request.remote_addr,
-        LoginLimits.from_config(),
+        LoginLimits.from_settings(),
     )
     db.session.commit()  # failed attempts count too: they are what slows guessing
     if user is None:
         error = _(
             "We could not sign you in with this email and password. Check them and try again; "
             "after several failed tries, wait %(minutes)s minutes.",
-            minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+            minutes=settings().login_lockout_minutes,
         )
         return render_template("admin/login.html", form=form, error=error), 422
     log_in(user)
@@ -289,12 +287,12 @@ def change_password() -> Any:
         user.email,
         form.current_password.data,
         request.remote_addr,
-        LoginLimits.from_config(),
+        LoginLimits.from_settings(),
     ):
         message = _(
             "This is not your current password. After several wrong tries, wait %(minutes)s "
             "minutes.",
-            minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+            minutes=settings().login_lockout_minutes,
         )
         form.refuse("current_password", message)
         new = None
@@ -323,7 +321,7 @@ def home() -> str:
     user = _user()
     session = db.session
     feedback = overview.new_feedback(session, user)
-    gaps = overview.translation_gaps(session, user, current_app.config["LOCALES"])
+    gaps = overview.translation_gaps(session, user, settings().locales)
     return render_template(
         "admin/home.html",
         stale=overview.stale_services(session, user, clock.now()),
@@ -354,11 +352,11 @@ def review_feedback(feedback_id: int) -> Any:
 
 @blueprint.get("/translations")
 def translations() -> str:
-    locales = [c for c in current_app.config["LOCALES"] if c != "fr"]
+    locales = [c for c in settings().locales if c != "fr"]
     chosen = request.args.get("locale")
     if chosen not in locales:
         chosen = None
-    gaps = overview.translation_gaps(db.session, _user(), current_app.config["LOCALES"], chosen)
+    gaps = overview.translation_gaps(db.session, _user(), settings().locales, chosen)
     return render_template("admin/translations.html", gaps=gaps, locales=locales, chosen=chosen)
 
 
@@ -411,9 +409,7 @@ def _form_context(service: Service | None) -> dict[str, Any]:
         "organization_options": [("", _("Choose…"))] + [(o.id, o.name) for o in organizations],
         "categories": categories(db.session),
         "category_options": [(c.slug, category_name(c.slug)) for c in categories(db.session)],
-        "language_options": [
-            (code, history.language_name(code)) for code in current_app.config["LOCALES"]
-        ],
+        "language_options": [(code, history.language_name(code)) for code in settings().locales],
         "text_fields": TEXT_FIELDS,
         "summary_max": SUMMARY_MAX_CHARS,
     }
@@ -437,7 +433,7 @@ def _submitted_form(service: Service | None) -> tuple[ServiceForm, ServiceData |
     statuses = _statuses(service)
     original = ServiceData.of(service).texts.get("fr") if service is not None else None
     form = ServiceForm.from_request(
-        current_app.config["LOCALES"], original.values() if original else {}, statuses
+        settings().locales, original.values() if original else {}, statuses
     )
     context = _form_context(service)
     data = form.service_data(
@@ -452,7 +448,7 @@ def new_service() -> Any:
     if request.method == "GET":
         organization_id = request.args.get("organization", "")
         blank = ServiceData(organization_id=organization_id, texts={}, categories=[])
-        form = ServiceForm.for_service(blank, current_app.config["LOCALES"], {})
+        form = ServiceForm.for_service(blank, settings().locales, {})
         return _render_service_form(form, None)
     form, data = _submitted_form(None)
     if data is None or request.form.get("action") == "check":
@@ -475,7 +471,7 @@ def edit_service(service_id: str) -> Any:
     service = _editable_service(service_id)
     if request.method == "GET":
         form = ServiceForm.for_service(
-            ServiceData.of(service), current_app.config["LOCALES"], _statuses(service)
+            ServiceData.of(service), settings().locales, _statuses(service)
         )
         return _render_service_form(form, service)
     form, data = _submitted_form(service)

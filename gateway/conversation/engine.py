@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from gateway import contacts
+from gateway.config import Settings, settings
 from gateway.conversation import state
 from gateway.conversation.commands import (
     Command,
@@ -87,7 +86,7 @@ def handle(inbound: Inbound, contact: Contact | None = None) -> Reply:
     does, to store the message): the engine looks it up otherwise.
     """
     session = db.session
-    config = current_app.config
+    config = settings()
     profile = profile_for(inbound.channel)
     if contact is None:
         contact = contacts.contact_or_none(session, inbound.contact)
@@ -96,7 +95,7 @@ def handle(inbound: Inbound, contact: Contact | None = None) -> Reply:
         if contact is not None and not inbound.new_session
         else Conversation()
     )
-    locales: tuple[str, ...] = tuple(config["LOCALES"])
+    locales: tuple[str, ...] = config.locales
     parsed = _understand(inbound, profile, conversation, locales)
     locale, source = _language(inbound, parsed, contact, conversation, config)
     conversation.locale, conversation.locale_source = locale, source
@@ -108,9 +107,9 @@ def handle(inbound: Inbound, contact: Contact | None = None) -> Reply:
         conversation=conversation,
         locale=locale,
         locale_source=source,
-        at=inbound.received_at.astimezone(ZoneInfo(config["TIMEZONE"])),
-        timezone=config["TIMEZONE"],
-        helpline=config["HELPLINE_NUMBER"],
+        at=inbound.received_at.astimezone(ZoneInfo(config.timezone)),
+        timezone=config.timezone,
+        helpline=config.helpline_number,
         locales=locales,
     )
     with force_locale(locale):
@@ -212,7 +211,7 @@ def _language(
     parsed: Parsed,
     contact: Contact | None,
     conversation: Conversation,
-    config: Mapping[str, Any],
+    config: Settings,
 ) -> tuple[str, LocaleSource]:
     """Explicit choice → remembered → this conversation's → channel hint → detected → country."""
     explicit = None
@@ -233,9 +232,9 @@ def _language(
             COUNTRY_LOCALES.get(contact.country_code or "") if contact else None,
             LocaleSource.COUNTRY,
         ),
-        (config["DEFAULT_LOCALE"], LocaleSource.DEFAULT),
+        (config.default_locale, LocaleSource.DEFAULT),
     ]
-    return resolve_locale(candidates, tuple(config["LOCALES"]))
+    return resolve_locale(candidates, config.locales)
 
 
 # Answering

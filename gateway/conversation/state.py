@@ -12,14 +12,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import inspect
+from sqlalchemy import Insert, bindparam, select
 from sqlalchemy.orm import Session
 
+from gateway.config import settings
 from gateway.conversation.types import LocaleSource
-from gateway.db import insert_for
+from gateway.db import insert_in
 from gateway.models import Contact, ConversationState
 
 
@@ -53,11 +54,9 @@ class Conversation:
     page: int = 0
     menu_page: int = 0
     service_id: str | None = None
-    # Not stored: how this message found the conversation, and the row it was read from
-    # (held, so that saving it costs no second read).
+    # Not stored: how this message found the conversation.
     is_new: bool = field(default=True, compare=False)
     expired: bool = field(default=False, compare=False)
-    row: ConversationState | None = field(default=None, compare=False, repr=False)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -92,42 +91,57 @@ class Conversation:
 
 
 def ttl() -> timedelta:
-    return timedelta(minutes=current_app.config["CONVERSATION_TTL_MINUTES"])
+    return timedelta(minutes=settings().conversation_ttl_minutes)
+
+
+# Built once: the state is read and written on every message.
+_READ = select(ConversationState.data, ConversationState.expires_at).where(
+    ConversationState.contact_id == bindparam("contact_id"),
+    ConversationState.channel == bindparam("channel"),
+)
+
+
+@cache
+def _write(dialect: str) -> Insert:
+    """The statement that stores a state whether or not the contact has one."""
+    insert = insert_in(dialect, ConversationState)
+    return insert.on_conflict_do_update(
+        index_elements=[ConversationState.contact_id, ConversationState.channel],
+        set_={"data": insert.excluded.data, "expires_at": insert.excluded.expires_at},
+    )
 
 
 def load(session: Session, contact: Contact, channel: str, now: datetime) -> Conversation:
-    """The contact's conversation on ``channel``; a fresh one if none or stale at ``now``."""
-    row = session.get(ConversationState, (contact.id, channel))
+    """The contact's conversation on ``channel``; a fresh one if none or stale at ``now``.
+
+    Read as plain values: :func:`save` writes it back in one statement, so the session
+    tracks no row of it.
+    """
+    row = (
+        session.connection().execute(_READ, {"contact_id": contact.id, "channel": channel}).first()
+    )
     if row is None:
         return Conversation()
     if row.expires_at <= now:
-        return Conversation(expired=True, row=row)
-    conversation = Conversation.from_data(row.data or {})
-    conversation.row = row
-    return conversation
+        return Conversation(expired=True)
+    return Conversation.from_data(row.data or {})
 
 
 def save(
     session: Session, contact: Contact, channel: str, conversation: Conversation, now: datetime
 ) -> None:
-    """Store the conversation, to expire ``ttl()`` after ``now``.
-
-    A conversation read from no row is inserted, or replaces the row another message of the
-    contact stored meanwhile (``ON CONFLICT DO UPDATE``): the later message's state wins,
-    as it would had they come one after the other, and neither fails.
+    """Store the conversation, to expire ``ttl()`` after ``now``: one statement, whether the
+    contact had a conversation on ``channel`` or not (``ON CONFLICT DO UPDATE``). Another
+    message of the contact that stored one meanwhile is replaced: the later message's state
+    wins, as it would had they come one after the other, and neither fails.
     """
-    data = conversation.to_data()
-    expires_at = (now + ttl()).astimezone(UTC)
-    row = conversation.row
-    if row is not None and inspect(row).persistent:
-        row.data, row.expires_at = data, expires_at
-        return
-    insert = insert_for(session, ConversationState).values(
-        contact_id=contact.id, channel=channel, data=data, expires_at=expires_at
-    )
-    session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[ConversationState.contact_id, ConversationState.channel],
-            set_={"data": insert.excluded.data, "expires_at": insert.excluded.expires_at},
-        )
+    connection = session.connection()
+    connection.execute(
+        _write(connection.dialect.name),
+        {
+            "contact_id": contact.id,
+            "channel": channel,
+            "data": conversation.to_data(),
+            "expires_at": (now + ttl()).astimezone(UTC),
+        },
     )

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
-from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from gateway.config import settings
 from gateway.directory.hours import DatedClosure, HoursStatus, WeeklyRange
 from gateway.directory.queries import Place, ServiceCard
 from gateway.i18n import Localized, joined, pick_text
@@ -75,7 +75,7 @@ def _opening_phrase(starts: datetime, today: date) -> str:
 
 
 def _city_today(at: datetime) -> date:
-    return at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return at.astimezone(ZoneInfo(settings().timezone)).date()
 
 
 def _closure_phrase(closure: DatedClosure, status: HoursStatus, today: date) -> str:

@@ -31,14 +31,14 @@ from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import gateway.clock
 from gateway.audit import Actor, as_utc, clock, plain
-from gateway.config import SUPPORTED_LOCALES
+from gateway.config import SUPPORTED_LOCALES, settings
 from gateway.directory.categories import category_name
 from gateway.directory.hours import WEEKDAY_CODES, WeeklyRange
 from gateway.directory.operations import (
@@ -1029,7 +1029,7 @@ def _taxonomy_term(slug: str) -> dict[str, str]:
 
 def _city_timezone() -> str:
     if has_app_context():
-        return str(current_app.config["TIMEZONE"])
+        return settings().timezone
     return DEFAULT_TIMEZONE
 
 

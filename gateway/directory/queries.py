@@ -660,6 +660,12 @@ def directory_follower(session: Session) -> DirectoryFollower:
         return follower
 
 
+# Read on every request that shows the directory: built once.
+_VERSION = select(DirectoryVersion.version, DirectoryVersion.log_start).where(
+    DirectoryVersion.id == 1
+)
+
+
 def directory_snapshot(session: Session) -> DirectorySnapshot:
     """The listed directory as the session's database has it now (one query when unchanged).
 
@@ -667,9 +673,7 @@ def directory_snapshot(session: Session) -> DirectorySnapshot:
     on the next request; read for the session alone while its transaction holds a change
     of its own.
     """
-    version, log_start = session.execute(
-        select(DirectoryVersion.version, DirectoryVersion.log_start).where(DirectoryVersion.id == 1)
-    ).one()
+    version, log_start = session.connection().execute(_VERSION).one()
     if session.info.get(UNCOMMITTED_CHANGE):
         # This transaction's changes may yet be rolled back and their version number then
         # taken by another change: what it reads is its own, never cached for the process.

@@ -20,10 +20,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from sqlalchemy import Date, case, func, literal, select, update
+from sqlalchemy import Date, bindparam, case, func, literal, select, update
 from sqlalchemy.orm import Session
 
+from gateway.config import settings
 from gateway.db import insert_for
 from gateway.models import DailySegments, Direction, Message, MessageStatus
 from gateway.models.messages import QUEUED_KINDS
@@ -31,13 +31,31 @@ from gateway.models.messages import QUEUED_KINDS
 
 def city_day(moment: datetime) -> date:
     """The date of ``moment`` on the city's clock (``TIMEZONE``)."""
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return moment.astimezone(ZoneInfo(settings().timezone)).date()
 
 
 def start_of_day(day: date) -> datetime:
     """Midnight of ``day`` on the city's clock, in UTC."""
-    city = ZoneInfo(current_app.config["TIMEZONE"])
+    city = ZoneInfo(settings().timezone)
     return datetime(day.year, day.month, day.day, tzinfo=city).astimezone(UTC)
+
+
+# Taking segments, built once (a statement built per message cost more than its round trip):
+# ``n`` segments from ``city_day``'s row if the total stays within ``cap`` and, for a queued
+# message, the queued part within ``share``.
+_TAKE = (
+    update(DailySegments)
+    .where(
+        DailySegments.day == bindparam("city_day"),
+        DailySegments.total + bindparam("n") <= bindparam("cap"),
+    )
+    .values(total=DailySegments.total + bindparam("n"))
+    .returning(DailySegments.total)
+)
+_TAKE_QUEUED = _TAKE.where(DailySegments.queued + bindparam("n") <= bindparam("share")).values(
+    queued=DailySegments.queued + bindparam("n")
+)
+_DAY_ROW = select(DailySegments.day).where(DailySegments.day == bindparam("city_day"))
 
 
 def take(session: Session, segments: int, now: datetime, *, queued: bool = False) -> bool:
@@ -46,28 +64,20 @@ def take(session: Session, segments: int, now: datetime, *, queued: bool = False
     A ``queued`` message must also fit in the queued share. The segments are counted in the
     caller's transaction: a rollback gives them back.
     """
+    connection = session.connection()
+    cap = settings().daily_segment_cap
     day = city_day(now)
-    cap = current_app.config["DAILY_SEGMENT_CAP"]
-    fits = DailySegments.total + segments <= cap
+    params: dict[str, object] = {"city_day": day, "n": segments, "cap": cap}
+    statement = _TAKE
     if queued:
-        share = int(cap * current_app.config["QUEUED_SEGMENT_SHARE"])
-        fits = fits & (DailySegments.queued + segments <= share)
-    statement = (
-        update(DailySegments)
-        .where(DailySegments.day == day, fits)
-        .values(
-            total=DailySegments.total + segments,
-            queued=DailySegments.queued + (segments if queued else 0),
-        )
-        .returning(DailySegments.total)
-        .execution_options(synchronize_session=False)
-    )
-    if session.execute(statement).first() is not None:
+        statement = _TAKE_QUEUED
+        params["share"] = int(cap * settings().queued_segment_share)
+    if connection.execute(statement, params).first() is not None:
         return True
-    if session.scalar(select(DailySegments.day).where(DailySegments.day == day)) is not None:
+    if connection.execute(_DAY_ROW, params).first() is not None:
         return False  # the day's row is there: over the cap
     _seed(session, day)
-    return session.execute(statement).first() is not None
+    return connection.execute(statement, params).first() is not None
 
 
 def give_back(session: Session, message: Message) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -152,7 +153,7 @@ def unit_cost(char: str, encoding: Encoding) -> int:
 def units_of(text: str, encoding: Encoding) -> int:
     """The units ``text`` takes in ``encoding`` (the sum of :func:`unit_cost`)."""
     if encoding == "GSM-7":
-        return len(text) + sum(text.count(char) for char in GSM_EXTENSION)
+        return len(text) + sum(map(text.count, GSM_EXTENSION))
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
@@ -183,15 +184,52 @@ def _segment_count(text: str, encoding: Encoding, units: int) -> int:
     return len(split_segments(text, encoding))
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A part of a body (a header, an item, a footer) encoded once: its GSM-7 form and septets
+    when it has one (``folded`` None: it needs UCS-2), and its UTF-16 units as written. Pieces
+    joined into one body are sized by adding theirs up, so a layout that tries many bodies
+    made of the same parts encodes each part once, not each body."""
+
+    folded: str | None
+    written: str
+    septets: int
+    utf16: int
+
+
+def piece(text: str) -> Piece:
+    """``text`` encoded as a part of a body (see :func:`join`)."""
+    folded = fold(text)
+    written = unicodedata.normalize("NFC", text)
+    if is_gsm(folded):
+        return Piece(folded, written, units_of(folded, "GSM-7"), units_of(written, "UCS-2"))
+    return Piece(None, written, 0, units_of(written, "UCS-2"))
+
+
+def join(pieces: Sequence[Piece], separator: str = "\n") -> SmsText:
+    """The body of ``pieces`` one after the other with ``separator`` (one GSM-7 character of
+    the default alphabet) between them, as :func:`encode_for_sms` would encode it whole:
+    GSM-7 when every piece folds to it, otherwise every piece as written, in UCS-2.
+
+    Folding and normalising work within a piece (nothing folds across a newline), so this
+    is the same body, encoding and count.
+    """
+    gaps = max(len(pieces) - 1, 0)
+    folded = [part.folded for part in pieces]
+    if all(text is not None for text in folded):
+        body = separator.join(text for text in folded if text is not None)
+        encoding: Encoding = "GSM-7"
+        units = sum(part.septets for part in pieces) + gaps
+    else:
+        body = separator.join(part.written for part in pieces)
+        encoding, units = "UCS-2", sum(part.utf16 for part in pieces) + gaps
+    return SmsText(body, encoding, _segment_count(body, encoding, units), units)
+
+
 def encode_for_sms(text: str) -> SmsText:
     """Fold ``text`` into GSM-7 when possible; otherwise keep it as written, in UCS-2.
 
-    An empty text costs no segment.
+    An empty text costs no segment. Folding buys nothing once UCS-2 is needed, and the
+    original reads better.
     """
-    body = fold(text)
-    encoding: Encoding = "GSM-7"
-    if not is_gsm(body):
-        # Folding buys nothing once UCS-2 is needed, and the original reads better.
-        body, encoding = unicodedata.normalize("NFC", text), "UCS-2"
-    units = units_of(body, encoding)
-    return SmsText(body, encoding, _segment_count(body, encoding, units), units)
+    return join([piece(text)])

@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import current_app
 from flask_babel import force_locale
 
+from gateway.config import settings
 from gateway.conversation import LineRole, Reply
 from gateway.db import db
 from gateway.directory.describe import weekly_hours_lines
@@ -45,7 +45,7 @@ def send_details(reply: Reply, contact: Contact, number: str, call_id: str) -> O
     """Queue ``reply``'s service to ``number`` (the caller's own, ``contact``) for the call
     the channel knows as ``call_id``; the outcome says whether it was queued, or why not."""
     service = reply.service.id if reply.service is not None else ""
-    key = current_app.config["PHONE_HASH_KEY"].encode("utf-8")
+    key = settings().phone_hash_key.encode("utf-8")
     call = hmac.new(key, call_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
     return queue_send(
         db.session,
@@ -54,5 +54,5 @@ def send_details(reply: Reply, contact: Contact, number: str, call_id: str) -> O
         kind=MessageKind.HANDOFF,
         locale=reply.locale,
         contact=contact,
-        once=Once(f"handoff:{call}", service, current_app.config["HANDOFF_LIMIT_PER_CALL"]),
+        once=Once(f"handoff:{call}", service, settings().handoff_limit_per_call),
     ).outcome

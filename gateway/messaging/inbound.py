@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway.contacts import contact_or_none, take_turn
+from gateway.config import settings
+from gateway.contacts import CONTACT_ID_BY_HASH, create_contact, sender_hash
 from gateway.conversation import Inbound, Reply, handle
 from gateway.db import db
 from gateway.directory.describe import time_phrase
@@ -101,6 +101,28 @@ class Exchange:
     stored_id: int | None = None
 
 
+# Built once: the statements every message costs (building one cost more than its round trip).
+_STORE = (
+    insert(Message).values(contact_id=CONTACT_ID_BY_HASH).returning(Message.id, Message.contact_id)
+)
+_INSERT = insert(Message).returning(Message.id)
+_HANDLED = update(Message).where(Message.id == bindparam("message_id"))
+# The contact's turn (gateway.contacts.take_turn), the contact, and whether another delivery
+# answered the message meanwhile, in one statement: on PostgreSQL it locks the message's row
+# too, and a statement that waited for a lock reads the rows it locked as the other
+# transaction left them.
+_TURN = (
+    select(Contact, Message.locale)
+    .join(Message, Message.contact_id == Contact.id)
+    .where(Contact.id == bindparam("contact_id"), Message.id == bindparam("message_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_BY_SID = select(Message.id, Message.contact_id).where(
+    Message.provider_sid == bindparam("sid"), Message.direction == Direction.INBOUND
+)
+
+
 def receive(incoming: IncomingText, text_format: TextFormat) -> Exchange:
     """Store, answer and record one text message (uses ``db.session``; commits twice).
 
@@ -110,75 +132,120 @@ def receive(incoming: IncomingText, text_format: TextFormat) -> Exchange:
     time) gets the stored answer, or, if the message was stored but never handled (its
     answering failed: the database went away, the final commit failed), answers it now:
     whichever delivery's turn comes first answers, the others find it handled.
+
+    An ordinary message costs one statement in the first transaction (the insert finds the
+    contact) and reads the contact once, in the second, with its turn. Nothing is flushed
+    behind the code's back: the engine flushes its writes once, the commits flush the rest.
     """
     session = db.session
     at = incoming.received_at.astimezone(UTC)
-    contact = contact_or_none(session, incoming.sender)
-    session.add(
-        Message(
-            direction=Direction.INBOUND,
-            kind=MessageKind.MESSAGE,
-            channel=incoming.channel,
-            contact_id=contact.id if contact is not None else None,
-            provider_sid=incoming.sid,
-            body=stored_body(incoming.body),
-            status=MessageStatus.RECEIVED,
-            created_at=at,
-        )
-    )
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        stored = _inbound(session, incoming.sid)
-        if stored is None:
-            raise  # not a second delivery: some other constraint refused the message
-        log.info("message %s delivered again", stored.id)
-        # Its sender as stored: a contact this delivery created went with the rollback, and
-        # one forgotten since (FORGET) is not to be made again.
-        if stored.contact_id is None:
-            return _stored_answer(session, stored, text_format)
-        contact = session.get(Contact, stored.contact_id)
-    if contact is None:
-        return Exchange(Outcome.NO_SENDER, None)
+    digest = sender_hash(incoming.sender)
+    with session.no_autoflush:
+        try:
+            message_id, contact_id = _store(session, incoming, digest, at)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            stored = session.connection().execute(_BY_SID, {"sid": incoming.sid}).first()
+            if stored is None:
+                raise  # not a second delivery: some other constraint refused the message
+            log.info("message %s delivered again", stored.id)
+            # Its sender as stored: a contact this delivery created went with the rollback,
+            # and one forgotten since (FORGET) is not to be made again.
+            message_id, contact_id = stored.id, stored.contact_id
+            if contact_id is None:
+                return _stored_answer(session, message_id, text_format)
+        if contact_id is None:
+            return Exchange(Outcome.NO_SENDER, None)
+        return _answer(session, incoming, text_format, at, message_id, contact_id)
 
-    in_turn = take_turn(session, contact)
-    message = _inbound(session, incoming.sid)
-    if in_turn is None or message is None or _handled(message):
-        return _stored_answer(session, message, text_format)
-    contact = in_turn
-    gate = limits.gate(session, contact.id, at, current_app.config["SMS_RATE_LIMIT_PER_HOUR"])
+
+def _store(
+    session: Session, incoming: IncomingText, digest: str | None, at: datetime
+) -> tuple[int, int | None]:
+    """Insert the message, linked to its sender's contact in the same statement; a first
+    message creates the contact after it. The message's id and its contact's."""
+    connection = session.connection()
+    values = {
+        "direction": Direction.INBOUND,
+        "kind": MessageKind.MESSAGE,
+        "channel": incoming.channel,
+        "provider_sid": incoming.sid,
+        "body": stored_body(incoming.body),
+        "status": MessageStatus.RECEIVED,
+        "created_at": at,
+    }
+    if digest is None:
+        return connection.execute(_INSERT, values).scalar_one(), None
+    message_id, contact_id = connection.execute(_STORE, {**values, "phone_hash": digest}).one()
+    if contact_id is None:
+        contact_id = create_contact(session, digest, incoming.sender)
+        connection.execute(
+            update(Message).where(Message.id == message_id).values(contact_id=contact_id)
+        )
+    return message_id, contact_id
+
+
+def _answer(
+    session: Session,
+    incoming: IncomingText,
+    text_format: TextFormat,
+    at: datetime,
+    message_id: int,
+    contact_id: int,
+) -> Exchange:
+    """Answer the stored message ``message_id`` in the contact's turn, and record it."""
+    in_turn = session.execute(_TURN, {"contact_id": contact_id, "message_id": message_id}).first()
+    if in_turn is None:  # forgotten meanwhile (FORGET), with its messages
+        stored = session.connection().execute(_BY_SID, {"sid": incoming.sid}).first()
+        return _stored_answer(session, stored.id if stored else None, text_format)
+    contact, handled_in = in_turn
+    if handled_in is not None:
+        return _stored_answer(session, message_id, text_format)
+    gate = limits.gate(session, contact.id, at, settings().sms_rate_limit_per_hour)
     reply = handle(incoming.inbound, contact)
     outcome, sms = _what_to_send(incoming, reply, gate, at, text_format)
     if sms is not None and not budget.take(session, sms.segments, at):
-        log.warning("daily segment cap reached: message %s left unanswered", message.id)
+        log.warning("daily segment cap reached: message %s left unanswered", message_id)
         outcome, sms = Outcome.OVER_CAP, None
 
+    connection = session.connection()
     forgotten = reply.hints.forgotten
+    handled = {
+        "locale": reply.locale,
+        "status": MessageStatus.ANSWERED if sms is not None else MessageStatus.RECEIVED,
+    }
     if forgotten:
         # The engine deleted the contact and its messages, this one included. Only the SID
         # stays, with no body and no contact, so that a retry of it is not answered again.
-        message = _anonymous_copy(session, incoming, at)
-    message.locale = reply.locale
-    answer = None
+        anonymous = {
+            "direction": Direction.INBOUND,
+            "kind": MessageKind.MESSAGE,
+            "channel": incoming.channel,
+            "provider_sid": incoming.sid,
+            "created_at": at,
+        }
+        message_id = connection.execute(_INSERT, {**anonymous, **handled}).scalar_one()
+    else:
+        connection.execute(_HANDLED, {"message_id": message_id, **handled})
+    answer_id = None
     if sms is not None:
-        message.status = MessageStatus.ANSWERED
-        answer = Message(
-            direction=Direction.OUTBOUND,
-            kind=MessageKind.REPLY,
-            channel=incoming.channel,
-            contact_id=None if forgotten else contact.id,
-            in_reply_to_id=message.id,
-            body=sms.text,
-            locale=reply.locale,
-            encoding=sms.encoding,
-            segments=sms.segments,
-            status=MessageStatus.ANSWERED,
-            created_at=at,
-        )
-        session.add(answer)
+        answer = {
+            "direction": Direction.OUTBOUND,
+            "kind": MessageKind.REPLY,
+            "channel": incoming.channel,
+            "contact_id": None if forgotten else contact.id,
+            "in_reply_to_id": message_id,
+            "body": sms.text,
+            "locale": reply.locale,
+            "encoding": sms.encoding,
+            "segments": sms.segments,
+            "status": MessageStatus.ANSWERED,
+            "created_at": at,
+        }
+        answer_id = connection.execute(_INSERT, answer).scalar_one()
     session.commit()
-    return Exchange(outcome, sms, reply, answer.id if answer is not None else None)
+    return Exchange(outcome, sms, reply, answer_id)
 
 
 def stored_body(body: str) -> str:
@@ -187,31 +254,16 @@ def stored_body(body: str) -> str:
     return scrub_personal(body.replace("\x00", "\ufffd"))
 
 
-def _inbound(session: Session, sid: str) -> Message | None:
-    """The stored message ``sid`` as it is in the database now (not as this session had it)."""
-    return session.scalar(
-        select(Message)
-        .where(Message.provider_sid == sid, Message.direction == Direction.INBOUND)
-        .execution_options(populate_existing=True)
-    )
-
-
-def _handled(message: Message) -> bool:
-    """Whether the engine has answered ``message``: it then names the language of its answer
-    (in the commit that stores the answer, if any); a message stored but left unanswered by a
-    failure has none."""
-    return message.locale is not None
-
-
-def _stored_answer(session: Session, message: Message | None, text_format: TextFormat) -> Exchange:
-    """The stored answer to ``message`` (nothing if it got none, or is gone with its contact)."""
+def _stored_answer(session: Session, message_id: int | None, text_format: TextFormat) -> Exchange:
+    """The stored answer to ``message_id`` (nothing if it got none, or is gone with its
+    contact)."""
     answer = None
-    if message is not None:
-        answer = session.scalar(
-            select(Message).where(
-                Message.in_reply_to_id == message.id, Message.kind == MessageKind.REPLY
+    if message_id is not None:
+        answer = session.execute(
+            select(Message.id, Message.body).where(
+                Message.in_reply_to_id == message_id, Message.kind == MessageKind.REPLY
             )
-        )
+        ).first()
     if answer is None or not answer.body:
         return Exchange(Outcome.REPEATED, None)
     return Exchange(Outcome.REPEATED, text_format.plain(answer.body), stored_id=answer.id)
@@ -235,23 +287,9 @@ def _what_to_send(
 
 def limit_notice(locale: str, until: datetime) -> str:
     """The one message a number gets when it reaches its hourly limit, in its language."""
-    city_time = until.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    city_time = until.astimezone(ZoneInfo(settings().timezone))
     with force_locale(locale):
         return _(
             "You have sent us many messages this hour. We will answer again from %(time)s.",
             time=time_phrase(city_time),
         )
-
-
-def _anonymous_copy(session: Session, incoming: IncomingText, at: datetime) -> Message:
-    message = Message(
-        direction=Direction.INBOUND,
-        kind=MessageKind.MESSAGE,
-        channel=incoming.channel,
-        provider_sid=incoming.sid,
-        status=MessageStatus.RECEIVED,
-        created_at=at,
-    )
-    session.add(message)
-    session.flush()
-    return message

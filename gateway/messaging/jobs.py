@@ -12,13 +12,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import current_app
 from rq import Retry, get_current_job
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway import clock
-from gateway.config import ConfigError
+from gateway.config import settings
 from gateway.contacts import opt_out
 from gateway.db import db
 from gateway.jobs import enqueue, enqueue_after_commit
@@ -32,14 +31,8 @@ log = logging.getLogger(__name__)
 
 def retry_policy() -> Retry:
     """RQ's retries for a send: one per interval of ``SEND_RETRY_INTERVALS`` (seconds)."""
-    raw = current_app.config["SEND_RETRY_INTERVALS"]
-    try:
-        intervals = [int(part) for part in raw.split(",")]
-        return Retry(max=len(intervals), interval=intervals)
-    except ValueError as exc:
-        raise ConfigError(
-            f"SEND_RETRY_INTERVALS={raw!r}: expected seconds separated by commas, e.g. 10,30,120"
-        ) from exc
+    intervals = list(settings().send_retry_intervals)
+    return Retry(max=len(intervals), interval=intervals)
 
 
 def send_job_id(message_id: int) -> str:
@@ -122,7 +115,7 @@ def send_message(message_id: int) -> None:
     try:
         sent = sms_provider().send(message.to_number, message.body)
     except SendError as error:
-        if error.unknown and current_app.config["REDIS_URL"]:
+        if error.unknown and settings().redis_url:
             # The provider may hold it: the row stays SENDING for the sweeper to reconcile.
             log.warning(
                 "message %s: provider's answer lost, left to reconcile: %s", message.id, error
@@ -211,6 +204,6 @@ def reconcile_message(message_id: int, started_before: datetime) -> MessageStatu
 def purge_retention(days: int | None = None) -> Purged:
     """Blank what is older than ``days`` (``RETENTION_DAYS``); run daily by a scheduler."""
     session = db.session
-    purged = purge_old_bodies(session, clock.now(), days or current_app.config["RETENTION_DAYS"])
+    purged = purge_old_bodies(session, clock.now(), days or settings().retention_days)
     session.commit()
     return purged

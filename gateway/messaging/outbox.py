@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway import clock
+from gateway.config import settings
 from gateway.contacts import take_turn
 from gateway.db import insert_for
 from gateway.messaging import budget, limits
@@ -145,7 +145,7 @@ def _refusal(
         return Outcome.OPTED_OUT
     if once is not None and once.limit > 0 and _sends_in(session, contact, once) >= once.limit:
         return Outcome.SCOPE_FULL
-    hourly = current_app.config["SMS_RATE_LIMIT_PER_HOUR"]
+    hourly = settings().sms_rate_limit_per_hour
     if limits.gate(session, contact.id, now, hourly) is not limits.Gate.ANSWER:
         return Outcome.HOURLY_LIMIT
     if not budget.take(session, segments, now, queued=True):

@@ -23,7 +23,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
-from gateway.config import ConfigError
+from gateway.config import ConfigError, Settings, settings
 from gateway.jobs import connect_redis
 from gateway.messaging.throttle import LocalThrottle, RedisThrottle, Throttle
 
@@ -155,41 +155,45 @@ class TwilioProvider:
         ]
 
 
-def _build(config: dict[str, Any]) -> Provider:
-    choice = config["SMS_PROVIDER"]
-    if choice not in ("auto", "outbox", "twilio"):
-        raise ConfigError(f"SMS_PROVIDER={choice!r}: choose auto, outbox or twilio")
-    missing = [name for name in _CREDENTIALS if not config[name]]
+def _build(config: Settings) -> Provider:
+    choice = config.sms_provider
+    sid, token, sender = (
+        config.twilio_account_sid,
+        config.twilio_auth_token,
+        config.twilio_from_number,
+    )
+    given = zip(_CREDENTIALS, (sid, token, sender), strict=True)
+    missing = [name for name, value in given if not value]
     # "outbox" keeps messages in while the credentials sign webhooks (a training line).
     if choice == "outbox" or (choice == "auto" and len(missing) == len(_CREDENTIALS)):
         return OutboxProvider()
-    if missing:
+    if not (sid and token and sender):
         raise ConfigError(
             f"{', '.join(missing)} not set: Twilio needs {', '.join(_CREDENTIALS)} together "
             "(leave all three unset to keep messages in the outbox)"
         )
     client = Client(
-        config["TWILIO_ACCOUNT_SID"],
-        config["TWILIO_AUTH_TOKEN"],
+        sid,
+        token,
         http_client=TwilioHttpClient(timeout=HTTP_TIMEOUT),
         environment=_NO_ENVIRONMENT,
     )
-    if config["TWILIO_API_BASE_URL"]:
-        client.api.base_url = config["TWILIO_API_BASE_URL"]
+    if config.twilio_api_base_url:
+        client.api.base_url = config.twilio_api_base_url
     callback = None
-    if config["PUBLIC_BASE_URL"]:
-        callback = config["PUBLIC_BASE_URL"].rstrip("/") + STATUS_CALLBACK_PATH
+    if config.public_base_url:
+        callback = config.public_base_url.rstrip("/") + STATUS_CALLBACK_PATH
     throttle: Throttle
-    if config["REDIS_URL"]:
-        throttle = RedisThrottle(connect_redis(config["REDIS_URL"]), config["TWILIO_MPS"])
+    if config.redis_url:
+        throttle = RedisThrottle(connect_redis(config.redis_url), config.twilio_mps)
     else:
-        throttle = LocalThrottle(config["TWILIO_MPS"])
-    return TwilioProvider(client, config["TWILIO_FROM_NUMBER"], callback, throttle)
+        throttle = LocalThrottle(config.twilio_mps)
+    return TwilioProvider(client, sender, callback, throttle)
 
 
 def sms_provider() -> Provider:
     """The app's provider, built on first use from its settings and kept for the process."""
     extensions = current_app.extensions
     if _EXTENSION_KEY not in extensions:
-        extensions[_EXTENSION_KEY] = _build(current_app.config)
+        extensions[_EXTENSION_KEY] = _build(settings())
     return extensions[_EXTENSION_KEY]  # type: ignore[no-any-return]

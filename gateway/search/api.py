@@ -21,6 +21,7 @@ from datetime import datetime
 from functools import cache
 from time import perf_counter
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from gateway.directory.queries import (
@@ -174,23 +175,26 @@ def detect_language(text: str) -> str | None:
     return _guesser().guess(text, words(text))
 
 
+_RECORD = insert(SearchQuery)
+
+
 def record_query(session: Session, result: SearchResult, *, channel: str, locale: str) -> None:
     """Keep an anonymous trace of the question for the statistics of unmet needs.
 
     Stores the query's language (detected, else the conversation's), its first category,
     area, result count and normalised words — never who asked, and no number that could be
-    a phone number. Flushes; the caller commits.
+    a phone number. One INSERT, at once; the caller commits.
     """
     area = result.area
-    session.add(
-        SearchQuery(
-            channel=channel,
-            locale=result.locale or locale,
-            text=result.normalised[:500] or None,
-            category=result.categories[0] if result.categories else None,
-            area=(area.postcode or area.district) if area is not None else None,
-            result_count=len(result.hits),
-            reasons=[f"category:{slug}" for slug in result.categories],
-        )
+    session.connection().execute(
+        _RECORD,
+        {
+            "channel": channel,
+            "locale": result.locale or locale,
+            "text": result.normalised[:500] or None,
+            "category": result.categories[0] if result.categories else None,
+            "area": (area.postcode or area.district) if area is not None else None,
+            "result_count": len(result.hits),
+            "reasons": [f"category:{slug}" for slug in result.categories],
+        },
     )
-    session.flush()

@@ -9,6 +9,7 @@ import pytest
 from flask import session as flask_session
 
 from gateway.admin import accounts, auth
+from gateway.config import settings
 from gateway.db import db
 from gateway.models import UserRole
 from tests.admin.conftest import PASSWORD, AdminClient, csrf_token
@@ -84,18 +85,18 @@ def test_logout_needs_the_csrf_token(admin) -> None:
 
 
 def test_idle_sessions_expire(clock, admin, app) -> None:
-    clock.advance(timedelta(minutes=app.config["ADMIN_IDLE_MINUTES"] + 1))
+    clock.advance(timedelta(minutes=settings(app).admin_idle_minutes + 1))
     assert admin.get("/admin/").status_code == 302
 
 
 def test_activity_keeps_a_session_alive(clock, admin, app) -> None:
     for _ in range(3):
-        clock.advance(timedelta(minutes=app.config["ADMIN_IDLE_MINUTES"] - 1))
+        clock.advance(timedelta(minutes=settings(app).admin_idle_minutes - 1))
         assert admin.get("/admin/").status_code == 200
 
 
 def test_the_session_cookie_lives_no_longer_than_the_idle_limit(app) -> None:
-    assert app.permanent_session_lifetime == timedelta(minutes=app.config["ADMIN_IDLE_MINUTES"])
+    assert app.permanent_session_lifetime == timedelta(minutes=settings(app).admin_idle_minutes)
 
 
 def test_disabling_an_account_ends_its_sessions(admin, make_user, client) -> None:

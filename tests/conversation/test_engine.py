@@ -4,7 +4,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from flask import current_app
 from sqlalchemy import func, select
 
 from gateway.conversation import Action, LocaleSource, Verb
@@ -128,8 +127,8 @@ def test_a_number_picks_from_the_list_until_it_expires(city, phone) -> None:
     assert resident.replies[-1].hints.new_session
 
 
-def test_the_time_to_live_is_a_setting(city, phone) -> None:
-    current_app.config["CONVERSATION_TTL_MINUTES"] = 5
+def test_the_time_to_live_is_a_setting(app, city, phone, change_settings) -> None:
+    change_settings(app, conversation_ttl_minutes=5)
     resident = phone()
     resident.send("MENU")
     assert resident.send("1", wait=timedelta(minutes=6)).kind is K.MENU

@@ -11,11 +11,11 @@ import pytest
 from flask import Flask
 
 from gateway import create_app
-from gateway.config import ConfigError
+from gateway.config import ConfigError, parse_hours
 from gateway.conversation import Action, Expect, Reply, Verb
 from gateway.conversation import ReplyKind as K
 from gateway.directory.hours import WeeklyRange
-from gateway.helpline import helpline_status, parse_hours
+from gateway.helpline import helpline_status
 from tests.conftest import _rolled_back_app, settings_for
 from tests.conversation.conftest import MONDAY_10H, TZ, Phone, shown
 

@@ -20,10 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
-from flask import current_app
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
+from gateway.config import settings
 from gateway.contacts import phone_hash
 from gateway.db import db
 from gateway.models import Contact, Direction, Message, MessageKind, MessageStatus
@@ -148,7 +148,7 @@ def replies_per_message(sids: list[str]) -> dict[str, int]:
 def handoff_rows(numbers: list[str]) -> list[Message]:
     """The hand-off rows queued for ``numbers``."""
     _fresh()
-    key = current_app.config["PHONE_HASH_KEY"]
+    key = settings().phone_hash_key
     hashes = [phone_hash(number, key) for number in numbers]
     return list(
         db.session.scalars(

@@ -15,6 +15,7 @@ from flask import Flask
 from redis import Redis
 
 from gateway import create_app
+from gateway.config import settings
 from gateway.db import db
 from gateway.models import Contact
 from tests.conftest import REPO_ROOT, fresh_database_url, settings_for
@@ -159,6 +160,6 @@ def worker_setup(
     backend: str, tmp_path: Path, twilio_api: FakeTwilioApi, redis_url: str
 ) -> Iterator[WorkerSetup]:
     """Committed database, jobs on real Redis, Twilio pointed at the fake."""
-    settings = {"REDIS_URL": redis_url, **twilio_settings(twilio_api)}
-    for app in _committed_app(backend, tmp_path, **settings):
-        yield WorkerSetup(app, settings_for(app.config["DATABASE_URL"], **settings))
+    overrides = {"REDIS_URL": redis_url, **twilio_settings(twilio_api)}
+    for app in _committed_app(backend, tmp_path, **overrides):
+        yield WorkerSetup(app, settings_for(settings(app).database_url, **overrides))

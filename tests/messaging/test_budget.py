@@ -29,25 +29,29 @@ def outbound(segments: int, at: datetime, **fields: Any) -> Message:
     return Message(**(values | fields))
 
 
-def test_segments_are_taken_until_the_cap(app: Flask, session) -> None:
-    app.config["DAILY_SEGMENT_CAP"] = 10
+def test_segments_are_taken_until_the_cap(app: Flask, session, change_settings) -> None:
+    change_settings(app, daily_segment_cap=10)
     assert budget.take(session, 6, NOON)
     assert budget.take(session, 4, NOON)
     assert not budget.take(session, 1, NOON)
     assert budget.segments_today(session, NOON) == 10
 
 
-def test_queued_messages_fit_in_their_share_answers_in_the_whole(app: Flask, session) -> None:
-    app.config["DAILY_SEGMENT_CAP"] = 20  # QUEUED_SEGMENT_SHARE 0.25: 5 for queued messages
+def test_queued_messages_fit_in_their_share_answers_in_the_whole(
+    app: Flask, session, change_settings
+) -> None:
+    change_settings(app, daily_segment_cap=20)  # QUEUED_SEGMENT_SHARE 0.25: 5 for queued messages
     assert budget.take(session, 5, NOON, queued=True)
     assert not budget.take(session, 1, NOON, queued=True)
     assert budget.take(session, 15, NOON)
     assert budget.segments_today(session, NOON) == 20
 
 
-def test_a_day_starts_from_the_messages_already_stored_that_day(app: Flask, session) -> None:
+def test_a_day_starts_from_the_messages_already_stored_that_day(
+    app: Flask, session, change_settings
+) -> None:
     """As after an upgrade in the middle of a day: what was sent before the counter counts."""
-    app.config["DAILY_SEGMENT_CAP"] = 20
+    change_settings(app, daily_segment_cap=20)
     session.add_all(
         [
             outbound(7, NOON - timedelta(hours=2)),
@@ -74,9 +78,9 @@ def test_a_day_starts_from_the_messages_already_stored_that_day(app: Flask, sess
     assert budget.segments_today(session, NOON) == 12
 
 
-def test_the_day_is_the_citys(app: Flask, session) -> None:
+def test_the_day_is_the_citys(app: Flask, session, change_settings) -> None:
     """At 23:30 UTC it is already tomorrow in Paris: a fresh budget."""
-    app.config["DAILY_SEGMENT_CAP"] = 4
+    change_settings(app, daily_segment_cap=4)
     evening = datetime(2026, 12, 3, 22, 30, tzinfo=UTC)  # 23:30 in Paris
     late = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)  # 00:30 on the 4th in Paris
     assert budget.take(session, 4, evening)
@@ -86,8 +90,8 @@ def test_the_day_is_the_citys(app: Flask, session) -> None:
     assert [str(day) for (day,) in days] == ["2026-12-03", "2026-12-04"]
 
 
-def test_a_rollback_gives_the_segments_back(app: Flask, session) -> None:
-    app.config["DAILY_SEGMENT_CAP"] = 4
+def test_a_rollback_gives_the_segments_back(app: Flask, session, change_settings) -> None:
+    change_settings(app, daily_segment_cap=4)
     nested = session.begin_nested()
     assert budget.take(session, 4, NOON)
     nested.rollback()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
+from gateway.config import settings
 from gateway.contacts import contact_for
 from gateway.conversation import Action, Inbound, Reply, ReplyKind, Verb, handle
 from gateway.db import db
@@ -58,7 +59,7 @@ def test_the_message_is_the_place_with_its_week(app: Flask, places: list[Service
 def test_one_call_sends_each_place_once_and_at_most_its_limit(
     app: Flask, places: list[Service]
 ) -> None:
-    assert app.config["HANDOFF_LIMIT_PER_CALL"] == 3
+    assert settings(app).handoff_limit_per_call == 3
     assert [send(place) for place in places] == [Outcome.QUEUED] * 3 + [Outcome.SCOPE_FULL]
     assert send(places[0]) is Outcome.DUPLICATE
     assert send(places[0], OTHER_CALL) is Outcome.QUEUED  # a new call may send it again
@@ -66,7 +67,9 @@ def test_one_call_sends_each_place_once_and_at_most_its_limit(
     assert keys and not any(CALL in key or OTHER_CALL in key for key in keys)
 
 
-def test_the_numbers_hour_bounds_every_call(app: Flask, places: list[Service]) -> None:
-    app.config["SMS_RATE_LIMIT_PER_HOUR"] = 2
+def test_the_numbers_hour_bounds_every_call(
+    app: Flask, places: list[Service], change_settings
+) -> None:
+    change_settings(app, sms_rate_limit_per_hour=2)
     assert [send(place) for place in places[:2]] == [Outcome.QUEUED] * 2
     assert send(places[2], OTHER_CALL) is Outcome.HOURLY_LIMIT

@@ -84,8 +84,10 @@ def test_stop_between_queue_and_send_is_honoured(outbox_app: Flask) -> None:
     assert budget.segments_today(session, datetime.now(UTC)) == 0
 
 
-def test_queued_messages_use_their_share_of_the_daily_cap(app: Flask, session) -> None:
-    app.config["DAILY_SEGMENT_CAP"] = 20  # QUEUED_SEGMENT_SHARE 0.25: 5 for queued messages
+def test_queued_messages_use_their_share_of_the_daily_cap(
+    app: Flask, session, change_settings
+) -> None:
+    change_settings(app, daily_segment_cap=20)  # QUEUED_SEGMENT_SHARE 0.25: 5 for queued messages
     contact = new_contact()
     now = datetime.now(UTC)
     # Yesterday's traffic does not count; today's replies do, in the whole cap only.
@@ -123,8 +125,8 @@ def test_queued_messages_use_their_share_of_the_daily_cap(app: Flask, session) -
     assert budget.take(session, 14, now) and not budget.take(session, 1, now)
 
 
-def test_queued_messages_stay_within_the_whole_cap(app: Flask, session) -> None:
-    app.config["DAILY_SEGMENT_CAP"] = 20
+def test_queued_messages_stay_within_the_whole_cap(app: Flask, session, change_settings) -> None:
+    change_settings(app, daily_segment_cap=20)
     session.add(
         Message(
             direction=Direction.OUTBOUND,

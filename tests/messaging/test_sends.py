@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from gateway.config import ConfigError, load_settings
+from gateway.config import ConfigError, load_settings, settings
 from gateway.db import db
 from gateway.messaging import limits
 from gateway.messaging.outbox import Once, Outcome, queue_send
@@ -46,8 +46,8 @@ def test_one_key_is_sent_once_and_a_scope_a_few_times(session) -> None:
     assert send(session, contact, Once("handoff:CA", "food-1", limit=2)).outcome is Outcome.QUEUED
 
 
-def test_queued_messages_count_in_the_numbers_hour(app: Flask, session) -> None:
-    app.config["SMS_RATE_LIMIT_PER_HOUR"] = 3
+def test_queued_messages_count_in_the_numbers_hour(app: Flask, session, change_settings) -> None:
+    change_settings(app, sms_rate_limit_per_hour=3)
     contact = new_contact()
     session.add(
         Message(
@@ -63,7 +63,7 @@ def test_queued_messages_count_in_the_numbers_hour(app: Flask, session) -> None:
     assert send(session, contact, kind=MessageKind.ALERT).outcome is Outcome.QUEUED
     assert send(session, contact, kind=MessageKind.CONFIRMATION).outcome is Outcome.HOURLY_LIMIT
     # Refusals do not count; the SMS channel's next answer is the notice.
-    hourly = app.config["SMS_RATE_LIMIT_PER_HOUR"]
+    hourly = settings(app).sms_rate_limit_per_hour
     assert limits.gate(session, contact.id, datetime.now(UTC), hourly) is limits.Gate.NOTICE
 
 

@@ -163,16 +163,6 @@ def test_outbox_chosen_explicitly_keeps_messages_in_despite_credentials(
     assert twilio_api.received == []
 
 
-def test_unknown_provider_choice_is_a_clear_error(backend, tmp_path) -> None:
-    from gateway.config import ConfigError
-    from gateway.messaging.provider import sms_provider
-    from tests.messaging.conftest import _committed_app
-
-    for _app in _committed_app(backend, tmp_path, SMS_PROVIDER="carrier-pigeon"):
-        with pytest.raises(ConfigError, match="SMS_PROVIDER"):
-            sms_provider()
-
-
 def left_sending(message: Message, minutes_ago: int = 10) -> None:
     """Put ``message`` back as a worker that died mid-send left it, ``minutes_ago``."""
     session = db.session
@@ -252,12 +242,12 @@ def test_twilio_unreachable_leaves_the_row_for_the_next_sweep(
 
 
 def test_a_lookup_that_cannot_reach_twilio_logs_no_number(
-    twilio_app: Flask, twilio_api: FakeTwilioApi, caplog: pytest.LogCaptureFixture
+    twilio_app: Flask, twilio_api: FakeTwilioApi, caplog: pytest.LogCaptureFixture, change_settings
 ) -> None:
     """The lookup's URL holds the number in its query, and the network error quotes it."""
     message = queue_and_commit()
     left_sending(message)
-    twilio_app.config["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9"  # nothing listens there
+    change_settings(twilio_app, twilio_api_base_url="http://127.0.0.1:9")  # nothing listens there
     twilio_app.extensions.pop(provider._EXTENSION_KEY)
     with caplog.at_level(logging.WARNING, logger="gateway.messaging.jobs"):
         assert reconcile_message(message.id, datetime.now(UTC) - timedelta(minutes=2)) is None

@@ -18,6 +18,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue
 from rq.registry import StartedJobRegistry
 
+from gateway.config import settings
 from gateway.db import db
 from gateway.jobs import DEFAULT_QUEUE
 from gateway.messaging.outbox import queue_send
@@ -63,7 +64,7 @@ def load(message_id: int) -> Message:
 
 
 def redis_queue(setup: WorkerSetup) -> Queue:
-    return Queue(DEFAULT_QUEUE, connection=Redis.from_url(setup.app.config["REDIS_URL"]))
+    return Queue(DEFAULT_QUEUE, connection=Redis.from_url(settings(setup.app).redis_url))
 
 
 def wait_for_the_retry(setup: WorkerSetup) -> None:
@@ -235,17 +236,21 @@ def test_a_worker_that_dies_after_twilio_took_the_message_does_not_send_it_again
 
 
 def test_a_commit_while_redis_is_down_keeps_the_row_for_the_sweeper(
-    worker_setup: WorkerSetup, twilio_api: FakeTwilioApi, caplog: pytest.LogCaptureFixture
+    worker_setup: WorkerSetup,
+    twilio_api: FakeTwilioApi,
+    caplog: pytest.LogCaptureFixture,
+    change_settings,
 ) -> None:
     app = worker_setup.app
-    redis_url, app.config["REDIS_URL"] = app.config["REDIS_URL"], "redis://127.0.0.1:1/0"
+    redis_url = settings(app).redis_url
+    change_settings(app, redis_url="redis://127.0.0.1:1/0")
     with caplog.at_level(logging.WARNING, logger="gateway.jobs"):
         message_id = queue_and_commit(worker_setup)  # the hand-off's request does not fail
     assert load(message_id).status == MessageStatus.QUEUED
     [line] = [record.getMessage() for record in caplog.records]
     assert "Redis unreachable" in line and NUMBER not in line
 
-    app.config["REDIS_URL"] = redis_url  # Redis is back
+    change_settings(app, redis_url=redis_url)  # Redis is back
     assert requeue_stale_messages(datetime.now(UTC)) == 0, "too recent to call lost"
     assert requeue_stale_messages(datetime.now(UTC) + stale_after()[1] + timedelta(1)) == 1
     worker_setup.run_worker()
@@ -330,9 +335,14 @@ def wait_for_status(message_id: int, status: MessageStatus, seconds: float) -> M
 # About Redis, not the database: run on the production one only, they take a while.
 @pytest.mark.backends("postgresql")
 def test_the_worker_outlives_a_redis_restart(
-    worker_setup: WorkerSetup, twilio_api: FakeTwilioApi, own_redis: RedisServer, tmp_path: Path
+    worker_setup: WorkerSetup,
+    twilio_api: FakeTwilioApi,
+    own_redis: RedisServer,
+    tmp_path: Path,
+    change_settings,
 ) -> None:
-    worker_setup.env["REDIS_URL"] = worker_setup.app.config["REDIS_URL"] = own_redis.url
+    worker_setup.env["REDIS_URL"] = own_redis.url
+    change_settings(worker_setup.app, redis_url=own_redis.url)
     log_path = tmp_path / "worker.log"
     with log_path.open("wb") as log_file:
         worker = worker_setup.start("worker", output=log_file)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 
+from gateway.config import settings
 from gateway.db import db
 from gateway.messaging.budget import segments_today, take
 from gateway.messaging.limits import WINDOW, Gate, decide
@@ -50,7 +51,7 @@ def test_the_gate(replied: list[datetime], at: int, limit: int, gate: Gate) -> N
 def test_the_31st_message_gets_the_notice_the_32nd_silence_until_the_hour_passes(
     texter, sms_app: Flask
 ) -> None:
-    assert sms_app.config["SMS_RATE_LIMIT_PER_HOUR"] == 30
+    assert settings(sms_app).sms_rate_limit_per_hour == 30
     resident: Texter = texter(NUMBER)
     for _ in range(30):
         assert resident.send("MENU").text is not None
@@ -64,8 +65,8 @@ def test_the_31st_message_gets_the_notice_the_32nd_silence_until_the_hour_passes
     assert back.text is not None and back.text.startswith("Alimentation")
 
 
-def test_stop_takes_effect_during_the_silence(texter, sms_app: Flask) -> None:
-    sms_app.config["SMS_RATE_LIMIT_PER_HOUR"] = 2
+def test_stop_takes_effect_during_the_silence(texter, sms_app: Flask, change_settings) -> None:
+    change_settings(sms_app, sms_rate_limit_per_hour=2)
     resident: Texter = texter(NUMBER)
     answers = [resident.send("MENU").text for _ in range(4)]
     assert [answer is not None for answer in answers] == [True, True, True, False]
@@ -73,8 +74,8 @@ def test_stop_takes_effect_during_the_silence(texter, sms_app: Flask) -> None:
     assert resident.contact().opted_out_at is not None
 
 
-def test_the_limit_is_per_number(texter, sms_app: Flask) -> None:
-    sms_app.config["SMS_RATE_LIMIT_PER_HOUR"] = 1
+def test_the_limit_is_per_number(texter, sms_app: Flask, change_settings) -> None:
+    change_settings(sms_app, sms_rate_limit_per_hour=1)
     first, second = texter("+33612345678"), texter("+33698765432")
     assert first.send("MENU").text is not None
     assert first.send("MENU").text.startswith(in_sms(translated(BUSY, time="")).rstrip("."))
@@ -82,12 +83,12 @@ def test_the_limit_is_per_number(texter, sms_app: Flask) -> None:
 
 
 def test_over_the_daily_cap_nothing_is_answered_but_the_message_is_kept(
-    texter, sms_app: Flask
+    texter, sms_app: Flask, change_settings
 ) -> None:
     resident: Texter = texter(NUMBER)
     first = resident.send("ou manger ce soir")
     [reply] = replies()
-    sms_app.config["DAILY_SEGMENT_CAP"] = reply.segments + 1
+    change_settings(sms_app, daily_segment_cap=reply.segments + 1)
     assert first.text is not None
     assert resident.send("AIDE").text is None, "the menu takes more than the one segment left"
     assert len(replies()) == 1 and len(inbound_messages()) == 2

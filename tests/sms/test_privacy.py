@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from gateway.config import settings
 from gateway.contacts import phone_hash
 from gateway.db import Base, db
 from gateway.messaging.retention import purge_old_bodies
@@ -62,8 +63,8 @@ def test_retention_blanks_what_residents_said_and_a_late_retry_is_not_answered(
     resident: Texter = texter(NUMBER)
     form = twilio_form(NUMBER, "ou manger ce soir")
     assert resident.deliver(form).text is not None
-    later = resident.clock.now + timedelta(days=sms_app.config["RETENTION_DAYS"] + 1)
-    purged = purge_old_bodies(db.session, later, sms_app.config["RETENTION_DAYS"])
+    later = resident.clock.now + timedelta(days=settings(sms_app).retention_days + 1)
+    purged = purge_old_bodies(db.session, later, settings(sms_app).retention_days)
     db.session.commit()
     assert purged.messages == 2
     assert [m.body for m in [*inbound_messages(), *replies()]] == [None, None]
@@ -152,7 +153,7 @@ def test_after_the_purge_no_word_of_the_resident_is_left_in_states_or_reports(
     resident: Texter = texter(NUMBER)
     resident.send("aide au loyer pour ma fille")
     resident.send("AVIS 1 personne ne répond le matin")
-    days = sms_app.config["RETENTION_DAYS"]
+    days = settings(sms_app).retention_days
     # Reports are dated by the database's clock, the conversation by the channel's.
     later = max(resident.clock.now, datetime.now(UTC)) + timedelta(days=days, hours=1)
     purged = purge_old_bodies(db.session, later, days)

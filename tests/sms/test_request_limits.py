@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
+from gateway.config import settings
 from gateway.db import db
 from gateway.models import Call
 from tests.sms.conftest import PUBLIC_BASE_URL, Texter, inbound_messages, sign, twilio_form
@@ -81,7 +82,7 @@ def test_a_chunked_body_is_cut_at_the_limit(texter, sms_app, path: str) -> None:
         environ_overrides={"wsgi.input_terminated": True},
     )
     assert response.status_code == 413
-    assert body.served <= 2 * sms_app.config["WEBHOOK_MAX_BYTES"]
+    assert body.served <= 2 * settings(sms_app).webhook_max_bytes
     _nothing_stored()
 
 
@@ -90,8 +91,8 @@ def test_a_signed_form_of_too_many_fields_is_refused(texter, sms_app, path: str)
     """Small in bytes, many in fields: refused before parsing, signed or not."""
     resident: Texter = texter(NUMBER)
     form = twilio_form(NUMBER, "manger")
-    form.update({f"X{n}": "" for n in range(sms_app.config["WEBHOOK_MAX_FIELDS"])})
-    assert len(urlencode(form)) < sms_app.config["WEBHOOK_MAX_BYTES"]
+    form.update({f"X{n}": "" for n in range(settings(sms_app).webhook_max_fields)})
+    assert len(urlencode(form)) < settings(sms_app).webhook_max_bytes
     response = resident.client.post(
         path,
         data=urlencode(form),

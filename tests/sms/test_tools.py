@@ -35,8 +35,8 @@ def test_guichet_sms_prints_the_answer_its_encoding_and_segments(sms_app: Flask,
     assert result.stdout.splitlines()[-1].startswith("-- UCS-2, 3 segment(s)")
 
 
-def test_guichet_sms_says_when_nothing_is_answered(sms_app: Flask, clock) -> None:
-    sms_app.config["SMS_RATE_LIMIT_PER_HOUR"] = 1
+def test_guichet_sms_says_when_nothing_is_answered(sms_app: Flask, clock, change_settings) -> None:
+    change_settings(sms_app, sms_rate_limit_per_hour=1)
     runner = sms_app.test_cli_runner()
     for _ in range(2):
         runner.invoke(args=["sms", "AIDE"])

@@ -111,9 +111,9 @@ def sms_answer(client: FlaskClient, number: str, body: str) -> str | None:
 
 
 def test_hand_offs_count_in_the_numbers_hour_with_its_sms_answers(
-    call, voice_app: Flask, twilio_api: FakeTwilioApi
+    call, voice_app: Flask, twilio_api: FakeTwilioApi, change_settings
 ) -> None:
-    voice_app.config["SMS_RATE_LIMIT_PER_HOUR"] = 3
+    change_settings(voice_app, sms_rate_limit_per_hour=3)
     caller = english_call(call)
     assert sms_answer(caller.client, caller.number, "MENU")  # one answer by SMS
     assert [hash_on(caller, place) for place in (1, 2, 3)] == [SENDING, SENDING, HOUR_LIMIT]
@@ -126,14 +126,14 @@ def test_hand_offs_count_in_the_numbers_hour_with_its_sms_answers(
 
 
 def test_with_the_hand_offs_share_spent_a_residents_sms_is_still_answered(
-    call, voice_app: Flask, twilio_api: FakeTwilioApi
+    call, voice_app: Flask, twilio_api: FakeTwilioApi, change_settings
 ) -> None:
     first = english_call(call)
     assert hash_on(first, 1) == SENDING
     (sent,) = handoffs(first.number)
     # Eight hand-offs like this one fill the whole cap; its default share for queued
     # messages (QUEUED_SEGMENT_SHARE 0.25) is two of them.
-    voice_app.config["DAILY_SEGMENT_CAP"] = 8 * sent.segments
+    change_settings(voice_app, daily_segment_cap=8 * sent.segments)
     heard = [hash_on(english_call(call), 1) for _ in range(7)]
     assert heard == [SENDING] + [DAY_LIMIT] * 6
     queued = db.session.scalar(
@@ -146,8 +146,10 @@ def test_with_the_hand_offs_share_spent_a_residents_sms_is_still_answered(
     assert sms_answer(first.client, "+33612345678", "AIDE"), "the resident is answered"
 
 
-def test_the_refusals_are_said_in_the_callers_language(call, voice_app: Flask) -> None:
-    voice_app.config["HANDOFF_LIMIT_PER_CALL"] = 1
+def test_the_refusals_are_said_in_the_callers_language(
+    call, voice_app: Flask, change_settings
+) -> None:
+    change_settings(voice_app, handoff_limit_per_call=1)
     caller: Caller = call()
     caller.dial()
     caller.press("1")  # French

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from channels.voice.settings import load_settings, voice_settings
+from channels.voice.settings import voice_settings
 from channels.voice.speech import spoken_number, with_spoken_numbers
 from gateway import create_app
 from gateway.config import ConfigError
@@ -45,7 +45,7 @@ def test_rates_per_locale_and_speech_only_where_configured(tmp_path: Path) -> No
 
 @pytest.fixture
 def settings(plain_app):  # type: ignore[no-untyped-def]
-    return load_settings(plain_app.config)
+    return voice_settings()
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from channels.voice.settings import PROMPTS_DIR, voice_settings
+from gateway.config import PROMPTS_DIR
 from gateway.db import db
 from gateway.models import Call, CallStatus
 from tests.voice.conftest import PUBLIC_BASE_URL, Caller, sign
@@ -84,10 +83,9 @@ def test_an_unknown_status_is_refused(call) -> None:
 
 
 @pytest.fixture
-def recordings(voice_app: Flask, tmp_path: Path) -> Path:
+def recordings(voice_app: Flask, tmp_path: Path, change_settings) -> Path:
     """A folder of recorded prompts, used instead of content/voice for this test."""
-    settings = voice_settings()
-    voice_app.extensions["guichet.voice"] = dataclasses.replace(settings, prompts_dir=tmp_path)
+    change_settings(voice_app, voice_prompts_dir=tmp_path)
     return tmp_path
 
 

@@ -32,7 +32,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from channels.web.areas import districts
-from gateway.config import SUPPORTED_LOCALES
+from gateway.config import SUPPORTED_LOCALES, settings
 from gateway.db import db
 from gateway.directory.queries import listed_services
 from gateway.i18n import LANGUAGE_NAMES, TRANSLATIONS_DIR, text_direction
@@ -171,7 +171,7 @@ def pseudo_app(demo_database_url: str, msgids: list[str], tmp_path: Path) -> Ite
 def _content(app: Flask) -> list[str]:
     """Every piece of directory content a page may show, longest first."""
     session = db.session
-    found = {app.config["CITY_NAME"], "Guichet", *LANGUAGE_NAMES.values()}
+    found = {settings(app).city_name, "Guichet", *LANGUAGE_NAMES.values()}
     for text in session.scalars(select(ServiceText)):
         found.update(getattr(text, name) for name in ("name", "summary", "description",
                                                       "eligibility", "how_to_access"))  # fmt: skip

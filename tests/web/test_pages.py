@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from gateway.config import settings
 from gateway.conversation.commands import Command, command_word
 from gateway.conversation.profiles import profile_for
 from gateway.db import db
@@ -33,10 +34,10 @@ def test_home_has_search_categories_languages_and_numbers(demo_app: Flask, visit
     assert any(form.get("role") == "search" and form.get("method") == "get" for form in page.forms)
     assert "/category/food" in page.links and "/category/emergency" in page.links
     assert {f"/?lang={code}" for code in ("fr", "en", "ar", "es", "pt", "uk")} <= set(page.links)
-    config = demo_app.config
-    assert f"sms:{config['SMS_NUMBER']}" in page.links
-    assert f"tel:{config['VOICE_NUMBER']}" in page.links
-    assert f"tel:{config['HELPLINE_NUMBER']}" in page.links
+    config = settings(demo_app)
+    assert f"sms:{config.sms_number}" in page.links
+    assert f"tel:{config.voice_number}" in page.links
+    assert f"tel:{config.helpline_number}" in page.links
     assert "06 39 98 00 00" in page.visible_text  # as residents write a number
 
 
@@ -148,7 +149,7 @@ def test_search_shows_results_and_counts_the_question(visit) -> None:
 
 def test_search_without_result_offers_the_helpline_and_categories(demo_app: Flask, visit) -> None:
     page = visit("/search?q=xqzvw")
-    assert f"tel:{demo_app.config['HELPLINE_NUMBER']}" in page.links
+    assert f"tel:{settings(demo_app).helpline_number}" in page.links
     assert "/category/food" in page.links
     assert not any(link.startswith("/service/") for link in page.links)
 
@@ -199,9 +200,10 @@ def test_report_needs_the_token_and_some_words(web: FlaskClient) -> None:
     assert 'aria-invalid="true"' in body_of(empty)
 
 
-def test_about_your_data_says_what_the_code_does(demo_app: Flask, web: FlaskClient) -> None:
-    demo_app.config["RETENTION_DAYS"] = 45
-    demo_app.config["CONVERSATION_TTL_MINUTES"] = 20
+def test_about_your_data_says_what_the_code_does(
+    demo_app: Flask, web: FlaskClient, change_settings
+) -> None:
+    change_settings(demo_app, retention_days=45, conversation_ttl_minutes=20)
     for locale in ("fr", "en", "uk"):
         page = parse(body_of(web.get(f"/about-your-data?lang={locale}")))
         text = page.visible_text
