@@ -87,7 +87,7 @@ def _count_categories(directory: DirectorySnapshot) -> Mapping[str, int]:
     counts = dict.fromkeys(CATEGORY_SLUGS, 0)
     for facts in directory.services.values():
         for slug in facts.categories:
-            counts[slug] += 1
+            counts[slug] = counts.get(slug, 0) + 1
     return MappingProxyType(counts)
 
 
@@ -100,9 +100,9 @@ def _follow_counts(
     for service_id, facts in changed.items():
         was = before.get(service_id)
         for slug in was.categories if was is not None else ():
-            following[slug] -= 1
+            following[slug] = following.get(slug, 0) - 1
         for slug in facts.categories if facts is not None else ():
-            following[slug] += 1
+            following[slug] = following.get(slug, 0) + 1
     return MappingProxyType(following)
 
 
@@ -338,12 +338,6 @@ class DirectorySnapshot:
         self._derived[build] = value
         if follow is not None:
             self._follows[build] = follow
-
-    def stand_in(self, build: Callable[[DirectorySnapshot], T]) -> T | None:
-        """What answers for ``build(self)`` until it is built: the value of the nearest older
-        snapshot that has it, if any (a build may start from it)."""
-        found = self._stand_in(build)
-        return found[0] if found else None
 
     def _stand_in(self, build: Callable[[DirectorySnapshot], T]) -> tuple[T] | tuple[()]:
         previous = self._previous
