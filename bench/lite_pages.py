@@ -98,15 +98,16 @@ def page_types(app) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     from gateway.conversation.profiles import profile_for
     from gateway.db import db
     from gateway.directory.listings import listings, sheet_ids
-    from gateway.directory.queries import directory_snapshot
+    from gateway.directory.queries import directory_snapshot, snapshot_counts
 
     with app.app_context():
         snapshot = directory_snapshot(db.session)
         found = listings(snapshot)
-        category = max(found.counts, key=lambda slug: found.counts[slug])
+        counts = snapshot_counts(snapshot)
+        category = max(counts, key=lambda slug: counts[slug])
         known = districts(found)
         services = list(snapshot.services)[:: max(1, len(snapshot.services) // 20)]
-        last = -(-found.counts[category] // profile_for("web").page_size)
+        last = -(-counts[category] // profile_for("web").page_size)
         sheet = sum(len(ids) for _s, ids in sheet_ids(snapshot, "fr", category=category))
         last_sheet = -(-sheet // SHEET_PAGE_SIZE)
     d = known[0].slug
@@ -123,8 +124,8 @@ def page_types(app) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
         "print: category": [f"/print/category/{category}", f"/print/category/{category}?page="
                             f"{last_sheet}"],
         "print: district": [f"/print/district/{k.slug}" for k in known],
-        "print: district×cat": [f"/print/district/{d}/{slug}" for slug in found.counts
-                                if found.counts[slug]][:8],
+        "print: district×cat": [f"/print/district/{d}/{slug}" for slug in counts
+                                if counts[slug]][:8],
     }  # fmt: skip
 
 

@@ -87,18 +87,31 @@ def record(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Add one entry to the trail (flushed with the change it describes, never committed)."""
-    entry = AuditEntry(
-        created_at=at or gateway.clock.now(),
-        actor_id=actor.id if isinstance(actor, User) else None,
-        actor=actor_label(actor),
-        action=action,
-        entity_type=entity_type,
-        entity_id=None if entity_id is None else str(entity_id),
-        changes=changes or {},
-        details=dict(details or {}),
-    )
+    entry = AuditEntry(**entry_values(actor, action, entity_type, entity_id, changes, details, at))
     session.add(entry)
     return entry
+
+
+def entry_values(
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str | int | None,
+    changes: Changes | None = None,
+    details: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """An entry's columns, for :func:`record` and for writers that insert many at once."""
+    return {
+        "created_at": at or gateway.clock.now(),
+        "actor_id": actor.id if isinstance(actor, User) else None,
+        "actor": actor_label(actor),
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": None if entity_id is None else str(entity_id),
+        "changes": changes or {},
+        "details": dict(details or {}),
+    }
 
 
 def history(session: Session, entity_type: str, entity_id: str | int) -> list[AuditEntry]:

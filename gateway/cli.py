@@ -1,13 +1,17 @@
 """The ``guichet`` command: the Flask CLI of the app, with the project's own commands.
 
 Every command that writes does it in one transaction and, on bad input, prints one line that
-names the file, the record and the field, then exits non-zero with nothing written.
+names the file, the record and the field, then exits non-zero with nothing written; but
+``import hsds``, which commits batch by batch so that a file of any size goes in, refuses bad
+records alone (one such line each) and imports the rest.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -18,6 +22,9 @@ from werkzeug.serving import run_simple
 from gateway import migrations
 from gateway.config import CONTENT_DIR, settings
 from gateway.db import db
+
+if TYPE_CHECKING:
+    from gateway.directory.hsds import ImportReport
 
 DEMO_SERVICES = CONTENT_DIR / "demo" / "services.json"
 
@@ -46,33 +53,46 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
-def load_hsds_file(path: Path) -> list[dict]:
-    from gateway.directory.hsds import InterchangeError, read_hsds_file
-
-    try:
-        return read_hsds_file(path)
-    except InterchangeError as exc:
-        fail(str(exc))
-        raise  # unreachable: fail() raises
-
-
 def import_hsds_path(path: Path) -> str:
-    """Import one HSDS file in one transaction, as "import"; return the report's lines."""
-    from gateway.directory.hsds import InterchangeError, import_services
+    """Import one HSDS file batch by batch, as "import" (see ``import_stream``): the report's
+    lines. Records it had to refuse are printed on stderr, one line each, and the command
+    then fails, the rest imported; so does a file that breaks off, after what came before.
 
-    records = load_hsds_file(path)
-    session = db.session
-    try:
-        report = import_services(session, records, source=str(path))
-        session.commit()
-    except InterchangeError as exc:
-        session.rollback()
-        fail(str(exc))
-    lines = [
-        f"{path}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
-    ]
+    A progress bar on stderr follows the bytes read when stderr is a terminal.
+    """
+    from gateway.directory.hsds import HsdsFile, ImportStopped, import_stream
+
+    stream = HsdsFile(path)
+    with click.progressbar(
+        length=max(stream.size, 1), label=f"importing {path}", file=sys.stderr,
+        hidden=not sys.stderr.isatty(),
+    ) as bar:  # fmt: skip
+
+        def advance(_: ImportReport) -> None:
+            bar.update(stream.position - bar.pos)
+
+        try:
+            report = import_stream(db.session, stream, source=str(path), progress=advance)
+        except ImportStopped as exc:
+            _print_rejected(exc.report)
+            fail(f"{exc.error} ({_counts(exc.report)} before it)")
+    _print_rejected(report)
+    lines = [f"{path}: {_counts(report)}"]
     lines += [f"warning: {warning}" for warning in report.warnings]
+    if report.rejected:
+        click.echo("\n".join(lines))
+        fail(f"{path}: {len(report.rejected)} records rejected, the others imported")
     return "\n".join(lines)
+
+
+def _counts(report: ImportReport) -> str:
+    counts = f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+    return counts + (f", {len(report.rejected)} rejected" if report.rejected else "")
+
+
+def _print_rejected(report: ImportReport) -> None:
+    for line in report.rejected:
+        click.echo(f"rejected: {line}", err=True)
 
 
 @click.group("import", help="Bring directory data in.")
@@ -80,7 +100,11 @@ def import_group() -> None:
     pass
 
 
-@import_group.command("hsds", help="Import a JSON list of HSDS 3.0 services (creates or updates).")
+@import_group.command(
+    "hsds",
+    help="Import a JSON list of HSDS 3.0 services (creates or updates), batch by batch, "
+    "with a progress bar on a terminal; bad records are refused and listed, the rest imported.",
+)
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 def import_hsds(path: Path) -> None:
     click.echo(import_hsds_path(path))

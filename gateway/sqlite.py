@@ -14,6 +14,10 @@ gets the lock within a millisecond of its release, and the waits stay about one 
 long. The turn ends with the transaction's COMMIT or ROLLBACK. A process that dies loses its
 lock with it. Waiting longer than the connection's ``timeout`` (the engine's busy timeout,
 ``DATABASE_STATEMENT_TIMEOUT``) fails as SQLite's own wait does: "database is locked".
+
+A connection that only reads, and says so (the execution option :data:`READ_ONLY`, e.g. a
+background read of the whole directory), begins a plain deferred transaction and takes no
+turn: in WAL mode it sees one consistent state while writers go on committing.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 _LONGEST_PAUSE = 0.001
+# Execution option of a connection whose transactions never write (any backend ignores it).
+READ_ONLY = "guichet_read_only"
 
 
 class WriterTurn:
@@ -121,7 +127,10 @@ def _on_connect(dbapi_connection: TurnTakingConnection, _record: object) -> None
 
 
 def _on_begin(connection: Any) -> None:
-    connection.connection.driver_connection.begin_immediate()
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.connection.driver_connection.execute("BEGIN")
+    else:
+        connection.connection.driver_connection.begin_immediate()
 
 
 def make_sqlite_engine(url: str, busy_timeout: float) -> Engine:

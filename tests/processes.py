@@ -7,6 +7,8 @@ Each process runs in a session of its own, so that stopping it reaches the child
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -18,6 +20,20 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def procfile(process: str, **variables: str) -> list[str]:
+    """The Procfile's command for ``process``, its ``${NAME:-default}`` filled from
+    ``variables``, listening on loopback only, run from this checkout's virtualenv."""
+    for line in (REPO_ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == process:
+            filled = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: variables.get(m[1], m[2]), command)
+            program, *args = shlex.split(filled)
+            local = [arg.replace("0.0.0.0:", "127.0.0.1:") for arg in args]
+            return [str(Path(sys.executable).parent / program), *local]
+    raise LookupError(f"no {process!r} process in the Procfile")
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ from gateway.models import (
     MessageStatus,
     Organization,
 )
-from gateway.sqlite import WriterTurn, make_sqlite_engine
+from gateway.sqlite import READ_ONLY, WriterTurn, make_sqlite_engine
 from tests.conftest import fresh_database_url, settings_for
 
 
@@ -82,6 +82,23 @@ def test_sqlite_writers_wait_their_turn_and_each_commit_lands(tmp_path) -> None:
     assert seen == [1]
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT n FROM counter").scalar_one() == 2
+    engine.dispose()
+
+
+def test_a_sqlite_reader_that_says_so_holds_up_no_writer(tmp_path) -> None:
+    # A whole read of the directory takes seconds: writers commit meanwhile, and the reader
+    # goes on seeing the state it began with.
+    engine = make_sqlite_engine(f"sqlite:///{tmp_path / 'reads.sqlite3'}", busy_timeout=1)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE counter (n INTEGER)")
+        connection.exec_driver_sql("INSERT INTO counter VALUES (0)")
+    with engine.connect().execution_options(**{READ_ONLY: True}) as reader:
+        assert reader.exec_driver_sql("SELECT n FROM counter").scalar_one() == 0
+        with engine.begin() as writer:
+            writer.exec_driver_sql("UPDATE counter SET n = n + 1")
+        assert reader.exec_driver_sql("SELECT n FROM counter").scalar_one() == 0
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT n FROM counter").scalar_one() == 1
     engine.dispose()
 
 

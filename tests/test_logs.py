@@ -123,17 +123,17 @@ def test_a_failing_webhook_is_one_error_line_without_the_resident_s_data(
 def test_an_import_is_one_line_with_its_counts(
     app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from gateway.cli import DEMO_SERVICES, load_hsds_file
-    from gateway.directory.hsds import import_services
+    from gateway.cli import DEMO_SERVICES
+    from gateway.directory.hsds import import_services, read_hsds_file
 
-    records = load_hsds_file(DEMO_SERVICES)
+    records = read_hsds_file(DEMO_SERVICES)
     caplog.set_level(logging.INFO, logger="gateway.directory.hsds")
     report = import_services(db.session, records, source="demo.json")
     [record] = without_number_or_words(
         [r for r in caplog.records if r.name == "gateway.directory.hsds"]
     )
     assert record.getMessage() == (
-        f"import demo.json: {report.created} created, 0 updated, 0 unchanged, "
+        f"import demo.json: {report.created} created, 0 updated, 0 unchanged, 0 rejected, "
         f"{len(report.warnings)} warnings"
     )
     assert report.created == len(records) > 0

@@ -60,6 +60,7 @@ from gateway.directory.queries import (
     directory_snapshot,
     find_area,
     service_card,
+    snapshot_counts,
 )
 from gateway.errors import expired_form
 from gateway.extensions import csrf
@@ -250,7 +251,9 @@ def csrf_refused(error: CSRFError) -> Response:
 
 @blueprint.get("/")
 def home() -> Response:
-    return _page("web/home.html", menu=_screen(Action(Verb.MENU)), counts=_listings().counts)
+    return _page(
+        "web/home.html", menu=_screen(Action(Verb.MENU)), counts=snapshot_counts(_directory())
+    )
 
 
 @blueprint.get("/category/<slug>")
@@ -298,7 +301,7 @@ def search_page() -> Response:
     text = clean(request.args.get("q", ""))
     if not text:
         return _page("web/search.html", query="")
-    counts = _listings().counts  # before the commit, after which it would be read again
+    counts = snapshot_counts(_directory())  # before the commit, after which it would be read again
     reply = _screen(Action(Verb.SEARCH, text, _page_number()))
     db.session.commit()  # the question is counted, as on every channel
     return _page(
@@ -408,7 +411,7 @@ def about_data() -> Response:
 
 @blueprint.get("/print/")
 def print_index() -> Response:
-    counts = _listings().counts
+    counts = snapshot_counts(_directory())
     return _page(
         "web/print_index.html",
         categories=[(slug, counts[slug]) for slug in CATEGORY_SLUGS if counts[slug]],

@@ -18,7 +18,7 @@ LOOKAHEAD_DAYS = 15
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WeeklyRange:
     weekday: int  # 0 = Monday
     opens_at: time
@@ -29,7 +29,7 @@ class WeeklyRange:
         return self.closes_at <= self.opens_at
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DatedClosure:
     starts_on: date
     ends_on: date

@@ -5,31 +5,36 @@ comes in and goes out. What HSDS has no field for (texts in every locale, access
 dated closures, the exact verification time) travels in the ``x_guichet`` extension, so that
 import → export → import loses nothing we model; fields we do not model are ignored.
 
-An import validates every record before it writes anything: the first problem stops it with an
-:class:`InterchangeError` whose one line names the file, the record and the field. It then
-upserts by id through :mod:`gateway.directory.operations`, like any other writer: each record
-becomes a :class:`~gateway.directory.operations.ServiceData` that replaces the service's texts,
-phones, hours, closures, categories and places; every service it creates or changes gets its
-own entry in the audit trail, a French text that changes marks the translations left as they
-were as needing review, and a service the file leaves as it was is not touched. It flushes,
-never commits: the caller owns the transaction.
+Problems are an :class:`InterchangeError` whose one line names the file, the record and the
+field. An import upserts by id through :mod:`gateway.directory.operations`, like any other
+writer: each record becomes a :class:`~gateway.directory.operations.ServiceData` that replaces
+the service's texts, phones, hours, closures, categories and places; every service it creates
+or changes gets its own entry in the audit trail, a French text that changes marks the
+translations left as they were as needing review, and a service the file leaves as it was is
+not touched. Two ways: :func:`import_services` takes a list, validates all of it before it
+writes anything, stops on the first problem and never commits (the caller owns the
+transaction); :func:`import_stream` takes records as :class:`HsdsFile` reads them, refuses bad
+ones alone and commits batch by batch, for files of any size in bounded memory.
 See ``docs/hsds.md`` for the mapping and the extension.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 import uuid
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
+from itertools import islice
 from pathlib import Path
-from typing import Any, NoReturn
+from time import perf_counter
+from typing import Any, BinaryIO, NoReturn
 from zoneinfo import ZoneInfo
 
+import ijson
 from babel import Locale, UnknownLocaleError
 from flask import has_app_context
 from flask_babel import force_locale
@@ -43,6 +48,7 @@ from gateway.directory.categories import category_name
 from gateway.directory.hours import WEEKDAY_CODES, WeeklyRange
 from gateway.directory.operations import (
     ClosureData,
+    DirectoryBatch,
     OperationError,
     OrganizationData,
     PhoneData,
@@ -50,13 +56,10 @@ from gateway.directory.operations import (
     ScheduleData,
     ServiceData,
     TextData,
-    create_organization,
-    create_service,
+    chunked,
     record_import,
-    update_organization,
-    update_service,
 )
-from gateway.directory.queries import SERVICE_LOADING, field_values
+from gateway.directory.queries import MAX_FOLLOWED_CHANGES, SERVICE_LOADING, field_values
 from gateway.i18n import ORIGINAL_LOCALE, pick_field
 from gateway.models import (
     CATEGORY_SLUGS,
@@ -96,7 +99,6 @@ STATUS_FROM_HSDS = {hsds: status for status, hsds in STATUS_TO_HSDS.items()} | {
 _TIME = re.compile(r"\d\d:\d\d(:\d\d)?")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
 _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
-_CHUNK = 500  # ids per IN (…) query, well under SQLite's bound-parameter limit
 
 # kind ("phone", "schedule"…) -> id -> (the record's reader, the field path that gave it)
 _Claims = dict[str, dict[str, tuple["_Reader", str]]]
@@ -138,63 +140,169 @@ class InterchangeError(ValueError):
         super().__init__(" ".join(": ".join(parts).split("\n")))
 
 
-@dataclass(frozen=True)
+@dataclass
 class ImportReport:
     """What an import did: services created, changed and left as they were, and what it had
     to leave out."""
 
-    created: int
-    updated: int
+    created: int = 0
+    updated: int = 0
     unchanged: int = 0
     # Values dropped rather than refused (e.g. coordinates off the globe), one line each.
     warnings: list[str] = field(default_factory=list)
+    # Records refused whole by a streamed import (the rest went in), one line each.
+    rejected: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(self, other: ImportReport) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.warnings += other.warnings
+        self.rejected += other.rejected
+
+
+class ImportStopped(Exception):
+    """A streamed import that could not go on (the file breaks off, say): ``error`` says
+    where, ``report`` what the batches committed before it hold."""
+
+    def __init__(self, error: InterchangeError, report: ImportReport) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.report = report
+
+
+# A broken file is parsed again whole by the json module, which names the line and column
+# that ijson's parser does not, if it is no bigger than this.
+_REPARSE_MAX_BYTES = 64 * 1024 * 1024
+
+
+class HsdsFile:
+    """The service records of an HSDS JSON file, read one at a time as they are iterated.
+
+    Accepts what HSDS tools produce: a list of services, a single service, or a page of the
+    HSDS API (``{"contents": [...]}``). A file of 100k services is hundreds of megabytes, and
+    ``json.load`` would hold it all, then its objects (several times its size): ijson's C
+    parser (yajl) builds one record at a time instead, so memory stays that of one record.
+    Iterating raises :class:`InterchangeError` on a missing or unreadable file, on JSON
+    errors and on any other shape; a record that is not an object is yielded as it is (the
+    import refuses it). :attr:`position` is how far the reading got, in bytes of
+    :attr:`size`, for a progress bar.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.source = str(path)
+        try:
+            self.size = path.stat().st_size
+        except OSError:
+            self.size = 0  # iterating says why
+        self._file: BinaryIO | None = None
+        self.records = 0
+
+    @property
+    def position(self) -> int:
+        file = self._file
+        return file.tell() if file is not None and not file.closed else self.size
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            file = self.path.open("rb")
+        except FileNotFoundError:
+            raise InterchangeError(self.source, "no such file") from None
+        except IsADirectoryError:
+            raise InterchangeError(self.source, "is a directory, not a file") from None
+        except OSError as exc:
+            raise InterchangeError(self.source, f"cannot read: {exc.strerror}") from None
+        with file:
+            self._file = file
+            try:
+                for record in self._records(file):
+                    self.records += 1
+                    yield record
+            except ijson.JSONError as exc:
+                raise self._not_json(exc) from None
+            except OSError as exc:
+                raise InterchangeError(self.source, f"cannot read: {exc.strerror}") from None
+
+    def _records(self, file: BinaryIO) -> Iterator[Any]:
+        start = _skip_bom(file)
+        first = file.read(4096).lstrip()[:1]
+        file.seek(start)
+        if first == b"[":
+            yield from ijson.items(file, "item", use_float=True)
+            return
+        if first != b"{":
+            value = next(ijson.items(file, "", use_float=True), None)
+            raise InterchangeError(
+                self.source,
+                f"expected a list of HSDS services, a service or a page with 'contents'; "
+                f"got {_kind(value)}",
+            )
+        contents = _contents_event(file)
+        file.seek(start)
+        if contents is None:
+            yield from ijson.items(file, "", use_float=True)
+        elif contents == "start_array":
+            yield from ijson.items(file, "contents.item", use_float=True)
+        else:
+            kinds = {"start_map": "an object", "string": "a string", "boolean": "a boolean"}
+            kind = kinds.get(contents, "null" if contents == "null" else "a number")
+            raise InterchangeError(self.source, f"'contents' is not a list but {kind}")
+
+    def _not_json(self, exc: ijson.JSONError) -> InterchangeError:
+        """The error with its line and column when the json module can find them."""
+        if self.size <= _REPARSE_MAX_BYTES:
+            try:
+                json.loads(self.path.read_bytes().decode("utf-8-sig"))
+            except UnicodeDecodeError as error:
+                return InterchangeError(self.source, f"not UTF-8 text (byte {error.start})")
+            except json.JSONDecodeError as error:
+                return InterchangeError(
+                    self.source,
+                    f"not JSON: line {error.lineno} column {error.colno}: {error.msg}",
+                )
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "broken off"
+        return InterchangeError(self.source, f"not JSON after record {self.records}: {first_line}")
+
+
+def _skip_bom(file: BinaryIO) -> int:
+    """Step over a UTF-8 byte order mark (some editors write one); where the JSON starts."""
+    if file.read(3) != b"\xef\xbb\xbf":
+        file.seek(0)
+    return file.tell()
+
+
+def _contents_event(file: BinaryIO) -> str | None:
+    """What the top object's ``contents`` holds (its first parse event), None if it has none:
+    a page of services or one service. Reads up to the key, or the whole object."""
+    for prefix, event, _ in ijson.parse(file, use_float=True):
+        if prefix == "contents" and event != "map_key":
+            return str(event)
+    return None
 
 
 def read_hsds_file(path: Path) -> list[dict[str, Any]]:
-    """The service records in an HSDS JSON file.
-
-    Accepts what HSDS tools produce: a list of services, a single service, or a page of the
-    HSDS API (``{"contents": [...]}``). Raises :class:`InterchangeError` on a missing or
-    unreadable file, on JSON errors (with line and column) and on any other shape.
-    """
-    source = str(path)
-    try:
-        text = path.read_text("utf-8-sig")
-    except FileNotFoundError:
-        raise InterchangeError(source, "no such file") from None
-    except IsADirectoryError:
-        raise InterchangeError(source, "is a directory, not a file") from None
-    except UnicodeDecodeError as exc:
-        raise InterchangeError(source, f"not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise InterchangeError(source, f"cannot read: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InterchangeError(
-            source, f"not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
-    if isinstance(data, dict) and "contents" in data:
-        data = data["contents"]
-        if not isinstance(data, list):
-            raise InterchangeError(source, f"'contents' is not a list but {_kind(data)}")
-    elif isinstance(data, dict):
-        data = [data]
-    elif not isinstance(data, list):
-        raise InterchangeError(
-            source,
-            f"expected a list of HSDS services, a service or a page with 'contents'; "
-            f"got {_kind(data)}",
-        )
-    for index, record in enumerate(data, 1):
+    """Every service record of an HSDS JSON file, at once (:class:`HsdsFile` reads them one
+    at a time); a record that is not an object is an :class:`InterchangeError`."""
+    records = list(HsdsFile(path))
+    for index, record in enumerate(records, 1):
         if not isinstance(record, dict):
-            raise InterchangeError(source, f"not an object but {_kind(record)}", record=index)
-    return data
+            raise InterchangeError(str(path), f"not an object but {_kind(record)}", record=index)
+    return records
 
 
 # --------------------------------------------------------------------------------------------
 # Import
 # --------------------------------------------------------------------------------------------
+
+# Services written per transaction by a streamed import: no more than a process following the
+# directory's change log reloads by id (MAX_FOLLOWED_CHANGES), so that a process keeping up
+# follows each committed batch by reloading its services alone. Every batch logs its ids
+# rather than one "rebuild everything" marker for the import: a process that falls several
+# batches behind already gets a whole rebuild (in the background) from the follower's own
+# limit, and the ids cost one executemany per batch.
+BATCH_SIZE = MAX_FOLLOWED_CHANGES
 
 
 def import_services(
@@ -204,7 +312,8 @@ def import_services(
     timezone: str | None = None,
     actor: Actor = "import",
 ) -> ImportReport:
-    """Create or update the services in ``records`` as ``actor``; flush, never commit.
+    """Create or update the services in ``records`` as ``actor``, all or nothing; flush, never
+    commit.
 
     ``source`` names the input in error messages and in the trail. ``timezone`` (default: the
     app's ``TIMEZONE``) places a bare ``assured_date`` at midnight in the city. Every record is
@@ -212,34 +321,170 @@ def import_services(
     :class:`InterchangeError` the session holds no change from this call. Organisations come
     first, so a record may name one that a later record describes. When anything changed, the
     import is one more entry in the trail, with its counts; the directory version moves once.
+    For files too big for one transaction, see :func:`import_stream`.
     """
+    started = perf_counter()
     tz = ZoneInfo(timezone or _city_timezone())
     seen: _Claims = {}
     parsed = [
         _parse_service(_Reader(source, index, record), tz, seen)
         for index, record in enumerate(records, 1)
     ]
-    at = gateway.clock.now()
-    counts: Counter[str] = Counter()
     with session.begin_nested():  # a refusal half-way leaves nothing behind
-        existing = _load_existing(session, parsed, seen)
-        for item in parsed:
-            _write_organization(session, actor, item, existing, at)
-        for item in parsed:
-            counts[_write_service(session, actor, item, existing, at)] += 1
-        report = ImportReport(
-            created=counts["created"],
-            updated=counts["updated"],
-            unchanged=counts["unchanged"],
-            warnings=[warning for item in parsed for warning in item.reader.warnings],
-        )
+        batch = DirectoryBatch(session, actor, gateway.clock.now())
+        for _, error in _check_against_database(batch, parsed, seen):
+            raise error
+        report, _ = _write(batch, parsed)
         if report.created or report.updated:
             record_import(session, actor, source, report.created, report.updated, report.unchanged)
-    logger.info(
-        "import %s: %d created, %d updated, %d unchanged, %d warnings",
-        source, report.created, report.updated, report.unchanged, len(report.warnings),
-    )  # fmt: skip
+    report.seconds = perf_counter() - started
+    _log_report(source, report)
     return report
+
+
+def import_stream(
+    session: Session,
+    records: Iterable[Any],
+    source: str,
+    *,
+    batch_size: int = BATCH_SIZE,
+    timezone: str | None = None,
+    actor: Actor = "import",
+    progress: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Import ``records`` as they come, ``batch_size`` services per transaction: **commits**.
+
+    For files of any size in bounded memory: each batch is read, checked and written
+    through a :class:`~gateway.directory.operations.DirectoryBatch` (the same rules and trail
+    as :func:`import_services`), committed, and let go of (the session is emptied), then
+    ``progress`` hears of it. Each batch moves the directory version once and logs its
+    services' ids, which running processes follow (see :data:`BATCH_SIZE`). A bad record is
+    refused alone, with the line :func:`import_services` would stop on, and the rest goes in.
+    A record naming an organisation that no record before it describes waits until the end
+    of the file (a later record may describe it). Besides these waiting records, what is kept
+    across batches is each service id seen (to refuse one listed twice): about 150 bytes a
+    service, 15 MB at 100k.
+
+    If the reading stops half-way (the file breaks off), :class:`ImportStopped` carries the
+    error and the report of what is committed: the batches before it. Imports are upserts of
+    what the file states, so running the same file again, whole or fixed, changes only what
+    was not written yet.
+    """
+    started = perf_counter()
+    tz = ZoneInfo(timezone or _city_timezone())
+    total = ImportReport()
+    earlier = _Earlier()
+    waiting: list[tuple[int, Any]] = []
+    numbered = enumerate(records, 1)
+    try:
+        while chunk := list(islice(numbered, batch_size)):
+            batch = _import_batch(session, chunk, source, tz, actor, earlier, waiting)
+            total.add(batch)
+            if progress is not None:
+                progress(batch)
+    except InterchangeError as exc:
+        session.rollback()
+        total.seconds = perf_counter() - started
+        raise ImportStopped(exc, total) from None
+    for start in range(0, len(waiting), batch_size):
+        chunk = waiting[start : start + batch_size]
+        batch = _import_batch(session, chunk, source, tz, actor, earlier, None)
+        total.add(batch)
+        if progress is not None:
+            progress(batch)
+    total.seconds = perf_counter() - started
+    _log_report(source, total)
+    return total
+
+
+def _import_batch(
+    session: Session,
+    chunk: list[tuple[int, Any]],
+    source: str,
+    tz: ZoneInfo,
+    actor: Actor,
+    earlier: _Earlier,
+    waiting: list[tuple[int, Any]] | None,
+) -> ImportReport:
+    """One batch of :func:`import_stream`, committed; ``waiting`` (None at the end) takes the
+    records whose organisation may come later."""
+    rejected: list[InterchangeError] = []
+    seen: _Claims = {}
+    parsed: list[_Parsed] = []
+    for index, record in chunk:
+        reader = _Reader(source, index, record)
+        try:
+            item = _parse_service(reader, tz, seen)
+            if item.id in earlier.records:
+                reader.fail("id", f"{_short(repr(item.id))} is already used by record "
+                            f"{earlier.records[item.id]}")  # fmt: skip
+        except InterchangeError as exc:
+            _release(seen, reader)
+            rejected.append(exc)
+            continue
+        earlier.records[item.id] = index
+        parsed.append(item)
+    raw = dict(chunk)
+    while True:
+        try:
+            with session.begin_nested():
+                batch = DirectoryBatch(session, actor, gateway.clock.now())
+                for item, error in _check_against_database(batch, parsed, seen):
+                    parsed.remove(item)
+                    if waiting is not None and error.field == "organization_id":
+                        del earlier.records[item.id]
+                        waiting.append((item.reader.index, raw[item.reader.index]))
+                    else:
+                        rejected.append(error)
+                report, changed = _write(batch, parsed, earlier.changed)
+                if report.created or report.updated:
+                    refused = {"rejected": len(rejected)} if rejected else {}
+                    record_import(
+                        session, actor, source, report.created, report.updated,
+                        report.unchanged, **refused,
+                    )  # fmt: skip
+            break
+        except InterchangeError as exc:  # an operation refused one record: again without it
+            kept = [item for item in parsed if item.reader.index != exc.record]
+            if len(kept) == len(parsed):
+                raise
+            parsed = kept
+            rejected.append(exc)
+    session.commit()
+    session.expunge_all()
+    earlier.changed.update(changed - earlier.records.keys())
+    report.rejected = [str(error) for error in sorted(rejected, key=lambda e: e.record or 0)]
+    return report
+
+
+@dataclass
+class _Earlier:
+    """What a streamed import keeps of its earlier batches: the services' record numbers,
+    and the services they changed that the file has not listed yet (a place they share with
+    a service listed later changed: that record's service is "updated" too)."""
+
+    records: dict[str, int] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)
+
+
+def _release(seen: _Claims, reader: _Reader) -> None:
+    """Give back the ids a refused record claimed, so that a later one may use them."""
+    for owners in seen.values():
+        for ident in [ident for ident, (owner, _) in owners.items() if owner is reader]:
+            del owners[ident]
+
+
+def _log_report(source: str, report: ImportReport) -> None:
+    logger.info(
+        "import %s: %d created, %d updated, %d unchanged, %d rejected, %d warnings",
+        source, report.created, report.updated, report.unchanged, len(report.rejected),
+        len(report.warnings),
+        extra={
+            "services_created": report.created, "services_updated": report.updated,
+            "services_unchanged": report.unchanged, "records_rejected": len(report.rejected),
+            "warnings": len(report.warnings), "seconds": round(report.seconds, 3),
+        },
+    )  # fmt: skip
 
 
 @dataclass
@@ -253,12 +498,6 @@ class _Parsed:
     data: ServiceData
 
 
-@dataclass
-class _Existing:
-    services: dict[str, Service] = field(default_factory=dict)
-    organizations: dict[str, Organization] = field(default_factory=dict)
-
-
 class _Reader:
     """Typed reads from one record; every failure names the file, the record and the field."""
 
@@ -270,16 +509,16 @@ class _Reader:
         self.id = raw_id.strip() if isinstance(raw_id, str) else raw_id
         self.warnings: list[str] = []
 
-    def fail(self, path: str, problem: str) -> NoReturn:
-        raise InterchangeError(
+    def error(self, path: str, problem: str) -> InterchangeError:
+        return InterchangeError(
             self.source, problem, record=self.index, record_id=self.id, field=path
         )
 
+    def fail(self, path: str, problem: str) -> NoReturn:
+        raise self.error(path, problem)
+
     def warn(self, path: str, problem: str) -> None:
-        error = InterchangeError(
-            self.source, problem, record=self.index, record_id=self.id, field=path
-        )
-        self.warnings.append(str(error))
+        self.warnings.append(str(self.error(path, problem)))
 
     def obj(self, value: Any, path: str, *, required: bool = False) -> dict[str, Any]:
         if value is None:
@@ -326,7 +565,7 @@ class _Reader:
 
     def fits(self, value: str, column: Any, path: str) -> None:
         """Fail when ``value`` is longer than ``column`` holds (PostgreSQL would refuse it)."""
-        limit = getattr(column.type, "length", None) if column is not None else None
+        limit = _length(column) if column is not None else None
         if limit is not None and len(value) > limit:
             self.fail(path, f"longer than {limit} characters ({len(value)})")
 
@@ -770,79 +1009,80 @@ def _pick_address(
     return addresses[0] if addresses else None
 
 
-def _load_existing(session: Session, parsed: list[_Parsed], seen: _Claims) -> _Existing:
-    """Everything the writes will touch, plus the checks that need the database."""
-    existing = _Existing()
-    for chunk in _chunks([p.id for p in parsed]):
-        for service in session.scalars(
-            select(Service).where(Service.id.in_(chunk)).options(*SERVICE_LOADING)
-        ):
-            existing.services[service.id] = service
-    organization_ids = {p.organization_id for p in parsed}
-    for chunk in _chunks(sorted(organization_ids)):
-        for organization in session.scalars(select(Organization).where(Organization.id.in_(chunk))):
-            existing.organizations[organization.id] = organization
+def _check_against_database(
+    batch: DirectoryBatch, parsed: list[_Parsed], seen: _Claims
+) -> list[tuple[_Parsed, InterchangeError]]:
+    """Load what the writes will touch into ``batch``; the records that the database refuses
+    (an unknown organisation, ids that other services' rows hold), in the order found."""
+    batch.load(
+        [p.id for p in parsed],
+        {p.organization_id for p in parsed},
+        {str(place.location_id) for p in parsed for place in p.data.places},
+    )
+    refused: dict[int, tuple[_Parsed, InterchangeError]] = {}
     defined = {p.organization_id for p in parsed if p.organization is not None}
     for item in parsed:
-        if item.organization is None and item.organization_id not in (
-            existing.organizations.keys() | defined
-        ):
-            item.reader.fail(
-                "organization_id", f"unknown organization {_short(repr(item.organization_id))}"
-            )
-    # Loaded once, so that the places the services share are found without a query each.
-    location_ids = {place.location_id for p in parsed for place in p.data.places}
-    for chunk in _chunks(sorted(str(location_id) for location_id in location_ids)):
-        session.scalars(select(Location).where(Location.id.in_(chunk))).all()
+        if item.organization is None and item.organization_id not in defined:
+            if batch.organization(item.organization_id) is None:
+                refused[item.reader.index] = (item, item.reader.error(
+                    "organization_id", f"unknown organization {_short(repr(item.organization_id))}"
+                ))  # fmt: skip
+    by_index = {item.reader.index: item for item in parsed}
     for kind, model in _ROW_MODELS.items():
-        _check_owners(session, model, seen.get(kind, {}))
-    return existing
+        claimed = seen.get(kind, {})
+        for chunk in chunked(sorted(claimed)):
+            for row_id, owner in batch.session.execute(
+                select(model.id, model.service_id).where(model.id.in_(chunk))
+            ):
+                reader, path = claimed[row_id]
+                if owner != reader.id and reader.index in by_index:
+                    error = reader.error(
+                        path, f"{_short(repr(row_id))} already belongs to service {owner}"
+                    )
+                    refused.setdefault(reader.index, (by_index[reader.index], error))
+    return list(refused.values())
 
 
-def _check_owners(session: Session, model: Any, claimed: dict[str, tuple[_Reader, str]]) -> None:
-    """A service's rows may not take ids that another service's rows have in the database."""
-    for chunk in _chunks(sorted(claimed)):
-        for row_id, owner in session.execute(
-            select(model.id, model.service_id).where(model.id.in_(chunk))
-        ):
-            reader, path = claimed[row_id]
-            if owner != reader.id:
-                reader.fail(path, f"{_short(repr(row_id))} already belongs to service {owner}")
-
-
-def _write_organization(
-    session: Session, actor: Actor, item: _Parsed, existing: _Existing, at: datetime
-) -> None:
-    """The organisation the record describes, created or updated (a mere reference: nothing)."""
-    if item.organization is None:
-        return
-    organization = existing.organizations.get(item.organization_id)
-    try:
-        if organization is None:
-            existing.organizations[item.organization_id] = create_organization(
-                session, actor, item.organization, at, organization_id=item.organization_id
-            )
+def _write(
+    batch: DirectoryBatch, parsed: list[_Parsed], changed_before: Set[str] = frozenset()
+) -> tuple[ImportReport, set[str]]:
+    """Organisations first, then services, through ``batch``: what it did to the records'
+    services (``changed_before``: those the same import changed already, "updated" too),
+    and the ids of every service it changed."""
+    for item in parsed:
+        if item.organization is None:
+            continue  # a mere reference
+        organization = batch.organization(item.organization_id)
+        try:
+            if organization is None:
+                batch.create_organization(item.organization, item.organization_id)
+            else:
+                batch.update_organization(organization, item.organization)
+        except OperationError as exc:
+            item.reader.fail(f"organization.{exc.field}", exc.problem)
+    created: set[str] = set()
+    for item in parsed:
+        service = batch.services.get(item.id)
+        try:
+            if service is None:
+                batch.create_service(item.data, item.id)
+                created.add(item.id)
+            else:
+                # The file's texts replace the service's: a locale it does not give goes.
+                gone = {locale: TextData() for locale in service.text_by_locale()}
+                batch.update_service(service, replace(item.data, texts=gone | item.data.texts))
+        except OperationError as exc:
+            item.reader.fail(exc.field, exc.problem)
+    changed = batch.finish()
+    report = ImportReport(warnings=[w for item in parsed for w in item.reader.warnings])
+    for item in parsed:
+        if item.id in created:
+            report.created += 1
+        elif item.id in changed or item.id in changed_before:
+            report.updated += 1
         else:
-            update_organization(session, actor, organization, item.organization, at)
-    except OperationError as exc:
-        item.reader.fail(f"organization.{exc.field}", exc.problem)
-
-
-def _write_service(
-    session: Session, actor: Actor, item: _Parsed, existing: _Existing, at: datetime
-) -> str:
-    """Create or update the record's service: "created", "updated" or "unchanged"."""
-    service = existing.services.get(item.id)
-    try:
-        if service is None:
-            create_service(session, actor, item.data, at, service_id=item.id)
-            return "created"
-        # The file's texts replace the service's: a locale it does not give goes.
-        gone = {locale: TextData() for locale in service.text_by_locale()}
-        data = replace(item.data, texts=gone | item.data.texts)
-        return "updated" if update_service(session, actor, service, data, at) else "unchanged"
-    except OperationError as exc:
-        item.reader.fail(exc.field, exc.problem)
+            report.unchanged += 1
+    return report, changed
 
 
 # --------------------------------------------------------------------------------------------
@@ -1043,9 +1283,11 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _chunks(values: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
+@functools.cache
+def _length(column: Any) -> int | None:
+    """The length a column holds (looked up once: a model attribute's type is a long walk
+    through SQLAlchemy's proxies, and every text of every record asks)."""
+    return getattr(column.type, "length", None)
 
 
 def _kind(value: Any) -> str:

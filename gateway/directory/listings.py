@@ -1,13 +1,13 @@
 """Lists of places as every channel shows them, worked out from the directory's snapshot.
 
 A category is listed the same way on SMS, voice and the web: open now / opening soonest
-first, then nearest, then by name (:func:`ranked_ids`); the lite site also counts places per
-category, names the districts, and prints sheets by category, by district, and by both
+first, then nearest, then by name (:func:`ranked_ids`); the lite site also names the
+districts, and prints sheets by category, by district, and by both
 (:func:`sheet_ids`). At a city's real size a category holds thousands of places: building a
 card for each to sort them, as the pages did, cost hundreds of milliseconds a request. So
 what does not change with the clock is worked out once per snapshot
 (:meth:`~gateway.directory.queries.DirectorySnapshot.derived`, which also keeps the
-previous value answering while a new snapshot's is built): the counts, the districts, each
+previous value answering while a new snapshot's is built): the districts, each
 category's places by name in each locale, each place's schedule among the few distinct
 ones. A request then works out, per distinct schedule, how long until it opens (the search
 index's :class:`~gateway.search.opening.OpeningTimes`, so both rank by the same clock),
@@ -17,7 +17,7 @@ sorts plain numbers, and builds the cards of the one page it shows.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -74,7 +74,6 @@ class Listings:
                 if place.postcode:
                     self._by_postcode.setdefault(place.postcode, set()).add(facts.id)
         self._openings = OpeningTimes([service_record(facts) for facts in representatives])
-        self.counts: Mapping[str, int] = {slug: len(ids) for slug, ids in self._by_category.items()}
         self.districts: tuple[DistrictPlaces, ...] = tuple(
             DistrictPlaces(name, tuple(sorted(codes))) for name, codes in postcodes.items()
         )

@@ -1,17 +1,21 @@
 """Search as the conversation engine and the channels call it.
 
-The index is worked out once per directory snapshot (:func:`gateway.directory.queries.
-directory_snapshot`: one per process and directory version): each search reads the version
-stamp (one small query, none when the caller hands over the snapshot it has). When a social
-worker changed something, the new snapshot's index is built in a background thread while the
-previous one answers (:meth:`~gateway.directory.queries.DirectorySnapshot.derived`), its hits
-kept to the services the new snapshot lists; a transaction that changed the directory, and a
-process's first search, build theirs before answering.
+The index is worked out once per process (:func:`gateway.directory.queries.
+directory_snapshot`: one snapshot per process and directory version): each search reads the
+version stamp (one small query, none when the caller hands over the snapshot it has). When a
+social worker changes a few services, the snapshot that follows the edit carries the index
+brought up to date for those services alone (:func:`follow_index`), so the next search sees
+the edit. Only when a snapshot was read whole (the change log could not say what changed) is
+its index built again, in a background thread while the previous one answers
+(:meth:`~gateway.directory.queries.DirectorySnapshot.derived`), its hits kept to the services
+the new snapshot lists; a transaction that changed the directory, and a process's first
+search, build theirs before answering.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
@@ -20,14 +24,20 @@ from time import perf_counter
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from gateway.directory.queries import Area, DirectorySnapshot, directory_snapshot, find_area
+from gateway.directory.queries import (
+    Area,
+    DirectorySnapshot,
+    ServiceFacts,
+    directory_snapshot,
+    find_area,
+)
 from gateway.models import SearchQuery
 from gateway.privacy import scrub_personal
 from gateway.search.index import Analysis, SearchIndex
 from gateway.search.language import LanguageGuesser
 from gateway.search.normalize import words
 from gateway.search.rank import rank
-from gateway.search.records import directory_records
+from gateway.search.records import directory_records, service_record
 from gateway.search.vocabulary import load_vocabulary
 
 log = logging.getLogger(__name__)
@@ -55,26 +65,40 @@ class SearchResult:
 
 
 def build_index(directory: DirectorySnapshot) -> SearchIndex:
-    """The index of a snapshot's services (:meth:`DirectorySnapshot.derived` keeps it),
-    reusing the words of the services unchanged since the index it replaces."""
+    """The index of a snapshot's services, built whole (:meth:`DirectorySnapshot.derived`
+    keeps it)."""
     started = perf_counter()
-    previous = directory.stand_in(build_index)
-    index = SearchIndex(directory_records(directory), load_vocabulary(), previous)
+    index = SearchIndex(directory_records(directory), load_vocabulary())
     log.info(
         "search index built",
         extra={
             "version": directory.version,
-            "services": len(index.records),
+            "services": len(index),
             "seconds": round(perf_counter() - started, 3),
         },
     )
     return index
 
 
+def follow_index(
+    index: SearchIndex,
+    changed: Mapping[str, ServiceFacts | None],
+    _before: Mapping[str, ServiceFacts],
+) -> SearchIndex:
+    """``index`` with the ``changed`` services as they are now (None: no longer listed);
+    the index knows what they were."""
+    return index.following(
+        {
+            service_id: None if facts is None else service_record(facts)
+            for service_id, facts in changed.items()
+        }
+    )
+
+
 def current_index(session: Session, directory: DirectorySnapshot | None = None) -> SearchIndex:
     """The index for the session's database: the snapshot's own, or while it is built in the
     background, its predecessor's (which may name services the snapshot no longer lists)."""
-    return (directory or directory_snapshot(session)).derived(build_index)
+    return (directory or directory_snapshot(session)).derived(build_index, follow_index)
 
 
 def search(
@@ -130,7 +154,7 @@ def answer(
             reasons.append(f"area:{area.postcode or area.district}")
         if found.minutes_to_opening == 0:
             reasons.append("open now")
-        hits.append(Hit(index.records[found.position].id, round(found.score, 3), tuple(reasons)))
+        hits.append(Hit(index.record(found.position).id, round(found.score, 3), tuple(reasons)))
     return SearchResult(
         query=analysis.text,
         locale=analysis.locale,

@@ -9,6 +9,11 @@ Relevance adds up: a category the query maps to is worth :data:`CATEGORY_POINTS`
 word found in a service's own texts adds up to :data:`FIELD_WEIGHTS` (name, summary,
 description), scaled by how rare the word is and how exactly it matched; a query of several
 words that are all in one service's name is worth a category again (the place was named).
+
+An edit does not rebuild it: :meth:`SearchIndex.following` makes the index of the edited
+directory from this one, copying only what the edited services touch, while requests go on
+reading this one (built whole, 100,000 services take tens of seconds; followed, an edit
+takes milliseconds: ``bench/search.py``).
 """
 
 from __future__ import annotations
@@ -17,8 +22,12 @@ import math
 import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence, Set
+from copy import copy
 from dataclasses import dataclass
+
+from immutables import Map, MapMutation
 
 from gateway.search.language import LanguageGuesser
 from gateway.search.normalize import without_proclitic, words
@@ -32,6 +41,7 @@ NAME, SUMMARY, DESCRIPTION = 0, 1, 2
 FIELD_WEIGHTS = (3.0, 1.0, 0.5)
 FIELD_LABELS = ("name", "word", "word")
 _FIELD_CODES = {"name": NAME, "summary": SUMMARY, "description": DESCRIPTION}
+assert tuple(_FIELD_CODES) == INDEXED_FIELDS
 # How much a match counts by its number of edits.
 FUZZY_FACTORS = (1.0, 0.8, 0.6)
 # Words a vocabulary line adds ("+douche") count a little less than words typed.
@@ -44,6 +54,9 @@ MIN_SHARE_OF_BEST = 0.25
 
 MAX_WORDS = 40
 DISTRICT_MIN_FUZZY = 5
+# Ranks in name order are this far apart after a whole build: room for many edits between
+# two neighbours before ranks are numbered again.
+ORDER_GAP = 1 << 20
 _POSTCODE = re.compile(r"^\d{5}$")
 _DISTRICT_ARTICLES = frozenset({"le", "la", "les", "l"})
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
@@ -88,27 +101,33 @@ class Scores:
 
 
 class SearchIndex:
-    """``previous``: an index of the same vocabulary whose services' words are reused for the
-    records that did not change (reading words is most of a build)."""
+    """The index of a directory's services; :meth:`following` makes the index of the
+    directory after an edit from this one, sharing what the edit did not touch.
 
-    def __init__(
-        self,
-        records: Iterable[ServiceRecord],
-        vocabulary: Vocabulary,
-        previous: SearchIndex | None = None,
-    ) -> None:
-        # In name order, then id: a service's position is the final tiebreak of ranking.
-        self.records: tuple[ServiceRecord, ...] = tuple(
-            sorted(records, key=lambda record: (_sort_name(record), record.id))
-        )
+    Each service has a *slot*, a stable number that postings, categories, areas and points
+    refer to; ``order`` gives each slot its rank in name order (then id), the final tiebreak
+    of ranking. A whole build numbers slots in that order; an edit keeps a service's slot
+    and moves its rank, and a service added takes a new slot.
+    """
+
+    def __init__(self, records: Iterable[ServiceRecord], vocabulary: Vocabulary) -> None:
+        ordered = sorted(records, key=_sort_key)
+        self.records: list[ServiceRecord | None] = list(ordered)
+        self._slots = Map({record.id: slot for slot, record in enumerate(ordered)})
+        self._keys = [_sort_key(record) for record in ordered]
+        self._key_slots = list(range(len(ordered)))
+        self.order = array("q", range(0, len(ordered) * ORDER_GAP, ORDER_GAP))
         self._stopwords = vocabulary.stopwords
         self._all_stopwords = frozenset().union(*vocabulary.stopwords.values())
         self._guesser = LanguageGuesser(vocabulary.known_words())
         self._build_vocabulary(vocabulary.entries)
-        reusable = previous is not None and previous._all_stopwords == self._all_stopwords
-        self._build_texts(previous._documents if previous is not None and reusable else {})
+        self._build_texts()
         self._build_places()
-        self.openings = OpeningTimes(self.records)
+        self.openings = OpeningTimes(ordered)
+
+    def __len__(self) -> int:
+        """How many services the index holds."""
+        return len(self._slots)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -120,35 +139,27 @@ class SearchIndex:
             table.setdefault(entry.words[0], []).append(entry)
         self._vocabulary_words = TypoIndex(word for entry in entries for word in entry.words)
 
-    def _build_texts(self, known: Mapping[str, tuple[ServiceRecord, dict[str, int]]]) -> None:
-        """Word -> service positions per field (name, summary, description), each service
-        under its best field only; compact sorted arrays. And each category's members.
-
-        ``known``: the words of services already read, by id, with the record they were
-        read from; reused for a record that is still the same."""
-        postings: dict[str, tuple[array[int], array[int], array[int]]] = {}
+    def _build_texts(self) -> None:
+        """Word -> service slots per field (name, summary, description), each service
+        under its best field only; compact sorted arrays. And each category's members."""
+        postings: dict[str, list[array[int]]] = {}
         members: dict[str, array[int]] = {}
-        self._documents: dict[str, tuple[ServiceRecord, dict[str, int]]] = {}
-        for position, record in enumerate(self.records):
-            document = known.get(record.id)
-            if document is None or document[0] != record:
-                document = (record, self._best_fields(record))
-            self._documents[record.id] = document
-            for word, code in document[1].items():
-                entry = postings.get(word)
-                if entry is None:
-                    entry = postings[word] = (array("I"), array("I"), array("I"))
-                entry[code].append(position)
+        for slot, record in enumerate(self.records):
+            assert record is not None
+            for word, code in self._best_fields(record).items():
+                fields = postings.get(word)
+                if fields is None:
+                    fields = postings[word] = [_NO_SLOTS, _NO_SLOTS, _NO_SLOTS]
+                if not fields[code]:
+                    fields[code] = array("I")
+                fields[code].append(slot)
             for category in record.categories:
-                members.setdefault(category, array("I")).append(position)
-        self._postings = postings
+                members.setdefault(category, array("I")).append(slot)
+        self._postings: Map[str, Postings] = Map(
+            {word: (fields[0], fields[1], fields[2]) for word, fields in postings.items()}
+        )
         self._members = members
         self._text_words = TypoIndex(postings)
-        count = len(self.records)
-        self._idf = {
-            word: math.log((count + 1) / sum(map(len, fields))) / math.log(count + 1)
-            for word, fields in postings.items()
-        }
 
     def _best_fields(self, record: ServiceRecord) -> dict[str, int]:
         """Each word of the service's texts, with the best field it is in."""
@@ -157,7 +168,7 @@ class SearchIndex:
             (_FIELD_CODES[field], value)
             for texts in record.texts.values()
             for field, value in texts.items()
-            if field in INDEXED_FIELDS
+            if field in _FIELD_CODES
         ]
         for code, value in fields:
             for word in words(value):
@@ -166,41 +177,179 @@ class SearchIndex:
         return best
 
     def _build_places(self) -> None:
-        self._by_postcode: dict[str, set[int]] = {}
-        self._by_district: dict[str, set[int]] = {}
-        for position, record in enumerate(self.records):
-            for place in record.places:
-                self._by_postcode.setdefault(place.postcode, set()).add(position)
-                self._by_district.setdefault(place.district.casefold(), set()).add(position)
+        self._by_postcode: dict[str, frozenset[int]] = {}
+        self._by_district: dict[str, frozenset[int]] = {}
+        by_postcode: dict[str, set[int]] = {}
+        by_district: dict[str, set[int]] = {}
+        self._district_names: Counter[str] = Counter()
         # Each service's first place as a point on the unit sphere (the nearer of two places
         # to a centre has the larger dot product with it); further places aside. A service
         # without coordinates is at the origin, marked "unplaced".
         self.point_x, self.point_y, self.point_z = array("d"), array("d"), array("d")
         self.unplaced = array("B")
         self.more_points: dict[int, tuple[tuple[float, float, float], ...]] = {}
-        for position, record in enumerate(self.records):
-            points = tuple(
-                unit_vector(p.latitude, p.longitude)
-                for p in record.places
-                if p.latitude is not None and p.longitude is not None
-            )
-            x, y, z = points[0] if points else (0.0, 0.0, 0.0)
+        for slot, record in enumerate(self.records):
+            assert record is not None
+            for place in record.places:
+                by_postcode.setdefault(place.postcode, set()).add(slot)
+                by_district.setdefault(place.district.casefold(), set()).add(slot)
+                self._district_names[place.district] += 1
+            x, y, z = self._place_points(slot, record, self.more_points)
             self.point_x.append(x)
             self.point_y.append(y)
             self.point_z.append(z)
-            self.unplaced.append(not points)
-            if len(points) > 1:
-                self.more_points[position] = points[1:]
+            self.unplaced.append(not (x or y or z))
+        self._by_postcode = {key: frozenset(slots) for key, slots in by_postcode.items()}
+        self._by_district = {key: frozenset(slots) for key, slots in by_district.items()}
+        self._build_districts()
+
+    @staticmethod
+    def _place_points(
+        slot: int,
+        record: ServiceRecord,
+        more_points: dict[int, tuple[tuple[float, float, float], ...]],
+    ) -> tuple[float, float, float]:
+        """The service's first point (the origin when it has none); its others go in
+        ``more_points``."""
+        points = tuple(
+            unit_vector(p.latitude, p.longitude)
+            for p in record.places
+            if p.latitude is not None and p.longitude is not None
+        )
+        if len(points) > 1:
+            more_points[slot] = points[1:]
+        return points[0] if points else (0.0, 0.0, 0.0)
+
+    def _build_districts(self) -> None:
+        """The districts a query may name, each under its words (articles left out) and
+        spelt as most of its places spell it."""
         districts: dict[tuple[str, ...], str] = {}
-        for record in self.records:
-            for place in record.places:
-                core = _district_words(place.district)
-                if core:
-                    districts.setdefault(core, place.district)
+        for name, _count in sorted(self._district_names.items(), key=lambda kv: (-kv[1], kv[0])):
+            core = _district_words(name)
+            if core:
+                districts.setdefault(core, name)
         self._districts_by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for core, name in sorted(districts.items()):
             self._districts_by_first.setdefault(core[0], []).append((core, name))
         self._district_words = TypoIndex(self._districts_by_first)
+
+    # -- following the directory -------------------------------------------------------------
+
+    def following(self, changed: Mapping[str, ServiceRecord | None]) -> SearchIndex:
+        """This index with the ``changed`` services replaced (None: no longer listed).
+
+        This index is left as it is, for the requests reading it: the new one shares every
+        table the change does not touch and copies those it does (the postings of the
+        services' old and new words, their categories and areas; the tables of words and
+        ids are persistent maps, which share all but the path to what changed), so an edit
+        costs about its own words, not a build.
+        """
+        new = copy(self)
+        new.records = list(self.records)
+        slots, postings = self._slots.mutate(), self._postings.mutate()
+        new._keys, new._key_slots = list(self._keys), list(self._key_slots)
+        new.order = array("q", self.order)
+        new._members = dict(self._members)
+        new._by_postcode, new._by_district = dict(self._by_postcode), dict(self._by_district)
+        new._district_names = Counter(self._district_names)
+        new.point_x, new.point_y = array("d", self.point_x), array("d", self.point_y)
+        new.point_z, new.unplaced = array("d", self.point_z), array("B", self.unplaced)
+        new.more_points = dict(self.more_points)
+        districts = set(self._district_names)
+        added_words: list[str] = []
+        placed: dict[int, ServiceRecord] = {}
+        for service_id, record in changed.items():
+            slot = slots.get(service_id)
+            if slot is not None:
+                new._forget(slot, postings)
+            if record is None:
+                if slot is not None:
+                    del slots[service_id]
+                continue
+            if slot is None:
+                slot = slots[service_id] = len(new.records)
+                new.records.append(record)
+                for points in (new.point_x, new.point_y, new.point_z):
+                    points.append(0.0)
+                new.unplaced.append(1)
+                new.order.append(0)
+            new.records[slot] = record
+            added_words.extend(new._remember(slot, record, postings))
+            placed[slot] = record
+        new._slots, new._postings = slots.finish(), postings.finish()
+        new._text_words = self._text_words.extended(added_words)
+        if set(+new._district_names) != districts:
+            new._district_names = +new._district_names
+            new._build_districts()
+        new.openings = self.openings.following(placed)
+        return new
+
+    def _forget(self, slot: int, postings: MapMutation[str, Postings]) -> None:
+        """Take the service in ``slot`` out of every table (copied first: see
+        :meth:`following`); its slot stays, empty, until it is filled again."""
+        record = self.records[slot]
+        assert record is not None
+        for word, code in self._best_fields(record).items():
+            fields = list(postings[word])
+            fields[code] = _without(fields[code], slot)
+            if any(fields):
+                postings[word] = (fields[0], fields[1], fields[2])
+            else:
+                del postings[word]  # the typo index may still know it: harmless
+        for category in record.categories:
+            self._members[category] = _without(self._members[category], slot)
+        for place in record.places:
+            for table, key in (
+                (self._by_postcode, place.postcode),
+                (self._by_district, place.district.casefold()),
+            ):
+                table[key] = table[key] - {slot}
+            self._district_names[place.district] -= 1
+        self.more_points.pop(slot, None)
+        at = bisect_left(self._keys, _sort_key(record))
+        del self._keys[at], self._key_slots[at]
+        self.records[slot] = None
+
+    def _remember(
+        self, slot: int, record: ServiceRecord, postings: MapMutation[str, Postings]
+    ) -> list[str]:
+        """Put ``record`` in ``slot`` of every table; the words the index did not know."""
+        new_words = []
+        for word, code in self._best_fields(record).items():
+            fields = list(postings.get(word, (_NO_SLOTS, _NO_SLOTS, _NO_SLOTS)))
+            if not any(fields):
+                new_words.append(word)
+            fields[code] = _with(fields[code], slot)
+            postings[word] = (fields[0], fields[1], fields[2])
+        for category in record.categories:
+            self._members[category] = _with(self._members.get(category, _NO_SLOTS), slot)
+        for place in record.places:
+            for table, key in (
+                (self._by_postcode, place.postcode),
+                (self._by_district, place.district.casefold()),
+            ):
+                table[key] = table.get(key, frozenset()) | {slot}
+            self._district_names[place.district] += 1
+        x, y, z = self._place_points(slot, record, self.more_points)
+        self.point_x[slot], self.point_y[slot], self.point_z[slot] = x, y, z
+        self.unplaced[slot] = not (x or y or z)
+        sort_key = _sort_key(record)
+        at = bisect_left(self._keys, sort_key)
+        self._keys.insert(at, sort_key)
+        self._key_slots.insert(at, slot)
+        before = self.order[self._key_slots[at - 1]] if at > 0 else -ORDER_GAP
+        after = (
+            self.order[self._key_slots[at + 1]]
+            if at + 1 < len(self._key_slots)
+            else before + 2 * ORDER_GAP
+        )
+        if after - before < 2:
+            # No room left between the neighbours: number every rank again, gaps restored.
+            for rank, numbered in enumerate(self._key_slots):
+                self.order[numbered] = rank * ORDER_GAP
+        else:
+            self.order[slot] = (before + after) // 2
+        return new_words
 
     # -- reading a query --------------------------------------------------------------------
 
@@ -312,7 +461,7 @@ class SearchIndex:
         (in services' texts or among stopwords) is not a typo: "read" is not "bread"."""
         found: dict[str, int] = {}
         if word in self._vocabulary_words or not (
-            word in self._text_words or word in self._all_stopwords
+            word in self._postings or word in self._all_stopwords
         ):
             found.update(self._vocabulary_words.lookup(word))
         bare = without_proclitic(word)
@@ -326,6 +475,7 @@ class SearchIndex:
             tuple(
                 (known, FUZZY_FACTORS[distance] * factor)
                 for known, distance in self._text_words.lookup(word, closest=False)
+                if known in self._postings  # a word no service has any more is left out
             ),
             typed,
         )
@@ -348,7 +498,7 @@ class SearchIndex:
             best: dict[int, float] = {}
             in_name: set[int] = set()
             for known, factor in term.candidates:
-                weight = self._idf[known] * factor
+                weight = self._idf(known) * factor
                 for code, ids in enumerate(self._postings[known]):
                     value = FIELD_WEIGHTS[code] * weight
                     if value < MIN_CONTRIBUTION:
@@ -373,6 +523,17 @@ class SearchIndex:
         kept = {position: value for position, value in scores.items() if value >= floor}
         return Scores(kept, name_hits)
 
+    def _idf(self, word: str) -> float:
+        """How rare ``word`` is among the services, from 0 (in all) to 1 (in one)."""
+        count = len(self._slots)
+        return math.log((count + 1) / sum(map(len, self._postings[word]))) / math.log(count + 1)
+
+    def record(self, slot: int) -> ServiceRecord:
+        """The service in ``slot`` (one a score or a posting named)."""
+        record = self.records[slot]
+        assert record is not None, "an empty slot is in no table"
+        return record
+
     def _named(self, terms: Sequence[Term]) -> set[int]:
         """Services whose name holds every word of a query of several words: the resident
         named the place ("secours populaire"), which says more than any category word."""
@@ -392,7 +553,7 @@ class SearchIndex:
         found = [
             f"category:{match.category} via '{match.phrase}'"
             for match in analysis.categories
-            if match.category in self.records[position].categories
+            if match.category in self.record(position).categories
         ]
         for term in analysis.terms:
             label = next(
@@ -400,7 +561,7 @@ class SearchIndex:
                     f"{FIELD_LABELS[code]}:{known}"
                     for known, factor in term.candidates
                     for code, ids in enumerate(self._postings[known])
-                    if FIELD_WEIGHTS[code] * self._idf[known] * factor >= MIN_CONTRIBUTION
+                    if FIELD_WEIGHTS[code] * self._idf(known) * factor >= MIN_CONTRIBUTION
                     and _holds(ids, position)
                 ),
                 None,
@@ -409,12 +570,12 @@ class SearchIndex:
                 found.append(label)
         return found
 
-    def in_area(self, postcode: str | None, district: str | None) -> set[int]:
+    def in_area(self, postcode: str | None, district: str | None) -> Set[int]:
         """Services with a place in the area, by its postcode or its district (as
         :meth:`gateway.directory.queries.Area.contains` decides for one place)."""
-        found = self._by_postcode.get(postcode, set()) if postcode else set()
+        found = self._by_postcode.get(postcode, frozenset()) if postcode else frozenset()
         if district:
-            found = found | self._by_district.get(district.casefold(), set())
+            found = found | self._by_district.get(district.casefold(), frozenset())
         return found
 
 
@@ -428,9 +589,31 @@ def _holds(ids: array[int], position: int) -> bool:
     return at < len(ids) and ids[at] == position
 
 
-def _sort_name(record: ServiceRecord) -> str:
+# The slots of no service: shared by every empty field of the postings, never changed.
+_NO_SLOTS: array[int] = array("I")
+# A word's services, by the best field it is in: (name, summary, description).
+Postings = tuple["array[int]", "array[int]", "array[int]"]
+
+
+def _with(slots: array[int], slot: int) -> array[int]:
+    """A copy of the sorted ``slots`` with ``slot`` in its place."""
+    grown = array("I", slots)
+    grown.insert(bisect_left(grown, slot), slot)
+    return grown
+
+
+def _without(slots: array[int], slot: int) -> array[int]:
+    """The sorted ``slots`` less ``slot``: a copy when it was there."""
+    at = bisect_left(slots, slot)
+    if at == len(slots) or slots[at] != slot:
+        return slots
+    return slots[:at] + slots[at + 1 :] if len(slots) > 1 else _NO_SLOTS
+
+
+def _sort_key(record: ServiceRecord) -> tuple[str, str]:
+    """Name order (French, else the first locale's name), then id."""
     texts = record.texts.get("fr") or next(iter(record.texts.values()), {})
-    return texts.get("name", "").casefold()
+    return (texts.get("name", "").casefold(), record.id)
 
 
 def _district_words(district: str) -> tuple[str, ...]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 from array import array
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from copy import copy
 from datetime import date, datetime, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
@@ -29,17 +30,42 @@ class OpeningTimes:
     """
 
     def __init__(self, records: Sequence[ServiceRecord]) -> None:
-        ids: dict[Schedule, int] = {}
+        self._ids: dict[Schedule, int] = {}
         self._schedule_of = array("I")
+        self._schedules: list[Schedule] = []
         for record in records:
-            schedule: Schedule = (record.ranges, record.closures) if record.active else ((), ())
-            self._schedule_of.append(ids.setdefault(schedule, len(ids)))
-        self._schedules = list(ids)
+            self._schedule_of.append(self._id_of(record))
         self._lock = threading.Lock()
         self._day: tuple[str, date] | None = None
         # Per schedule, its openings' starts and, for each, the latest end so far (epoch
         # seconds): open at t when the latest end among openings started by t is after t.
         self._openings: list[tuple[array[int], array[int]] | None] = []
+
+    def _id_of(self, record: ServiceRecord) -> int:
+        schedule: Schedule = (record.ranges, record.closures) if record.active else ((), ())
+        known = self._ids.setdefault(schedule, len(self._ids))
+        if known == len(self._schedules):
+            self._schedules.append(schedule)
+        return known
+
+    def following(self, changed: Mapping[int, ServiceRecord]) -> OpeningTimes:
+        """These openings with the services at the ``changed`` positions (one past the
+        last: a new one) as their records say; this object is left as it is.
+
+        The two share their schedules, and the day's openings worked out for them: a
+        schedule keeps its number for good (schedules are few, one no service has any
+        more is kept), so what one has worked out holds for the other.
+        """
+        new = copy(self)
+        new._schedule_of = array("I", self._schedule_of)
+        with self._lock:
+            for position in sorted(changed):
+                schedule = new._id_of(changed[position])
+                if position < len(new._schedule_of):
+                    new._schedule_of[position] = schedule
+                else:
+                    new._schedule_of.append(schedule)
+        return new
 
     def minutes(self, positions: Sequence[int], at: datetime, timezone: str) -> list[int | None]:
         """For each service: 0 when open at ``at``, else minutes until it opens; None when
@@ -49,8 +75,10 @@ class OpeningTimes:
         with self._lock:
             if self._day != day:
                 self._day = day
-                self._openings = [None] * len(self._schedules)
+                self._openings = []
             cache = self._openings
+            # Schedules an edit brought since the cache was started.
+            cache.extend([None] * (len(self._schedules) - len(cache)))
         moment = at.timestamp()
         schedules = [self._schedule_of[position] for position in positions]
         waits: dict[int, int | None] = {}

@@ -6,8 +6,8 @@ Relevance is compared in steps of a quarter of the best score, at most a quarter
 not push a closed service above an open one of the same category. Within a step, services
 with more of the resident's own words in their name come first ("cheap phone": the shop
 of refurbished phones before the other computer help).
-The index keeps services in name order, so a service's position is the name-and-id
-tiebreak, and a group scanned in position order can stop early once enough are open.
+The index ranks services in name order (``SearchIndex.order``), the name-and-id tiebreak:
+a group scanned in that order can stop early once enough are open.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def rank(
     for key in sorted(groups):
         if len(ranked) >= limit:
             break
-        group = sorted(groups[key])
+        group = sorted(groups[key], key=index.order.__getitem__)
         waits = index.openings.minutes(group, at, timezone)
         if area is None or area.latitude is None or area.longitude is None:
             chosen = _soonest(group, waits, limit - len(ranked))
@@ -72,8 +72,8 @@ def rank(
 
 
 def _soonest(group: list[int], waits: list[int | None], count: int) -> list[int]:
-    """Indexes in ``group`` (in position order) of the ``count`` first by wait, then
-    position. Open ones come first in position order, so the scan stops at ``count``."""
+    """Indexes in ``group`` (in name order) of the ``count`` first by wait, then name.
+    Open ones come first in name order, so the scan stops at ``count``."""
     open_now = []
     for i, wait in enumerate(waits):
         if wait == 0:
@@ -94,7 +94,8 @@ def _soonest_nearest(
     centre: tuple[float, float, float],
     count: int,
 ) -> list[int]:
-    """Indexes in ``group`` of the ``count`` first by wait, distance, then position.
+    """Indexes in ``group`` (in name order) of the ``count`` first by wait, distance, then
+    name.
 
     Distances matter only among those that wait no longer than the ``count``-th: the
     others are never chosen, so their distance is not worked out.

@@ -22,11 +22,14 @@ from gateway.directory.operations import (
 from gateway.directory.queries import (
     DirectoryFollower,
     DirectorySnapshot,
+    category_counts,
     directory_snapshot,
     read_snapshot,
 )
 from gateway.models import DirectoryChange, DirectoryVersion
+from gateway.search import api
 from gateway.search.api import build_index, search
+from gateway.search.index import SearchIndex
 
 TZ = "Europe/Paris"
 MONDAY_10H = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo(TZ))
@@ -67,6 +70,45 @@ def test_an_edit_is_seen_on_the_next_request_by_search_too(make_service, session
     assert snapshot.services[service.id].text("name", "fr").text == "Petit Jardin"
     result = search(session, "petit jardin", at=MONDAY_10H, timezone=TZ)
     assert [hit.service_id for hit in result.hits] == [service.id]
+
+
+def test_an_edit_brings_the_index_up_to_date_without_a_whole_build(
+    make_service, session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[int] = []
+
+    class Counted(SearchIndex):
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            builds.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(api, "SearchIndex", Counted)
+    service = make_service("Bains du Canal", categories=("hygiene",))
+    make_service("Douches du Port", categories=("hygiene",))
+    session.commit()
+    assert search(session, "bains du canal", at=MONDAY_10H, timezone=TZ).hits
+    assert builds == [1], "a process's first search builds its index"
+    rename(session, service, "Petit Jardin")
+    found = search(session, "petit jardin", at=MONDAY_10H, timezone=TZ)
+    assert [hit.service_id for hit in found.hits] == [service.id]
+    [old_name] = search(session, "canal", at=MONDAY_10H, timezone=TZ).hits
+    assert old_name.reasons == ("word:canal",), "in its summary still, no longer in its name"
+    assert builds == [1], "the edit was applied to the index, not built whole"
+
+
+def test_category_counts_follow_edits(make_service, session) -> None:
+    moved = make_service("Repas", categories=("food",))
+    archived = make_service("Épicerie", categories=("food", "family"))
+    session.commit()
+    before = category_counts(session)
+    assert (before["food"], before["family"], before["hygiene"]) == (2, 1, 0)
+    data = ServiceData.of(moved)
+    data.categories = ["hygiene"]
+    update_service(session, "cli", moved, data)
+    archive_service(session, "cli", archived)
+    session.commit()
+    after = category_counts(session)
+    assert (after["food"], after["family"], after["hygiene"]) == (0, 0, 1)
 
 
 def test_only_the_changed_services_are_reloaded(make_service, session, loads) -> None:

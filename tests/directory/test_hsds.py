@@ -1,8 +1,8 @@
 """HSDS 3.0 interchange against real databases.
 
 Exports validate against Open Referral's own schema, import → export → import loses nothing,
-Open Referral's example files import, and bad input stops with one line naming file, record
-and field, with nothing written.
+Open Referral's example files import, and bad input is one line naming file, record and field:
+a list imported at once stops with nothing written, a streamed file refuses the bad record alone.
 """
 
 from __future__ import annotations
@@ -863,7 +863,7 @@ def test_read_errors_name_the_file(tmp_path, content, problem) -> None:
 # --- the command line ----------------------------------------------------------------------
 
 
-def test_cli_imports_exports_and_refuses_bad_files(tmp_path) -> None:
+def test_cli_imports_exports_and_refuses_bad_records(tmp_path) -> None:
     database = tmp_path / "guichet.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "x"}
     guichet = str(Path(sys.executable).with_name("guichet"))
@@ -898,12 +898,15 @@ def test_cli_imports_exports_and_refuses_bad_files(tmp_path) -> None:
         f"{good}: 2 created, 0 updated, 0 unchanged\n",
     )
     assert (again.returncode, again.stdout) == (0, f"{good}: 0 created, 0 updated, 2 unchanged\n")
-    assert refused.returncode != 0
-    assert refused.stderr.splitlines() == [
-        f"Error: {bad}: record 2 (id {uid(2, 'service')}): schedules[0].opens_at: "
-        "not a time: '25:99'"
+    # The bad record is refused, in one line naming it; the good one goes in.
+    assert refused.returncode == 1
+    assert refused.stdout == f"{bad}: 0 created, 1 updated, 0 unchanged, 1 rejected\n"
+    assert [line for line in refused.stderr.splitlines() if not line.startswith("{")] == [
+        f"rejected: {bad}: record 2 (id {uid(2, 'service')}): schedules[0].opens_at: "
+        "not a time: '25:99'",
+        f"Error: {bad}: 1 records rejected, the others imported",
     ]
-    assert names() == ["Épicerie 1", "Épicerie 2"]  # the bad file wrote nothing
+    assert names() == ["Renamed", "Épicerie 2"]
     assert (exported.returncode, exported.stdout) == (0, f"{out}: 2 services exported\n")
     assert [r["id"] for r in json.loads(out.read_text("utf-8"))] == sorted(
         [uid(1, "service"), uid(2, "service")]

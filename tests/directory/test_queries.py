@@ -4,9 +4,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import event
 
-from gateway.directory.listings import listings, ranked_ids
+from gateway.directory.listings import ranked_ids
 from gateway.directory.operations import bump_directory_version
 from gateway.directory.queries import (
+    category_counts,
     directory_snapshot,
     find_area,
     get_service,
@@ -73,7 +74,7 @@ def test_inactive_and_archived_services_are_not_listed(make_service, session) ->
     make_service("Archivé", archived_at=datetime(2026, 1, 1, tzinfo=UTC))
     names = {service_card(s, "fr", MONDAY_10H, TZ).name.text for s in listed_services(session)}
     assert names == {"Actif", "Fermé pour travaux"}
-    counts = listings(directory_snapshot(session)).counts
+    counts = category_counts(session)
     assert counts["food"] == 2
     assert counts["emergency"] == 0
     assert len(counts) == 16

@@ -16,11 +16,8 @@ the module ends, whatever happened.
 from __future__ import annotations
 
 import http.client
-import re
-import shlex
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,7 +38,7 @@ from gateway.cli import DEMO_SERVICES, import_hsds_path
 from tests.conftest import REPO_ROOT, db_engine_dispose, fresh_database_url, settings_for
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.messaging.conftest import WorkerSetup
-from tests.processes import free_port, kill, serve, stop, wait_listening
+from tests.processes import free_port, kill, procfile, serve, stop, wait_listening
 from tests.sms.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -273,19 +270,6 @@ class Stack:
         text = (self.logs / "gunicorn.log").read_text(errors="replace")
         errors = [line for line in text.splitlines() if "Error" in line or "Exception" in line]
         return "\n".join(errors[-15:]) or "(none logged)"
-
-
-def procfile(process: str, **variables: str) -> list[str]:
-    """The Procfile's command for ``process``, its ``${NAME:-default}`` filled from
-    ``variables``, listening on loopback only, run from this checkout's virtualenv."""
-    for line in (REPO_ROOT / "Procfile").read_text().splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == process:
-            filled = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: variables.get(m[1], m[2]), command)
-            program, *args = shlex.split(filled)
-            local = [arg.replace("0.0.0.0:", "127.0.0.1:") for arg in args]
-            return [str(Path(sys.executable).parent / program), *local]
-    raise LookupError(f"no {process!r} process in the Procfile")
 
 
 def warm_up(client: HttpClient) -> None:
