@@ -22,7 +22,8 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.db import db
-from gateway.directory.queries import category_counts
+from gateway.directory.listings import listings
+from gateway.directory.queries import category_counts, directory_snapshot
 from gateway.search.api import current_index
 from gateway.sqlite import READ_ONLY
 
@@ -33,9 +34,9 @@ HEARTBEAT_SECONDS = 1.0
 
 
 def warm(app: Flask) -> None:
-    """Read the directory's snapshot, build its index and count its categories in this
-    process, as the first search and the first page would. A database that does not
-    answer is logged: requests then build them.
+    """Read the directory's snapshot, build its index, count its categories and group its
+    places for the lists in this process, as the first search and the first page would. A
+    database that does not answer is logged: requests then build them.
 
     What was built is then left out of the garbage collector's rounds (``gc.freeze``): it
     holds millions of objects for a large directory, which a full round would walk in the
@@ -49,6 +50,7 @@ def warm(app: Flask) -> None:
             db.session.connection(execution_options={READ_ONLY: True})
             current_index(db.session)
             category_counts(db.session)
+            listings(directory_snapshot(db.session))
         except SQLAlchemyError as error:
             log.warning(
                 "directory not read before the first request",

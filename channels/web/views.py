@@ -11,9 +11,12 @@ protection), which redirects so that a reload never sends it twice.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
+from itertools import groupby
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -22,6 +25,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    g,
     redirect,
     render_template,
     request,
@@ -46,18 +50,17 @@ from gateway.conversation.state import ttl
 from gateway.db import db
 from gateway.directory import describe
 from gateway.directory.categories import category_name
+from gateway.directory.listings import Listings, listings, sheet_ids
 from gateway.directory.operations import REPORT_MAX_CHARS, report_problem
 from gateway.directory.queries import (
     Area,
+    DirectorySnapshot,
     ServiceCard,
-    category_counts,
-    directory_version,
+    ServiceFacts,
+    directory_snapshot,
     find_area,
-    get_service,
-    listed_clause,
-    listed_services,
     service_card,
-    services_of_category,
+    snapshot_counts,
 )
 from gateway.errors import expired_form
 from gateway.extensions import csrf
@@ -71,6 +74,10 @@ SERVICE_ID_MAX = 64  # the longest id a service may have (its column's length)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Stands for the form token while the ETag is computed (see render.page).
 TOKEN_SLOT = "csrf-token-slot"
+# Places on one page of a printable sheet: at the longest a place can be (a 200-character
+# name, a 140-character summary, an address, two phones, hours on every day), a page stays
+# within the lite budget of 14.6 KB compressed; a long sheet is printed page by page.
+SHEET_PAGE_SIZE = 30
 
 
 def _locale() -> str:
@@ -81,10 +88,23 @@ def _city_now() -> datetime:
     return clock.now().astimezone(ZoneInfo(settings().timezone))
 
 
+def _directory() -> DirectorySnapshot:
+    """The directory this request shows, read once for the whole page (one query when
+    unchanged): its places, its lists, and the version that makes the page's ETag."""
+    if "directory" not in g:
+        g.directory = directory_snapshot(db.session)
+    directory: DirectorySnapshot = g.directory
+    return directory
+
+
+def _listings() -> Listings:
+    return listings(_directory())
+
+
 def _page(template: str, *, status: int = 200, **context: Any) -> Response:
     return render.page(
         render_template(template, **context),
-        version=directory_version(db.session),
+        version=_directory().version,
         locale=_locale(),
         status=status,
     )
@@ -131,16 +151,16 @@ def link(action: Action) -> str:
     return url_for(endpoint, **args)
 
 
-def _listed(service_id: str) -> Service:
-    """The service if residents may see it; 404 for unknown, archived or inactive ones, and for
-    ids no service can have (too long, or with control characters)."""
+def _listed(service_id: str) -> ServiceFacts:
+    """The service if residents may see it (the snapshot holds listed services only); 404 for
+    unknown, archived or inactive ones, and for ids no service can have (too long, or with
+    control characters)."""
     if len(service_id) > SERVICE_ID_MAX or _CONTROL.search(service_id):
         abort(404)
-    listed = db.session.scalar(select(Service.id).where(Service.id == service_id, listed_clause()))
-    service = get_service(db.session, service_id) if listed else None
-    if service is None:
+    facts = _directory().services.get(service_id)
+    if facts is None:
         abort(404)
-    return service
+    return facts
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,7 +214,12 @@ def _url_with_lang(code: str) -> str:
 
 def display_number(number: str) -> str:
     """A number as people of the city write it (:func:`gateway.contacts.local_form`)."""
-    return local_form(number, settings().helpline_number)
+    return _local_form(number, settings().helpline_number)
+
+
+# The directory's and the city's own numbers, never a resident's: a sheet shows sixty, and
+# libphonenumber takes a millisecond to read one.
+_local_form = lru_cache(maxsize=4096)(local_form)
 
 
 @blueprint.app_errorhandler(404)
@@ -227,13 +252,13 @@ def csrf_refused(error: CSRFError) -> Response:
 @blueprint.get("/")
 def home() -> Response:
     return _page(
-        "web/home.html", menu=_screen(Action(Verb.MENU)), counts=category_counts(db.session)
+        "web/home.html", menu=_screen(Action(Verb.MENU)), counts=snapshot_counts(_directory())
     )
 
 
 @blueprint.get("/category/<slug>")
 def category(slug: str) -> Response:
-    known = districts(db.session)
+    known = districts(_listings())
     chosen = request.args.get("area", "")
     area = _area(known, chosen) if chosen else None
     reply = _screen(Action(Verb.CATEGORY, slug, _page_number()), area)
@@ -276,6 +301,7 @@ def search_page() -> Response:
     text = clean(request.args.get("q", ""))
     if not text:
         return _page("web/search.html", query="")
+    counts = snapshot_counts(_directory())  # before the commit, after which it would be read again
     reply = _screen(Action(Verb.SEARCH, text, _page_number()))
     db.session.commit()  # the question is counted, as on every channel
     return _page(
@@ -283,31 +309,29 @@ def search_page() -> Response:
         query=text,
         reply=reply,
         places=_places(reply),
-        counts=category_counts(db.session),
+        counts=counts,
     )
 
 
 @blueprint.get("/service/<service_id>")
 def service(service_id: str) -> Response:
     """A place in full, with the report form; ``?original=1`` shows the French texts."""
-    record = _listed(service_id)
+    facts = _listed(service_id)
     locale = _locale()
     original = request.args.get("original") == "1" and locale != ORIGINAL_LOCALE
     card = service_card(
-        record,
+        facts,
         ORIGINAL_LOCALE if original else locale,
         _city_now(),
         settings().timezone,
     )
-    body = render_template(
-        "web/service.html", **_service_context(record, card, original), token=TOKEN_SLOT
-    )
+    body = render_template("web/service.html", **_service_context(card, original), token=TOKEN_SLOT)
     token = generate_csrf()
     # The page is this visitor's while their session's token stands: same token, same ETag.
     raw = str(session.get("csrf_token", ""))
     return render.page(
         body,
-        version=directory_version(db.session),
+        version=_directory().version,
         locale=locale,
         private=True,
         identity=hashlib.sha256(raw.encode()).hexdigest(),
@@ -315,16 +339,20 @@ def service(service_id: str) -> Response:
     )
 
 
-def _service_context(
-    record: Service, card: ServiceCard, original: bool = False, error: str = ""
-) -> dict[str, Any]:
-    verified = record.verified_at
+def _service_context(card: ServiceCard, original: bool = False, error: str = "") -> dict[str, Any]:
+    """What the service page shows beside the card: its website and e-mail address, which
+    no other page or channel shows (so not in the snapshot: one small query), and the day
+    its information was checked."""
+    url, email = db.session.execute(
+        select(Service.url, Service.email).where(Service.id == card.id)
+    ).one()
+    verified = card.verified_at
     tz = ZoneInfo(settings().timezone)
     return {
         "card": card,
         "original": original,
-        "service_url": record.url,
-        "service_email": record.email,
+        "service_url": url,
+        "service_email": email,
         "verified_on": verified.astimezone(tz).date() if verified is not None else None,
         "report_max": REPORT_MAX_CHARS,
         "error": error,
@@ -335,7 +363,7 @@ def _service_context(
 def report(service_id: str) -> BaseResponse:
     """A resident says something is wrong: a report for the social workers' queue."""
     csrf.protect()
-    record = _listed(service_id)
+    facts = _listed(service_id)
     text = request.form.get("text", "")
     refusal = None
     if _CONTROL.search(text):
@@ -344,23 +372,22 @@ def report(service_id: str) -> BaseResponse:
         refusal = 422, _("Write what is wrong before sending.")
     if refusal is not None:
         status, error = refusal
-        card = service_card(record, _locale(), _city_now(), settings().timezone)
+        card = service_card(facts, _locale(), _city_now(), settings().timezone)
         response = _page(
             "web/service.html",
             status=status,
-            **_service_context(record, card, error=error),
+            **_service_context(card, error=error),
             token=generate_csrf(),
         )
         return render.not_stored(response)
-    report_problem(db.session, record.id, text, channel="web", locale=_locale())
+    report_problem(db.session, facts.id, text, channel="web", locale=_locale())
     db.session.commit()
-    return render.not_stored(redirect(url_for("web.reported", service_id=record.id), code=303))
+    return render.not_stored(redirect(url_for("web.reported", service_id=facts.id), code=303))
 
 
 @blueprint.get("/service/<service_id>/thanks")
 def reported(service_id: str) -> Response:
-    record = _listed(service_id)
-    card = service_card(record, _locale(), _city_now(), settings().timezone)
+    card = service_card(_listed(service_id), _locale(), _city_now(), settings().timezone)
     return render.not_stored(_page("web/reported.html", card=card))
 
 
@@ -384,62 +411,97 @@ def about_data() -> Response:
 
 @blueprint.get("/print/")
 def print_index() -> Response:
-    counts = category_counts(db.session)
+    counts = snapshot_counts(_directory())
     return _page(
         "web/print_index.html",
         categories=[(slug, counts[slug]) for slug in CATEGORY_SLUGS if counts[slug]],
-        districts=districts(db.session),
-    )
-
-
-def _by_place(cards: Sequence[ServiceCard]) -> list[ServiceCard]:
-    """For paper, by district then name: a sheet is read on the spot, not at a given hour."""
-    return sorted(
-        cards,
-        key=lambda c: (
-            c.location is None,
-            c.location.district if c.location else "",
-            c.name.text.casefold(),
-        ),
+        districts=districts(_listings()),
     )
 
 
 @blueprint.get("/print/category/<slug>")
 def print_category(slug: str) -> Response:
+    """A category's places, by district then name, with its sheets per district."""
     if slug not in CATEGORY_SLUGS:
         abort(404)
-    cards = services_of_category(db.session, slug, _locale(), _city_now(), settings().timezone)
-    if not cards:
-        abort(404)
-    return _page(
-        "web/print.html",
-        title=category_name(slug),
-        groups=[(None, _by_place(cards))],
-        printed_on=_city_now().date(),
-    )
+    return _sheet(category=slug)
 
 
 @blueprint.get("/print/district/<slug>")
 def print_district(slug: str) -> Response:
-    """A district's places grouped by their first category, in the taxonomy's order."""
-    district = find_district(districts(db.session), slug)
+    """A district's places grouped by their first category, in the taxonomy's order, with
+    its sheets per category."""
+    return _sheet(district=_sheet_district(slug))
+
+
+@blueprint.get("/print/district/<slug>/<category>")
+def print_district_category(slug: str, category: str) -> Response:
+    """One category's places in one district: the sheet a neighbourhood's workers hand out
+    when a whole category would run to many pages."""
+    district = _sheet_district(slug)
+    if category not in CATEGORY_SLUGS:
+        abort(404)
+    return _sheet(category=category, district=district)
+
+
+def _sheet_district(slug: str) -> District:
+    district = find_district(districts(_listings()), slug)
     if district is None:
         abort(404)
-    area = find_area(db.session, district=district.name)
-    at = _city_now()
+    return district
+
+
+def _sheet(*, category: str | None = None, district: District | None = None) -> Response:
+    """One page of a printable sheet (:data:`SHEET_PAGE_SIZE` places); 404 for an empty
+    sheet or a page past the last."""
+    locale, at = _locale(), _city_now()
+    directory = _directory()
+    groups = sheet_ids(
+        directory, locale, category=category, district=district.name if district else None
+    )
+    places = [(slug, id) for slug, ids in groups for id in ids]
+    page = _page_number()
+    pages = math.ceil(len(places) / SHEET_PAGE_SIZE)
+    if page >= pages:
+        abort(404)
+    area = Area(None, district.name, None, None) if district else None
+    shown = places[page * SHEET_PAGE_SIZE : (page + 1) * SHEET_PAGE_SIZE]
     cards = [
-        service_card(s, _locale(), at, settings().timezone, area=area)
-        for s in listed_services(db.session)
+        (slug, service_card(directory.services[id], locale, at, settings().timezone, area=area))
+        for slug, id in shown
     ]
-    inside = [c for c in cards if c.location is not None and area.contains(c.location)]
-    groups = [
-        (slug_, _by_place([c for c in inside if c.categories[:1] == (slug_,)]))
-        for slug_ in CATEGORY_SLUGS
-    ]
+    headed = district is not None and category is None  # a district's: one heading a category
     return _page(
         "web/print.html",
-        title=district.name,
-        title_is_content=True,
-        groups=[(category_name(s), group) for s, group in groups if group],
+        category=category,
+        district=district,
+        groups=[
+            (category_name(slug) if headed else None, [card for _slug, card in group])
+            for slug, group in groupby(cards, key=lambda pair: pair[0])
+        ],
+        pager={"page": page + 1, "pages": pages},
+        others=_other_sheets(category, district),
         printed_on=at.date(),
     )
+
+
+def _other_sheets(category: str | None, district: District | None) -> list[tuple[str, str, int]]:
+    """The sheets that split this one, each as (address, name, places): a category's by
+    district, a district's by category; none for a sheet of both."""
+    if category is not None and district is not None:
+        return []
+    pairs = (
+        [(category, place) for place in districts(_listings())]
+        if category is not None
+        else [(slug, district) for slug in CATEGORY_SLUGS if district is not None]
+    )
+    directory, locale = _directory(), _locale()
+    found = []
+    for slug, place in pairs:
+        groups = sheet_ids(directory, locale, category=slug, district=place.name)
+        count = sum(len(ids) for _slug, ids in groups)
+        if count:
+            name = place.name if category is not None else str(category_name(slug))
+            link = url_for("web.print_district_category", slug=place.slug, category=slug)
+            found.append((link, name, count))
+    return found

@@ -56,11 +56,11 @@ from gateway.conversation.types import (
 )
 from gateway.db import db
 from gateway.directory.categories import category_name
+from gateway.directory.listings import ranked_ids
 from gateway.directory.operations import report_problem
 from gateway.directory.queries import (
     Area,
     ServiceCard,
-    category_cards,
     find_area,
     get_service,
 )
@@ -69,6 +69,10 @@ from gateway.models import CATEGORY_SLUGS, Contact
 from gateway.search import detect_language, record_query, search
 
 SEARCH_LIMIT = 50
+# Places of a category a stored conversation keeps, as many as a search finds: at a city's
+# size a category holds thousands, whose ids would be written and read with every message
+# (a list no one keeps, a web page, has them all, for its page links).
+KEPT_LISTING = SEARCH_LIMIT
 
 # Commands that are steps in the menu tree, the same as following a choice's action.
 _NAVIGATION = {
@@ -318,22 +322,27 @@ def _category(turn: Turn, action: Action) -> Reply:
     slug = action.arg
     if slug not in CATEGORY_SLUGS:
         return menu_reply(turn, invalid=True)
-    cards = category_cards(
-        turn.directory, slug, turn.locale, turn.at, turn.timezone, area=turn.area
+    size = turn.profile.page_size
+    ids = ranked_ids(
+        turn.directory,
+        slug,
+        turn.locale,
+        turn.at,
+        turn.timezone,
+        area=turn.area,
+        nearest_first=(action.page + 1) * size,
     )
-    if not cards:
+    if not ids:
         return no_result_reply(
             turn,
             _("No place is listed under %(category)s yet.", category=category_name(slug)),
             Action(Verb.CATEGORY, slug),
         )
-    size = turn.profile.page_size
-    page = action.page % math.ceil(len(cards) / size)
-    turn.conversation.listing = Listing(
-        verb=Verb.CATEGORY.value, arg=slug, ids=[card.id for card in cards]
-    )
-    turn.conversation.page = page
-    return list_reply(turn, cards=cards[page * size : (page + 1) * size])
+    if turn.contact is not None:
+        ids = ids[:KEPT_LISTING]
+    turn.conversation.listing = Listing(verb=Verb.CATEGORY.value, arg=slug, ids=ids)
+    turn.conversation.page = action.page % math.ceil(len(ids) / size)
+    return list_reply(turn)
 
 
 def _card(turn: Turn, service_id: str) -> ServiceCard | None:

@@ -79,8 +79,12 @@ def category_counts(session: Session) -> dict[str, int]:
     Counted in the snapshot, and brought up to date by each edit: a count in the database
     cost every lite page that shows them more than half a second at 100,000 services.
     """
-    counts = directory_snapshot(session).derived(_count_categories, _follow_counts)
-    return dict(counts)
+    return dict(snapshot_counts(directory_snapshot(session)))
+
+
+def snapshot_counts(directory: DirectorySnapshot) -> Mapping[str, int]:
+    """:func:`category_counts` of a snapshot already in hand."""
+    return directory.derived(_count_categories, _follow_counts)
 
 
 def _count_categories(directory: DirectorySnapshot) -> Mapping[str, int]:
@@ -786,50 +790,3 @@ def service_card(
         verified_at=facts.verified_at,
         distance_km=distance,
     )
-
-
-def rank_cards(cards: Sequence[ServiceCard]) -> list[ServiceCard]:
-    """Open now / opening soonest first, then nearest, then by name: deterministic."""
-
-    def key(card: ServiceCard) -> tuple[int, float, float, str, str]:
-        minutes = card.hours.minutes_to_opening
-        return (
-            0 if card.status is ServiceStatus.ACTIVE else 1,
-            float(minutes) if minutes is not None else math.inf,
-            card.distance_km if card.distance_km is not None else math.inf,
-            card.name.text.casefold(),
-            card.id,
-        )
-
-    return sorted(cards, key=key)
-
-
-def services_of_category(
-    session: Session,
-    category: str,
-    locale: str,
-    at: datetime,
-    timezone: str,
-    area: Area | None = None,
-) -> list[ServiceCard]:
-    """A category's services as cards; those in the resident's area first when one is given."""
-    return category_cards(directory_snapshot(session), category, locale, at, timezone, area)
-
-
-def category_cards(
-    directory: DirectorySnapshot,
-    category: str,
-    locale: str,
-    at: datetime,
-    timezone: str,
-    area: Area | None = None,
-) -> list[ServiceCard]:
-    """:func:`services_of_category` from a snapshot already in hand."""
-    cards = [
-        service_card(facts, locale, at, timezone, area) for facts in directory.of_category(category)
-    ]
-    ranked = rank_cards(cards)
-    if area is None or (area.postcode is None and area.district is None):
-        return ranked
-    inside = [c for c in ranked if c.location is not None and area.contains(c.location)]
-    return inside + [c for c in ranked if c not in inside]

@@ -6,11 +6,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from gateway.conversation import Action, LocaleSource, Verb
+from gateway.conversation import Action, LocaleSource, Verb, browse
 from gateway.conversation import ReplyKind as K
 from gateway.conversation.commands import WORDS, Command, command_word
+from gateway.conversation.engine import KEPT_LISTING
 from gateway.conversation.menus import menu_page_size
 from gateway.conversation.profiles import profile_for
+from gateway.db import db
 from gateway.models import (
     CATEGORY_SLUGS,
     Closure,
@@ -288,6 +290,30 @@ def test_pages_of_three_numbered_on(city, phone) -> None:
     assert first.prompt == translated("Reply %(keys)s", keys="1-3, SUITE, MENU")
     assert [c.key for c in first.controls] == ["SUITE", "MENU"]
     assert first.controls[0].action.token == "category:food:1"
+
+
+def test_a_long_category_keeps_as_many_places_as_a_search_finds(make_service, phone) -> None:
+    """A conversation keeps the first places of a category of thousands (written and read
+    with every message), and goes round after the last as after a search's; the web, which
+    keeps nothing, pages through all of them."""
+    for n in range(KEPT_LISTING + 4):
+        make_service(f"Repas {n:03}", hours=[(0, "09:00", "12:00")])
+    resident = phone()
+    resident.send("MENU")
+    first = resident.send("1")
+    assert first.kind is K.RESULTS and first.hints.total == KEPT_LISTING
+    contact = resident.contact()
+    [row] = db.session.scalars(
+        select(ConversationState).where(ConversationState.contact_id == contact.id)
+    )
+    assert len(row.data["listing"]["ids"]) == KEPT_LISTING
+    pages = -(-KEPT_LISTING // profile_for("sms").page_size)
+    for _ in range(pages - 1):
+        last = resident.send("SUITE")
+    assert f"{KEPT_LISTING}. Repas {KEPT_LISTING - 1:03}" in shown(last)
+    assert translated(ALL_SHOWN) in resident.send("SUITE").note
+    web = browse(Action(Verb.CATEGORY, "food"), channel="web", locale="fr", at=resident.now)
+    assert web.hints.total == KEPT_LISTING + 4
 
 
 def test_a_number_at_the_start_explains_there_is_no_list(city, phone) -> None:

@@ -4,16 +4,15 @@ from datetime import UTC, datetime
 
 from sqlalchemy import event
 
+from gateway.directory.listings import ranked_ids
 from gateway.directory.operations import bump_directory_version
 from gateway.directory.queries import (
-    category_cards,
     category_counts,
     directory_snapshot,
     find_area,
     get_service,
     listed_services,
     service_card,
-    services_of_category,
 )
 from gateway.models import ServiceStatus
 from tests.conftest import MONDAY_10H
@@ -47,9 +46,12 @@ def test_category_lists_open_now_first_then_soonest(make_service) -> None:
 
 
 def services_of_category_now(slug: str, area=None):  # type: ignore[no-untyped-def]
+    """The category's cards in the order every channel lists them."""
     from gateway.db import db
 
-    return services_of_category(db.session, slug, "fr", MONDAY_10H, TZ, area)
+    snapshot = directory_snapshot(db.session)
+    ids = ranked_ids(snapshot, slug, "fr", MONDAY_10H, TZ, area, nearest_first=10)
+    return [service_card(snapshot.services[id], "fr", MONDAY_10H, TZ, area) for id in ids]
 
 
 def test_area_puts_services_there_first_then_nearest(make_service, session) -> None:
@@ -113,10 +115,11 @@ def test_the_snapshot_answers_without_a_query_until_the_directory_changes(
     connection = session.connection()
     event.listen(connection, "before_cursor_execute", record)
     card = service_card(snapshot.services[service.id], "fr", MONDAY_10H, TZ)
-    [listed] = category_cards(snapshot, "food", "fr", MONDAY_10H, TZ)
+    [listed_id] = ranked_ids(snapshot, "food", "fr", MONDAY_10H, TZ)
     event.remove(connection, "before_cursor_execute", record)
     assert seen == []
-    assert listed == card == service_card(get_service(session, service.id), "fr", MONDAY_10H, TZ)
+    assert listed_id == service.id
+    assert card == service_card(get_service(session, service.id), "fr", MONDAY_10H, TZ)
     assert (card.name.text, card.hours.open_now, card.location.postcode) == ("Repas", True, "45100")
 
     # An edit bumps the version: the next read sees it (in every process, by the stamp).

@@ -34,7 +34,8 @@ from sqlalchemy import select
 from channels.web.areas import districts
 from gateway.config import SUPPORTED_LOCALES, settings
 from gateway.db import db
-from gateway.directory.queries import listed_services
+from gateway.directory.listings import listings
+from gateway.directory.queries import directory_snapshot, listed_services
 from gateway.i18n import LANGUAGE_NAMES, TRANSLATIONS_DIR, text_direction
 from gateway.models import Closure, Location, Organization, Service, ServiceText
 from tests.conftest import _rolled_back_app
@@ -53,7 +54,7 @@ def crawl(app: Flask, locale: str) -> Iterator[tuple[str, Page, bytes]]:
     client.environ_base["HTTP_ACCEPT_ENCODING"] = "gzip"
     assert client.get(f"/?lang={locale}").status_code == 200  # remembered from here on
     with app.app_context():
-        known = districts(db.session)
+        known = districts(listings(directory_snapshot(db.session)))
     start = ["/", *SEARCHES, *(f"/category/food?area={d.slug}" for d in known)]
     start += [f"/category/food?area={code}" for d in known for code in d.postcodes]
     queue, seen = deque(start), set(start)

@@ -10,12 +10,14 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from channels.web.views import SHEET_PAGE_SIZE
 from gateway.config import settings
 from gateway.conversation.commands import Command, command_word
 from gateway.conversation.profiles import profile_for
 from gateway.db import db
 from gateway.directory.describe import hours_phrase
-from gateway.directory.queries import listed_services, services_of_category
+from gateway.directory.listings import ranked_ids
+from gateway.directory.queries import directory_snapshot, listed_services, service_card
 from gateway.models import Feedback, SearchQuery, Service, ServiceStatus
 from tests.conftest import MONDAY_10H
 from tests.web.pages import body_of, parse
@@ -44,8 +46,10 @@ def test_home_has_search_categories_languages_and_numbers(demo_app: Flask, visit
 def test_category_lists_open_places_first(demo_app: Flask, visit) -> None:
     page = visit("/category/food")
     shown = [link.removeprefix("/service/") for link in page.links if link.startswith("/service/")]
-    cards = services_of_category(db.session, "food", "fr", MONDAY_10H, "Europe/Paris")
-    assert shown == [card.id for card in cards][: profile_for("web").page_size]
+    snapshot = directory_snapshot(db.session)
+    ids = ranked_ids(snapshot, "food", "fr", MONDAY_10H, "Europe/Paris")
+    assert shown == ids[: profile_for("web").page_size]
+    cards = [service_card(snapshot.services[id], "fr", MONDAY_10H, "Europe/Paris") for id in ids]
     assert cards[0].hours.open_now
     with force_locale("fr"):
         assert hours_phrase(cards[0], MONDAY_10H) in page.visible_text
@@ -225,7 +229,7 @@ def test_printable_sheets_per_category_and_district(visit) -> None:
     assert sheet.html.count("<h3") == len(in_district) > 0
     food = visit("/print/category/food")
     assert food.html.count("<h2") == len(
-        services_of_category(db.session, "food", "fr", MONDAY_10H, "Europe/Paris")
+        ranked_ids(directory_snapshot(db.session), "food", "fr", MONDAY_10H, "Europe/Paris")
     )
 
 
@@ -244,3 +248,28 @@ def test_a_long_list_pages_as_the_engine_does(app: Flask, make_service) -> None:
     assert client.get("/category/food?page=3").status_code == 404
     assert client.get("/search?q=repas&page=2").status_code == 200
     assert client.get("/search?q=repas&page=3").status_code == 404
+
+
+def test_a_long_sheet_prints_page_by_page_and_splits_by_district(app: Flask, make_service) -> None:
+    """Thirty places a sheet's page, every place on one page; a category's sheet links to
+    its district's sheet of that category, which holds that district's places alone."""
+    for n in range(SHEET_PAGE_SIZE + 1):
+        make_service(f"Repas {n:02}", district="Le Port" if n % 2 else "La Gare")
+    make_service("Douches du port", categories=("hygiene",), district="Le Port")
+    client = app.test_client()
+    first = client.get("/print/category/food")
+    second = client.get("/print/category/food?page=2")
+    names = re.findall(r"<h2>(Repas \d+)</h2>", body_of(first) + body_of(second))
+    assert sorted(names) == [f"Repas {n:02}" for n in range(SHEET_PAGE_SIZE + 1)]
+    assert "/print/category/food?page=2" in parse(body_of(first)).links
+    assert client.get("/print/category/food?page=3").status_code == 404
+    assert "/print/district/le-port/food" in parse(body_of(first)).links
+    port = body_of(client.get("/print/district/le-port/food"))
+    assert len(re.findall(r"<h2>Repas \d+</h2>", port)) == (SHEET_PAGE_SIZE + 1) // 2
+    assert "Douches du port" not in port
+    district = parse(body_of(client.get("/print/district/le-port")))
+    assert {"/print/district/le-port/food", "/print/district/le-port/hygiene"} <= set(
+        district.links
+    )
+    assert client.get("/print/district/le-port/unicorns").status_code == 404
+    assert client.get("/print/district/atlantis/food").status_code == 404
