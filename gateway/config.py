@@ -346,9 +346,8 @@ class Settings:
     voice_speech_languages: Mapping[str, str] = setting(
         "fr=fr-FR,en=en-GB,ar=ar-MA,es=es-ES,pt=pt-PT,uk=uk-UA", _locale_table
     )
-    voice_gather_timeout: int = setting(
-        8, _integer
-    )  # seconds of silence before a menu is said again
+    # Seconds of silence before a menu is said again.
+    voice_gather_timeout: int = setting(8, _integer)
     voice_pause_seconds: int = setting(1, _integer)  # between the items of a menu
     voice_prompts_dir: Path = setting(PROMPTS_DIR, _path)  # recorded prompts
     default_locale: str = setting("fr", _text)
