@@ -263,10 +263,6 @@ class DirectorySnapshot:
         self._building: set[Callable[[DirectorySnapshot], Any]] = set()
         self.superseded = False
 
-    def of_category(self, slug: str) -> list[ServiceFacts]:
-        """The category's services, in id order."""
-        return [facts for facts in self.services.values() if slug in facts.categories]
-
     def following(
         self, version: int, changed: Mapping[str, ServiceFacts | None]
     ) -> DirectorySnapshot:

@@ -167,13 +167,9 @@ def _store(
     message creates the contact after it. The message's id and its contact's."""
     connection = session.connection()
     values = {
-        "direction": Direction.INBOUND,
-        "kind": MessageKind.MESSAGE,
-        "channel": incoming.channel,
-        "provider_sid": incoming.sid,
+        **_received(incoming, at),
         "body": stored_body(incoming.body),
         "status": MessageStatus.RECEIVED,
-        "created_at": at,
     }
     if digest is None:
         return connection.execute(_INSERT, values).scalar_one(), None
@@ -218,13 +214,7 @@ def _answer(
     if forgotten:
         # The engine deleted the contact and its messages, this one included. Only the SID
         # stays, with no body and no contact, so that a retry of it is not answered again.
-        anonymous = {
-            "direction": Direction.INBOUND,
-            "kind": MessageKind.MESSAGE,
-            "channel": incoming.channel,
-            "provider_sid": incoming.sid,
-            "created_at": at,
-        }
+        anonymous = _received(incoming, at)
         message_id = connection.execute(_INSERT, {**anonymous, **handled}).scalar_one()
     else:
         connection.execute(_HANDLED, {"message_id": message_id, **handled})
@@ -246,6 +236,18 @@ def _answer(
         answer_id = connection.execute(_INSERT, answer).scalar_one()
     session.commit()
     return Exchange(outcome, sms, reply, answer_id)
+
+
+def _received(incoming: IncomingText, at: datetime) -> dict[str, object]:
+    """The columns of a received message's row that say where it came from and when: those
+    its anonymous copy after FORGET keeps too."""
+    return {
+        "direction": Direction.INBOUND,
+        "kind": MessageKind.MESSAGE,
+        "channel": incoming.channel,
+        "provider_sid": incoming.sid,
+        "created_at": at,
+    }
 
 
 def stored_body(body: str) -> str:
