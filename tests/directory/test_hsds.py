@@ -631,10 +631,9 @@ BAD_RECORDS = [
         "longer than 140 characters (141)",
     ),
     ("x_guichet.translations.en.status", "draft", "x_guichet.translations.en.status", "unknown"),
-    ("organization", DELETE, "organization", "missing"),
     ("organization.name", DELETE, "organization.name", "missing"),
     ("organization_id", uid("other org"), "organization_id", "is not organization.id"),
-    ("phones.0.number", DELETE, "phones[0].number", "missing"),
+    ("phones.0.number", 38, "phones[0].number", "not a string but a number"),
     ("phones", "0238000000", "phones", "not a list but a string"),
     ("phones.0.id", uid(1, "phone"), "phones[0].id", "is already used by record 1"),
 ]
