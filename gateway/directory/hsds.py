@@ -406,6 +406,56 @@ def import_stream(
     return total
 
 
+def check_stream(
+    session: Session,
+    records: Iterable[Any],
+    source: str,
+    *,
+    timezone: str | None = None,
+    locale: str = ORIGINAL_LOCALE,
+) -> list[str]:
+    """Every problem :func:`import_stream` would refuse a record for, one line each, in the
+    file's order, without writing anything: the first pass of an all-or-nothing import.
+
+    Reads the records once, as they come, and keeps of each only the ids it claims (the
+    reader lets its record go), so a file of any size is checked in bounded memory. Besides
+    each record's own checks, it finds ids listed twice across the whole file and
+    organisations that neither the file nor the database describes. A file that breaks off
+    raises :class:`InterchangeError`. What only the writes can tell (a row id that another
+    service already holds) is still refused alone by the import that follows.
+    """
+    tz = ZoneInfo(timezone or _city_timezone())
+    seen: _Claims = {}
+    problems: list[InterchangeError] = []
+    defined: set[str] = set()
+    references: dict[str, list[_Reader]] = {}
+    for index, record in enumerate(records, 1):
+        reader = _Reader(source, index, record)
+        try:
+            item = _parse_service(reader, tz, seen, locale)
+        except InterchangeError as exc:
+            _release(seen, reader)
+            problems.append(exc)
+            continue
+        finally:
+            reader.record = None  # keep the ids it claimed, not the record
+        if item.organization is None:
+            references.setdefault(item.organization_id, []).append(reader)
+        else:
+            defined.add(item.organization_id)
+    unknown = sorted(references.keys() - defined)
+    for chunk in chunked(unknown):
+        known = set(session.scalars(select(Organization.id).where(Organization.id.in_(chunk))))
+        for organization_id in set(chunk) - known:
+            problems += [
+                reader.error(
+                    "organization_id", f"unknown organization {_short(repr(organization_id))}"
+                )
+                for reader in references[organization_id]
+            ]
+    return [str(error) for error in sorted(problems, key=lambda e: e.record or 0)]
+
+
 def _import_batch(
     session: Session,
     chunk: list[tuple[int, Any]],
