@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 import gateway.clock
 from gateway.audit import Actor, as_utc, clock, plain
 from gateway.config import SUPPORTED_LOCALES, settings
-from gateway.directory.categories import category_name
+from gateway.directory.categories import category_name, foreign_categories
 from gateway.directory.hours import WEEKDAY_CODES, WeeklyRange
 from gateway.directory.operations import (
     ClosureData,
@@ -898,6 +898,9 @@ def _parse_categories(r: _Reader, record: Mapping[str, Any]) -> list[str]:
             continue  # a bare taxonomy_term_id points to a term we cannot see: not ours
         term = r.obj(attribute["taxonomy_term"], f"{path}.taxonomy_term")
         if term.get("taxonomy") != TAXONOMY:
+            for slug in _foreign_term(r, term, f"{path}.taxonomy_term"):
+                if slug not in slugs:
+                    slugs.append(slug)
             continue
         code = r.text(term, "code", f"{path}.taxonomy_term.code", required=True, strip=True)
         if code not in CATEGORY_SLUGS:
@@ -905,6 +908,19 @@ def _parse_categories(r: _Reader, record: Mapping[str, Any]) -> list[str]:
         if code not in slugs:
             slugs.append(code)
     return slugs
+
+
+def _foreign_term(r: _Reader, term: Mapping[str, Any], path: str) -> tuple[str, ...]:
+    """The categories a term of another taxonomy reads as, by the content directory's tables
+    (211's AIRS codes…); none when no table names its taxonomy or covers its code."""
+    detail = r.obj(term.get("taxonomy_detail"), f"{path}.taxonomy_detail")
+    taxonomy = r.text(term, "taxonomy", f"{path}.taxonomy") or r.text(
+        detail, "name", f"{path}.taxonomy_detail.name"
+    )
+    code = r.text(term, "code", f"{path}.code")
+    if not taxonomy or not code:
+        return ()
+    return foreign_categories(taxonomy, code) or ()
 
 
 # Our phone fields (PHONE_FIELDS), by their HSDS names.

@@ -195,3 +195,43 @@ def test_the_command_takes_the_feeds_language(app, tmp_path) -> None:
     db.session.rollback()
     texts = db.session.get(Service, record["id"]).text_by_locale()
     assert texts["en"].description == "Free groceries."
+
+
+def airs(code: str, taxonomy: str = "AIRS") -> dict[str, Any]:
+    return {
+        "id": uid("airs", code),
+        "taxonomy_term": {
+            "id": uid("term", code),
+            "code": code,
+            "name": code,
+            "taxonomy": taxonomy,
+        },
+    }
+
+
+def test_a_211_feeds_airs_codes_give_its_services_categories(session) -> None:
+    record = valid_record(1)
+    record["attributes"] = [
+        airs("BD-1800.2000"),  # food pantries
+        airs("BM-6500.1500", "211 LA County"),  # clothing, by its longest prefix
+        airs("BM-3000"),  # household goods: no line covers it
+        airs("RP-1500.1400-800"),  # a crisis line: two categories
+        airs("BD-5000", "Some Other Taxonomy"),  # no table names this one
+    ]
+
+    import_services(session, [record], source="miami.json", locale="en")
+
+    slugs = [c.slug for c in session.get(Service, record["id"]).categories]
+    assert sorted(slugs) == sorted(["food", "clothing", "listening", "emergency"])
+
+
+def test_a_broken_taxonomy_table_names_its_file_and_line(tmp_path) -> None:
+    from gateway.directory.categories import TaxonomyTableError, read_taxonomy_table
+
+    table = tmp_path / "mine.txt"
+    table.write_text("taxonomy: Mine\nA1: food\nA2: bakery\n", "utf-8")
+
+    with pytest.raises(TaxonomyTableError) as caught:
+        read_taxonomy_table(table)
+
+    assert str(caught.value) == f"{table}:3: unknown category 'bakery'"
