@@ -14,7 +14,11 @@ translations left as they were as needing review, and a service the file leaves 
 not touched. Two ways: :func:`import_services` takes a list, validates all of it before it
 writes anything, stops on the first problem and never commits (the caller owns the
 transaction); :func:`import_stream` takes records as :class:`HsdsFile` reads them, refuses bad
-ones alone and commits batch by batch, for files of any size in bounded memory.
+ones alone and commits batch by batch, for files of any size in bounded memory, and
+:func:`check_stream` lists every problem of such a file first, for an all-or-nothing import.
+Feeds from elsewhere are met where they are: their texts' language (``locale``), ids up to 255
+characters, a place's country, services with no organisation (a placeholder per source),
+phones with no number (left out), foreign taxonomies (``content/taxonomies/``).
 See ``docs/hsds.md`` for the mapping and the extension.
 """
 
