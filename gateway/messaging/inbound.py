@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.config import settings
@@ -125,6 +125,23 @@ _BY_SID = select(Message.id, Message.contact_id).where(
 
 def receive(incoming: IncomingText, text_format: TextFormat) -> Exchange:
     """Store, answer and record one text message (uses ``db.session``; commits twice).
+
+    A connection found dead (the database restarted, a proxy cut it: the engine does not
+    ping before each use, :func:`gateway.db.make_engine`) costs one more try on a fresh
+    connection, as a retry by Twilio would: the message is stored once, answered once.
+    """
+    try:
+        return _receive(incoming, text_format)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        log.warning("database connection lost: message received again on a new one")
+        db.session.rollback()
+        return _receive(incoming, text_format)
+
+
+def _receive(incoming: IncomingText, text_format: TextFormat) -> Exchange:
+    """:func:`receive`, one try.
 
     The message is committed first, then answered in a second transaction that waits its
     turn among the contact's messages (:func:`gateway.contacts.take_turn`). A delivery of a
