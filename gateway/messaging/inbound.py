@@ -107,6 +107,35 @@ _STORE = (
 )
 _INSERT = insert(Message).returning(Message.id)
 _HANDLED = update(Message).where(Message.id == bindparam("message_id"))
+# On PostgreSQL, the message marked answered and its answer stored in one round trip: the
+# UPDATE rides in the INSERT's WITH (SQLite has no DML in WITH), with the answer's locale and
+# status. Every value is a named parameter of its own ("answer_…"): a parameter named after a
+# column would be SET by the UPDATE too, and the columns' Python defaults are not applied.
+_ANSWER_COLUMNS = (
+    "direction",
+    "kind",
+    "channel",
+    "contact_id",
+    "in_reply_to_id",
+    "body",
+    "locale",
+    "encoding",
+    "segments",
+    "status",
+    "created_at",
+    "attempts",
+)
+_ANSWERED_WITH_ANSWER = (
+    insert(Message)
+    .values({column: bindparam(f"answer_{column}") for column in _ANSWER_COLUMNS})
+    .add_cte(
+        update(Message)
+        .where(Message.id == bindparam("answer_in_reply_to_id"))
+        .values(locale=bindparam("answer_locale"), status=bindparam("answer_status"))
+        .cte("handled")
+    )
+    .returning(Message.id)
+)
 # The contact's turn (gateway.contacts.take_turn), the contact, and whether another delivery
 # answered the message meanwhile, in one statement: on PostgreSQL it locks the message's row
 # too, and a statement that waited for a lock reads the rows it locked as the other
@@ -228,12 +257,13 @@ def _answer(
         "locale": reply.locale,
         "status": MessageStatus.ANSWERED if sms is not None else MessageStatus.RECEIVED,
     }
+    answered_too = sms is not None and not forgotten and connection.dialect.name == "postgresql"
     if forgotten:
         # The engine deleted the contact and its messages, this one included. Only the SID
         # stays, with no body and no contact, so that a retry of it is not answered again.
         anonymous = _received(incoming, at)
         message_id = connection.execute(_INSERT, {**anonymous, **handled}).scalar_one()
-    else:
+    elif not answered_too:
         connection.execute(_HANDLED, {"message_id": message_id, **handled})
     answer_id = None
     if sms is not None:
@@ -250,7 +280,13 @@ def _answer(
             "status": MessageStatus.ANSWERED,
             "created_at": at,
         }
-        answer_id = connection.execute(_INSERT, answer).scalar_one()
+        if answered_too:
+            statement = _ANSWERED_WITH_ANSWER
+            answer = {f"answer_{column}": value for column, value in answer.items()}
+            answer["answer_attempts"] = 0
+        else:
+            statement = _INSERT
+        answer_id = connection.execute(statement, answer).scalar_one()
     session.commit()
     return Exchange(outcome, sms, reply, answer_id)
 
