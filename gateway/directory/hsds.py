@@ -3,7 +3,9 @@
 Partners keep their directories in tools that speak HSDS, so this is how a city's directory
 comes in and goes out. What HSDS has no field for (texts in every locale, access conditions,
 dated closures, the exact verification time) travels in the ``x_guichet`` extension, so that
-import → export → import loses nothing we model; fields we do not model are ignored.
+import → export → import loses nothing we model; the fields we do not model are kept as the
+feed gave them, each object's in its ``hsds_extra`` column (:func:`hsds_extra`), and exported
+back in place (:func:`with_hsds_extra`).
 
 Problems are an :class:`InterchangeError` whose one line names the file, the record and the
 field. An import upserts by id through :mod:`gateway.directory.operations`, like any other
