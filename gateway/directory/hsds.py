@@ -177,13 +177,20 @@ _SHAPES: dict[str, _Shape] = {
 }
 
 
-def hsds_extra(obj: Mapping[str, Any], kind: str, taken: Set[str] = frozenset()) -> dict[str, Any]:
+def hsds_extra(
+    obj: Mapping[str, Any],
+    kind: str,
+    taken: Set[str] = frozenset(),
+    ids: Mapping[str, Callable[[int, Mapping[str, Any]], str]] | None = None,
+) -> dict[str, Any]:
     """The keys of the HSDS object ``obj`` (a ``kind`` of :data:`_SHAPES`) that Guichet does
     not map, as the feed gave them: what its ``hsds_extra`` column keeps for the export.
 
     Items of the lists Guichet maps keep their own such keys, with the key they are matched
-    by; an item of a list whose items come back whole, and that Guichet did not take (its
-    id not in ``taken``: a second address, a foreign taxonomy's attribute), is kept whole.
+    by: their id, or for an item without one (feeds often leave phones' out) the id the
+    import gives it, ``ids[list key](position, item)``. An item of a list whose items come
+    back whole, and that Guichet did not take (its id not in ``taken``: a second address, a
+    foreign taxonomy's attribute), is kept whole.
     """
     shape = _SHAPES[kind]
     extra = {
@@ -196,13 +203,20 @@ def hsds_extra(obj: Mapping[str, Any], kind: str, taken: Set[str] = frozenset())
         if not isinstance(items, list):
             continue
         kept = []
-        for item in items:
-            if not isinstance(item, dict) or item.get(match) is None:
+        for position, item in enumerate(items):
+            if not isinstance(item, dict):
                 continue
-            if whole and item.get(match) not in taken:
+            value = item.get(match)
+            if isinstance(value, str):
+                value = value.strip()  # as the import reads ids
+            elif value is None and ids is not None and key in ids:
+                value = ids[key](position, item)
+            if value is None:
+                continue
+            if whole and value not in taken:
                 kept.append(item)
             elif rest := hsds_extra(item, child):
-                kept.append({match: item[match], **rest})
+                kept.append({match: value, **rest})
         if kept:
             extra[key] = kept
     return extra
@@ -910,7 +924,26 @@ def _parse_service(r: _Reader, tz: ZoneInfo, seen: _Claims, locale: str) -> _Par
 def _service_extra(record: Mapping[str, Any], service_id: str) -> dict[str, Any]:
     """The record's :func:`hsds_extra`, less the id and name of a language that are those the
     export gives it (a name in French, an id of ours): an export imported back keeps nothing."""
-    extra = hsds_extra(record, "service", _own_attributes(record))
+
+    def place_link(position: int, link: Mapping[str, Any]) -> str:
+        location = link.get("location")
+        location_id = location.get("id") if isinstance(location, dict) else None
+        if not isinstance(location_id, str):
+            location_id = _derived(service_id, "location", position)
+        return _derived(service_id, "service_at_location", location_id.strip())
+
+    extra = hsds_extra(
+        record,
+        "service",
+        _own_attributes(record),
+        # The ids the import gives rows a feed gave none (_parse_phones, _parse_schedules,
+        # _parse_places), so that what it said of them finds them on export.
+        {
+            "phones": lambda position, _: _derived(service_id, "phone", position),
+            "schedules": lambda position, _: _derived(service_id, "schedule", position),
+            "service_at_locations": place_link,
+        },
+    )
     languages = []
     for kept in extra.get("languages", []):
         ours = _export_language(service_id, kept["code"])
@@ -1253,6 +1286,7 @@ def _parse_places(
                 f"{address_path}.country",
                 f"not an ISO 3166-1 alpha-2 country code: {_short(repr(country))}",
             )
+        own_address = address_id or _derived(location_id, "address")
         place = PlaceData(
             location_id,
             link_id=link_id,
@@ -1279,11 +1313,21 @@ def _parse_places(
             or "",
             **_coordinates(r, location, base),
             hsds_extra=hsds_extra(
-                location, "location", {str(fields["id"])} if "id" in fields else set()
+                location,
+                "location",
+                {own_address},
+                # Only the address read has an id of ours; another without one is kept whole.
+                {"addresses": _address_ids(fields, own_address)},
             ),
         )
         places.append(place)
     return places
+
+
+def _address_ids(read: Mapping[str, Any], ident: str) -> Callable[[int, Mapping[str, Any]], str]:
+    """The ids :func:`hsds_extra` matches a location's addresses by: the one Guichet reads
+    has the id the export gives it; any other without an id matches nothing (kept whole)."""
+    return lambda _, address: ident if address is read else ""
 
 
 def _coordinates(r: _Reader, location: Mapping[str, Any], base: str) -> dict[str, float | None]:

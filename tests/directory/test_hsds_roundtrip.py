@@ -167,3 +167,47 @@ def test_an_edit_in_the_back_office_keeps_what_the_feed_said(session) -> None:
     assert exported["fees"] == "fees_description"
     assert exported["service_areas"] == service_full()["service_areas"]
     assert exported["phones"] == []
+
+
+def test_rows_a_feed_gives_no_id_keep_what_it_said_of_them(session, validator) -> None:
+    """Feeds often leave out the ids of phones, hours and places: what they say of those
+    rows beyond Guichet's fields still finds them on export."""
+    language = {"id": "5a6b1c2d-0000-4000-8000-000000000013", "code": "fr"}
+    postal = {"id": "5a6b1c2d-0000-4000-8000-000000000012", "address_1": "BP 12",
+              "city": "Orléans", "state_province": "", "postal_code": "45000", "country": "FR",
+              "address_type": "postal"}  # fmt: skip
+    record = {
+        "id": "5a6b1c2d-0000-4000-8000-000000000010",
+        "name": "Accueil de jour",
+        "description": "",
+        "status": "active",
+        "organization": {"id": "5a6b1c2d-0000-4000-8000-000000000011", "name": "Association"},
+        "phones": [{"number": "01 23 45 67 89", "extension": 12, "languages": [language]}],
+        "schedules": [
+            {"freq": "WEEKLY", "byday": "MO", "opens_at": "09:00", "closes_at": "12:00",
+             "notes": "Fermé en août"}
+        ],
+        "service_at_locations": [
+            {"description": "Au rez-de-chaussée",
+             "location": {"name": "Local", "transportation": "Bus 3",
+                          "addresses": [{"address_1": "1 rue Neuve", "city": "Orléans",
+                                         "attention": "Accueil"},
+                                        postal]}}
+        ],
+    }  # fmt: skip
+
+    import_services(session, [copy.deepcopy(record)], source="feed.json")
+    (exported,) = export_services(session)
+
+    phone, schedule = exported["phones"][0], exported["schedules"][0]
+    assert (phone["extension"], phone["languages"]) == (12, [language])
+    assert schedule["notes"] == "Fermé en août"
+    link = exported["service_at_locations"][0]
+    assert link["description"] == "Au rez-de-chaussée"
+    assert link["location"]["transportation"] == "Bus 3"
+    read, other = link["location"]["addresses"]
+    assert (read["address_1"], read["attention"]) == ("1 rue Neuve", "Accueil")
+    assert other == postal  # the address Guichet does not read, whole
+    assert_valid(validator, [exported])
+    again = import_services(session, copy.deepcopy([exported]), source="export.json")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
