@@ -12,9 +12,13 @@ on GET only, and Werkzeug's ``add_etag``/``make_conditional`` already do 304s.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, jsonify, request
@@ -30,12 +34,28 @@ from gateway.search.api import search
 BASE = "/api/hsds"
 PER_PAGE_DEFAULT = 50
 PER_PAGE_MAX = 200
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)", re.ASCII)
 
 blueprint = Blueprint("opendata", __name__, url_prefix=BASE)
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
+
+
+FLAGS = ("minimal", "full", "full_service", "top_only")  # the document's boolean parameters
+
+
+@blueprint.before_request
+def _flags_are_booleans() -> None:
+    """``full=yes`` is refused (400) rather than read as false: the client meant something."""
+    for name in FLAGS:
+        if any(value not in ("true", "false") for value in request.args.getlist(name)):
+            abort(400)
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name) == "true"
 
 
 @blueprint.after_request
@@ -49,14 +69,14 @@ def _cacheable_and_shared(response: Response) -> Response:
 
 
 def _bounded_int(name: str, default: int, upper: int | None = None) -> int:
+    """A query integer brought within 1‥``upper``: the official document allows any integer,
+    so a page 0 or a per_page of a million is answered (page 1, the largest page), not refused."""
     raw = request.args.get(name)
     if raw is None:
         return default
     try:
-        value = int(raw)
+        value = max(1, int(raw))
     except ValueError:
-        abort(400)
-    if value < 1:
         abort(400)
     return min(value, upper) if upper else value
 
@@ -123,9 +143,11 @@ def _filtered(services: list[dict[str, Any]]) -> list[dict[str, Any]]:
         keep.append(lambda s: s["organization_id"] == organization)
     if term := request.args.get("taxonomy_term_id"):
         keep.append(lambda s: any(a["taxonomy_term_id"] == term for a in s["attributes"]))
-    if after := request.args.get("modified_after"):
+    if (after := request.args.get("modified_after")) is not None:
+        if not RFC3339.fullmatch(after):
+            abort(400)
         try:
-            moment = datetime.fromisoformat(after)
+            moment = datetime.fromisoformat(after.upper())
         except ValueError:
             abort(400)
         keep.append(lambda s: "last_modified" in s and _after(s["last_modified"], moment))
@@ -153,16 +175,55 @@ def _after(stamp: str, moment: datetime) -> bool:
     return value > moment
 
 
+@cache
+def _openapi() -> dict[str, Any]:
+    """The official HSDS 3.0 OpenAPI document (a copy, see ``openapi.json``'s source in
+    docs/api.md) with its placeholder ``info`` filled and ``servers`` at this base path."""
+    document = json.loads((Path(__file__).with_name("openapi.json")).read_text("utf-8"))
+    document["info"] = {
+        "title": "Guichet HSDS API",
+        "version": "1.0",
+        "summary": "The city's social-services directory as Open Referral HSDS 3.0",
+        "description": (
+            "Read-only HSDS 3.0 API. Each service carries the Guichet extension `x_guichet`: "
+            "`translations` (every language's texts), `access`, `closures`, `verified_at`. "
+            "Name and description follow Accept-Language, else French."
+        ),
+        "license": {"name": "ODbL-1.0", "identifier": "ODbL-1.0"},
+    }
+    document["servers"] = [{"url": BASE}]
+    # The official document says "datetime", a format no validator knows: RFC 3339 is meant.
+    document["components"]["parameters"]["modified_after"]["schema"]["format"] = "date-time"
+    # What the official document leaves out and this API answers: unknown ids, bad numbers.
+    for path, operations in document["paths"].items():
+        responses = operations["get"]["responses"]
+        if "{id}" in path:
+            responses["404"] = {"description": "No such record (or an archived service)."}
+        if operations["get"].get("parameters"):
+            responses["400"] = {"description": "A number, flag or date that is not one."}
+    return document
+
+
 @blueprint.get("/")
 def meta() -> Response:
-    return jsonify({"version": "3.0", "profile": "https://docs.openreferral.org/en/3.0/"})
+    return jsonify(
+        {
+            "version": "3.0",
+            "profile": "https://docs.openreferral.org/en/3.0/",
+            "openapi_url": request.url_root.rstrip("/") + BASE + "/openapi.json",
+        }
+    )
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(_openapi())
 
 
 @blueprint.get("/services")
 def services() -> Response:
     found = _filtered(_services())
-    full = request.args.get("full", "").lower() == "true"
-    return _page(found if full else [_minimal(s) for s in found])
+    return _page(found if _flag("full") else [_minimal(s) for s in found])
 
 
 @blueprint.get("/services/<service_id>")

@@ -19,7 +19,9 @@ def test_services_are_paginated(demo_app) -> None:
     assert [s["id"] for s in first["contents"] + second["contents"]] == [
         s["id"] for s in everything["contents"][:4]
     ]
-    assert client.get("/api/hsds/services?per_page=0").status_code == 400
+    assert client.get("/api/hsds/services?per_page=two").status_code == 400
+    assert client.get("/api/hsds/services?per_page=100000").json["size"] <= 200
+    assert client.get("/api/hsds/services?page=0").json["page_number"] == 1
 
 
 def test_one_service_and_its_organization(demo_app) -> None:
@@ -116,3 +118,15 @@ def test_service_at_locations_by_postcode(demo_app) -> None:
     assert near["contents"] and all(
         link["location"]["addresses"][0]["postal_code"] == postcode for link in near["contents"]
     )
+
+
+def test_openapi_document_is_the_official_one_filled(demo_app) -> None:
+    client = demo_app.test_client()
+    document = client.get("/api/hsds/openapi.json").json
+    assert document["servers"] == [{"url": "/api/hsds"}]
+    assert (
+        "REQUIRED" not in document["info"]["title"]
+        and "x_guichet" in document["info"]["description"]
+    )
+    assert {"/services", "/organizations/{id}", "/service_at_locations"} <= document["paths"].keys()
+    assert client.get("/api/hsds/").json["openapi_url"].endswith("/api/hsds/openapi.json")
