@@ -30,6 +30,12 @@ def database_unavailable(error: DBAPIError | PoolTimeoutError) -> Response:
     log.warning(
         "database unavailable (%s): %s %s answered 503", cause, request.method, request.path
     )
+    return busy()
+
+
+def busy() -> Response:
+    """The 503 with ``Retry-After`` of a process that cannot answer now, in the request's
+    language: its database is unavailable, or it is still reading the directory."""
     response = Response(
         _("The service is busy. Please try again in a few minutes."),
         status=503,

@@ -13,13 +13,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from sqlalchemy import Engine
 
 from gateway.config import settings
 from gateway.db import db
 
 blueprint = Blueprint("health", __name__)
+# Where an app being warmed (gateway.serving) keeps the event set once it is warm.
+WARMED = "guichet.warmed"
 
 
 def _check_database(engine: Engine) -> None:
@@ -70,4 +72,8 @@ def healthz() -> tuple[dict[str, str], int]:
         executor.shutdown(wait=False)
     healthy = all(outcome == "ok" for outcome in answer.values())
     answer["status"] = "ok" if healthy else "unavailable"
+    warmed = current_app.extensions.get(WARMED)
+    if warmed is not None and not warmed.is_set():
+        answer["read_model"] = answer["status"] = "starting"
+        healthy = False
     return answer, 200 if healthy else 503

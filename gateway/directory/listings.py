@@ -17,12 +17,14 @@ sorts plain numbers, and builds the cards of the one page it shows.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from gateway.directory.queries import Area, DirectorySnapshot, ServiceFacts, distance_km
+from gateway.i18n import ORIGINAL_LOCALE
 from gateway.models import CATEGORY_SLUGS, ServiceStatus
 from gateway.search.opening import OpeningTimes
 from gateway.search.records import service_record
@@ -92,17 +94,26 @@ class Listings:
                 return self._kept.setdefault(key, value)  # type: ignore[no-any-return]
 
     def named(self, category: str, locale: str) -> tuple[str, ...]:
-        """The category's places by name in ``locale`` (as a card shows it), then id."""
+        """The category's places by name in ``locale`` (as a card shows it), then id.
+
+        Where that is the French order (names not translated fall back to French, so most
+        are), it is the French order's very tuple: a copy per locale would hold the same."""
         services = self.services
-        return self.kept(
-            ("named", category, locale),
-            lambda: tuple(
+
+        def in_order() -> tuple[str, ...]:
+            ordered = tuple(
                 sorted(
                     self._by_category.get(category, ()),
                     key=lambda id: (services[id].text("name", locale).text.casefold(), id),
                 )
-            ),
-        )
+            )
+            if locale != ORIGINAL_LOCALE:
+                original = self.named(category, ORIGINAL_LOCALE)
+                if ordered == original:
+                    return original
+            return ordered
+
+        return self.kept(("named", category, locale), in_order)
 
     def inside(self, area: Area) -> set[str]:
         """The places with a location in ``area`` (its postcode, or its district)."""
@@ -111,14 +122,19 @@ class Listings:
             found |= self._by_district.get(area.district.casefold(), set())
         return found
 
-    def by_schedule(self, category: str, locale: str) -> tuple[tuple[int, list[int]], ...]:
+    def by_schedule(self, category: str, locale: str) -> tuple[tuple[int, array[int]], ...]:
         """The category's places (as positions in :meth:`named`) grouped by schedule,
-        each group in name order: places of one schedule open at the same moment."""
+        each group in name order: places of one schedule open at the same moment. The
+        positions are C ints (4 bytes each, not a 36-byte Python int in a list): kept for
+        every category in every locale, they are most of a large directory's listings."""
 
-        def group() -> tuple[tuple[int, list[int]], ...]:
-            groups: dict[int, list[int]] = {}
-            for position, id in enumerate(self.named(category, locale)):
-                groups.setdefault(self._schedule[id], []).append(position)
+        def group() -> tuple[tuple[int, array[int]], ...]:
+            named = self.named(category, locale)
+            if locale != ORIGINAL_LOCALE and named is self.named(category, ORIGINAL_LOCALE):
+                return self.by_schedule(category, ORIGINAL_LOCALE)
+            groups: dict[int, array[int]] = {}
+            for position, id in enumerate(named):
+                groups.setdefault(self._schedule[id], array("i")).append(position)
             return tuple(groups.items())
 
         return self.kept(("by schedule", category, locale), group)

@@ -150,3 +150,20 @@ def test_a_change_rolled_back_never_stands_in_for_a_later_one(make_service, sess
     fresh = directory_snapshot(session)
     assert fresh.services[service.id].text("name", "fr").text == "Repas chaud"
     assert directory_snapshot(session) is fresh, "committed: cached again"
+
+
+def test_a_locale_lists_places_by_their_names_in_it(make_service) -> None:
+    hours = [(0, "09:00", "12:00")]
+    make_service("Bol chaud", hours=hours, texts={"en": {"name": "Zucchini soup"}})
+    make_service("Soupe du soir", hours=hours, texts={"en": {"name": "Evening soup"}})
+    make_service("Repas partagé", hours=hours)  # not translated: its French name in English
+    from gateway.db import db
+
+    snapshot = directory_snapshot(db.session)
+    for locale, names in [
+        ("fr", ["Bol chaud", "Repas partagé", "Soupe du soir"]),
+        ("en", ["Evening soup", "Repas partagé", "Zucchini soup"]),
+        ("uk", ["Bol chaud", "Repas partagé", "Soupe du soir"]),
+    ]:
+        ids = ranked_ids(snapshot, "food", locale, MONDAY_10H, TZ)
+        assert [snapshot.services[id].text("name", locale).text for id in ids] == names
