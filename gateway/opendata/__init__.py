@@ -3,8 +3,9 @@
 Paths and parameters follow the official OpenAPI document
 (``reference/hsds/3.0/schema/openapi.json``); records are the HSDS export's own
 (:func:`gateway.directory.hsds.export_services`), so the API and the file export never
-disagree and archived services are absent from both. The export loads a page's worth of
-services with a fixed number of statements (its eager loading), never one per record.
+disagree and archived services are absent from both. A page is a few statements whatever the
+directory's size: its ids are counted and picked in SQL (filters included), then only its
+records are read, with the export's eager loading.
 
 No Flask extension is used for CORS or ETags: the API needs ``Access-Control-Allow-Origin: *``
 on GET only, and Werkzeug's ``add_etag``/``make_conditional`` already do 304s.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -23,12 +24,20 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, jsonify, request
 from flask_babel import force_locale
+from sqlalchemy import ColumnElement, Select, false, func, select
 
 from gateway import clock
 from gateway.config import ORIGINAL_LOCALE, SUPPORTED_LOCALES, settings
 from gateway.db import db
-from gateway.directory.hsds import TAXONOMY, _taxonomy_term, export_services
-from gateway.models.directory import CATEGORY_SLUGS
+from gateway.directory.hsds import TAXONOMY, export_organization, export_services, taxonomy_term
+from gateway.models import (
+    CATEGORY_SLUGS,
+    Category,
+    Location,
+    Organization,
+    Service,
+    ServiceLocation,
+)
 from gateway.search.api import search
 
 BASE = "/api/hsds"
@@ -81,24 +90,40 @@ def _bounded_int(name: str, default: int, upper: int | None = None) -> int:
     return min(value, upper) if upper else value
 
 
-def _page(items: Sequence[dict[str, Any]]) -> Response:
-    """The official ``Page`` shape around one page of ``items``."""
-    page = _bounded_int("page", 1)
-    per_page = _bounded_int("per_page", PER_PAGE_DEFAULT, PER_PAGE_MAX)
-    total_pages = max(1, math.ceil(len(items) / per_page))
-    contents = list(items[(page - 1) * per_page : page * per_page])
+def _paging() -> tuple[int, int]:
+    return _bounded_int("page", 1), _bounded_int("per_page", PER_PAGE_DEFAULT, PER_PAGE_MAX)
+
+
+def _page(total: int, contents: Sequence[dict[str, Any]]) -> Response:
+    """The official ``Page`` shape around ``contents``, one page of ``total`` items."""
+    page, per_page = _paging()
+    total_pages = max(1, math.ceil(total / per_page))
     return jsonify(
         {
-            "total_items": len(items),
+            "total_items": total,
             "total_pages": total_pages,
             "page_number": page,
             "size": len(contents),
             "first_page": page == 1,
             "last_page": page >= total_pages,
-            "empty": not items,
-            "contents": contents,
+            "empty": total == 0,
+            "contents": list(contents),
         }
     )
+
+
+def _paged(query: Select[str]) -> tuple[int, list[str]]:
+    """How many ids ``query`` selects, and those of the asked page, in id order: two
+    statements whatever the directory's size (the records are then read for one page)."""
+    page, per_page = _paging()
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ids = db.session.scalars(
+        query.order_by(None)
+        .order_by(*query.selected_columns)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return total, list(ids)
 
 
 def _language() -> str:
@@ -106,24 +131,51 @@ def _language() -> str:
     return request.accept_languages.best_match(SUPPORTED_LOCALES) or ORIGINAL_LOCALE
 
 
-def _services() -> list[dict[str, Any]]:
-    """Every listed service, its name and description in the client's language when a
-    translation has them (every translation stays in ``x_guichet``)."""
+def _records(ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """The services ``ids`` as the export writes them, by id, their name and description in
+    the client's language when a translation has them (every one stays in ``x_guichet``)."""
     language = _language()
-    records = export_services(db.session)
+    records = export_services(db.session, ids=ids)
     for record in records:
         texts = record["x_guichet"]["translations"].get(language, {})
         for field in ("name", "description"):
             if texts.get(field):
                 record[field] = texts[field]
-    return records
+    return {record["id"]: record for record in records}
 
 
-def _searched(services: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``search`` ranks with the channels' own search; without it, the export's order."""
+def _listed_services() -> Select[str]:
+    """The ids of the services the query's filters keep: ``organization_id``,
+    ``taxonomy_term_id``, ``modified_after``, ``postcode`` (archived ones never)."""
+    query = select(Service.id).where(Service.archived_at.is_(None))
+    if organization := request.args.get("organization_id"):
+        query = query.where(Service.organization_id == organization)
+    if (term := request.args.get("taxonomy_term_id")) is not None:
+        slug = _TERM_SLUGS.get(term)
+        query = query.where(Service.categories.any(Category.slug == slug) if slug else false())
+    if (after := request.args.get("modified_after")) is not None:
+        if not RFC3339.fullmatch(after):
+            abort(400)
+        try:
+            moment = datetime.fromisoformat(after.upper())
+        except ValueError:
+            abort(400)
+        query = query.where(Service.updated_at > moment)
+    if postcode := request.args.get("postcode"):
+        query = query.where(Service.locations.any(_at_postcode(postcode)))
+    return query
+
+
+def _at_postcode(postcode: str) -> ColumnElement[bool]:
+    return ServiceLocation.location.has(Location.postcode == postcode)
+
+
+def _searched() -> tuple[int, list[str]] | None:
+    """With ``search``, the kept services the channels' own search finds, in its order
+    (its best ``PER_PAGE_MAX``), paged; without, None."""
     text = request.args.get("search", "").strip()
     if not text:
-        return services
+        return None
     result = search(
         db.session,
         text,
@@ -132,47 +184,16 @@ def _searched(services: list[dict[str, Any]]) -> list[dict[str, Any]]:
         timezone=settings().timezone,
         limit=PER_PAGE_MAX,
     )
-    by_id = {s["id"]: s for s in services}
-    return [by_id[hit.service_id] for hit in result.hits if hit.service_id in by_id]
-
-
-def _filtered(services: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Services kept by ``organization_id``, ``taxonomy_term_id`` and ``modified_after``."""
-    keep: list[Callable[[dict[str, Any]], bool]] = []
-    if organization := request.args.get("organization_id"):
-        keep.append(lambda s: s["organization_id"] == organization)
-    if term := request.args.get("taxonomy_term_id"):
-        keep.append(lambda s: any(a["taxonomy_term_id"] == term for a in s["attributes"]))
-    if (after := request.args.get("modified_after")) is not None:
-        if not RFC3339.fullmatch(after):
-            abort(400)
-        try:
-            moment = datetime.fromisoformat(after.upper())
-        except ValueError:
-            abort(400)
-        keep.append(lambda s: "last_modified" in s and _after(s["last_modified"], moment))
-    if postcode := request.args.get("postcode"):
-        keep.append(
-            lambda s: any(_postcode(link) == postcode for link in s["service_at_locations"])
-        )
-    return [s for s in _searched(services) if all(test(s) for test in keep)]
-
-
-def _postcode(link: dict[str, Any]) -> str | None:
-    addresses = link["location"].get("addresses") or [{}]
-    return addresses[0].get("postal_code")
+    found = [hit.service_id for hit in result.hits]
+    kept = set(db.session.scalars(_listed_services().where(Service.id.in_(found))))
+    ids = [id for id in found if id in kept]
+    page, per_page = _paging()
+    return len(ids), ids[(page - 1) * per_page : page * per_page]
 
 
 def _minimal(record: dict[str, Any]) -> dict[str, Any]:
     """A service's one-to-one fields only (the official ``service_list`` shape)."""
     return {k: v for k, v in record.items() if not isinstance(v, list | dict)}
-
-
-def _after(stamp: str, moment: datetime) -> bool:
-    value = datetime.fromisoformat(stamp)
-    if (value.tzinfo is None) != (moment.tzinfo is None):
-        value, moment = value.replace(tzinfo=None), moment.replace(tzinfo=None)
-    return value > moment
 
 
 @cache
@@ -222,49 +243,61 @@ def openapi() -> Response:
 
 @blueprint.get("/services")
 def services() -> Response:
-    found = _filtered(_services())
-    return _page(found if _flag("full") else [_minimal(s) for s in found])
+    total, ids = _searched() or _paged(_listed_services())
+    records = _records(ids)
+    found = [records[id] for id in ids if id in records]
+    return _page(total, found if _flag("full") else [_minimal(s) for s in found])
 
 
 @blueprint.get("/services/<service_id>")
 def service(service_id: str) -> Response:
-    for record in _services():
-        if record["id"] == service_id:
-            return jsonify(record)
-    abort(404)
+    record = _records([service_id]).get(service_id)
+    if record is None:
+        abort(404)
+    return jsonify(record)
 
 
-def _organizations() -> list[dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for record in _services():
-        found.setdefault(record["organization_id"], record["organization"])
-    return sorted(found.values(), key=lambda o: o["id"])
+def _organizations() -> Select[str]:
+    """The organisations of the services listed (an organisation with none is not)."""
+    listed = Service.archived_at.is_(None)
+    return select(Organization.id).where(
+        Organization.archived_at.is_(None), Organization.services.any(listed)
+    )
 
 
 @blueprint.get("/organizations")
 def organizations() -> Response:
-    return _page(_organizations())
+    total, ids = _paged(_organizations())
+    found = db.session.scalars(select(Organization).where(Organization.id.in_(ids)))
+    by_id = {organization.id: export_organization(organization) for organization in found}
+    return _page(total, [by_id[id] for id in ids])
 
 
 @blueprint.get("/organizations/<organization_id>")
 def organization(organization_id: str) -> Response:
-    for record in _organizations():
-        if record["id"] == organization_id:
-            return jsonify(record)
-    abort(404)
+    found = db.session.scalar(
+        select(Organization).where(
+            Organization.id.in_(_organizations()), Organization.id == organization_id
+        )
+    )
+    if found is None:
+        abort(404)
+    return jsonify(export_organization(found))
 
 
 def _terms() -> list[dict[str, str]]:
     with force_locale(_language()):
-        return [_taxonomy_term(slug) for slug in CATEGORY_SLUGS]
+        return [taxonomy_term(slug) for slug in CATEGORY_SLUGS]
 
 
 _TAXONOMY = {"id": TAXONOMY, "name": "Guichet", "description": "Guichet's service categories"}
+with force_locale(ORIGINAL_LOCALE):
+    _TERM_SLUGS = {taxonomy_term(slug)["id"]: slug for slug in CATEGORY_SLUGS}
 
 
 @blueprint.get("/taxonomies")
 def taxonomies() -> Response:
-    return _page([_TAXONOMY])
+    return _page(1, [_TAXONOMY])
 
 
 @blueprint.get("/taxonomies/<taxonomy_id>")
@@ -277,35 +310,58 @@ def taxonomy(taxonomy_id: str) -> Response:
 @blueprint.get("/taxonomy_terms")
 def taxonomy_terms() -> Response:
     wanted = request.args.get("taxonomy_id")
-    return _page([t for t in _terms() if wanted in (None, t["taxonomy"])])
+    terms = [t for t in _terms() if wanted in (None, t["taxonomy"])]
+    page, per_page = _paging()
+    return _page(len(terms), terms[(page - 1) * per_page : page * per_page])
 
 
 @blueprint.get("/taxonomy_terms/<term_id>")
-def taxonomy_term(term_id: str) -> Response:
+def taxonomy_term_by_id(term_id: str) -> Response:
     for term in _terms():
         if term["id"] == term_id:
             return jsonify(term)
     abort(404)
 
 
-def _service_at_locations() -> list[dict[str, Any]]:
-    postcode = request.args.get("postcode")
-    return [
-        link | {"service_id": record["id"]}
-        for record in _filtered(_services())
+def _links(query: Select[str]) -> list[dict[str, Any]]:
+    """The service-at-locations ``query`` selects (their ids), as the export writes them,
+    each with its ``service_id``, in the query's order."""
+    ids = list(db.session.scalars(query))
+    pairs = db.session.execute(
+        select(ServiceLocation.id, ServiceLocation.service_id).where(ServiceLocation.id.in_(ids))
+    ).all()
+    records = _records({service_id for _id, service_id in pairs})
+    by_id = {
+        link["id"]: link | {"service_id": record["id"]}
+        for record in records.values()
         for link in record["service_at_locations"]
-        if postcode in (None, _postcode(link))
-    ]
+    }
+    return [by_id[id] for id in ids if id in by_id]
+
+
+def _listed_links() -> Select[str]:
+    query = select(ServiceLocation.id).where(ServiceLocation.service_id.in_(_listed_services()))
+    if postcode := request.args.get("postcode"):
+        query = query.where(_at_postcode(postcode))
+    return query
 
 
 @blueprint.get("/service_at_locations")
 def service_at_locations() -> Response:
-    return _page(_service_at_locations())
+    total, ids = _paged(_listed_links())
+    return _page(
+        total,
+        _links(
+            select(ServiceLocation.id)
+            .where(ServiceLocation.id.in_(ids))
+            .order_by(ServiceLocation.id)
+        ),
+    )
 
 
 @blueprint.get("/service_at_locations/<link_id>")
 def service_at_location(link_id: str) -> Response:
-    for link in _service_at_locations():
-        if link["id"] == link_id:
-            return jsonify(link)
-    abort(404)
+    found = _links(_listed_links().where(ServiceLocation.id == link_id))
+    if not found:
+        abort(404)
+    return jsonify(found[0])
