@@ -98,6 +98,14 @@ def make_engine(url: str, timeouts: Timeouts = MAINTENANCE) -> Engine:
 
     No statement takes longer than ``timeouts`` allow, and no SQL error or log names the
     values it was given (``hide_parameters``): they are message bodies and phone hashes.
+
+    Disconnects are handled optimistically (SQLAlchemy's "Disconnect Handling – Optimistic"),
+    not with ``pool_pre_ping``: a ping is a round trip on every checkout, two per SMS, more
+    than a tenth of what answering one costs. A connection found dead fails its statement
+    and SQLAlchemy invalidates the pool, so the next checkout connects afresh; the SMS path
+    retries such a message once (:func:`gateway.messaging.inbound.receive`), and any other
+    request that hits it is answered 503 (``gateway.errors``), which Twilio and browsers
+    retry.
     """
     if url.startswith("sqlite"):
         return make_sqlite_engine(url, timeouts.statement)
@@ -108,7 +116,6 @@ def make_engine(url: str, timeouts: Timeouts = MAINTENANCE) -> Engine:
     statement_ms = math.ceil(timeouts.statement * 1000)
     return create_engine(
         url,
-        pool_pre_ping=True,
         pool_timeout=timeouts.pool,
         hide_parameters=True,
         connect_args={

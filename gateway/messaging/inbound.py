@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.config import settings
@@ -107,6 +107,35 @@ _STORE = (
 )
 _INSERT = insert(Message).returning(Message.id)
 _HANDLED = update(Message).where(Message.id == bindparam("message_id"))
+# On PostgreSQL, the message marked answered and its answer stored in one round trip: the
+# UPDATE rides in the INSERT's WITH (SQLite has no DML in WITH), with the answer's locale and
+# status. Every value is a named parameter of its own ("answer_…"): a parameter named after a
+# column would be SET by the UPDATE too, and the columns' Python defaults are not applied.
+_ANSWER_COLUMNS = (
+    "direction",
+    "kind",
+    "channel",
+    "contact_id",
+    "in_reply_to_id",
+    "body",
+    "locale",
+    "encoding",
+    "segments",
+    "status",
+    "created_at",
+    "attempts",
+)
+_ANSWERED_WITH_ANSWER = (
+    insert(Message)
+    .values({column: bindparam(f"answer_{column}") for column in _ANSWER_COLUMNS})
+    .add_cte(
+        update(Message)
+        .where(Message.id == bindparam("answer_in_reply_to_id"))
+        .values(locale=bindparam("answer_locale"), status=bindparam("answer_status"))
+        .cte("handled")
+    )
+    .returning(Message.id)
+)
 # The contact's turn (gateway.contacts.take_turn), the contact, and whether another delivery
 # answered the message meanwhile, in one statement: on PostgreSQL it locks the message's row
 # too, and a statement that waited for a lock reads the rows it locked as the other
@@ -125,6 +154,23 @@ _BY_SID = select(Message.id, Message.contact_id).where(
 
 def receive(incoming: IncomingText, text_format: TextFormat) -> Exchange:
     """Store, answer and record one text message (uses ``db.session``; commits twice).
+
+    A connection found dead (the database restarted, a proxy cut it: the engine does not
+    ping before each use, :func:`gateway.db.make_engine`) costs one more try on a fresh
+    connection, as a retry by Twilio would: the message is stored once, answered once.
+    """
+    try:
+        return _receive(incoming, text_format)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        log.warning("database connection lost: message received again on a new one")
+        db.session.rollback()
+        return _receive(incoming, text_format)
+
+
+def _receive(incoming: IncomingText, text_format: TextFormat) -> Exchange:
+    """:func:`receive`, one try.
 
     The message is committed first, then answered in a second transaction that waits its
     turn among the contact's messages (:func:`gateway.contacts.take_turn`). A delivery of a
@@ -211,12 +257,13 @@ def _answer(
         "locale": reply.locale,
         "status": MessageStatus.ANSWERED if sms is not None else MessageStatus.RECEIVED,
     }
+    answered_too = sms is not None and not forgotten and connection.dialect.name == "postgresql"
     if forgotten:
         # The engine deleted the contact and its messages, this one included. Only the SID
         # stays, with no body and no contact, so that a retry of it is not answered again.
         anonymous = _received(incoming, at)
         message_id = connection.execute(_INSERT, {**anonymous, **handled}).scalar_one()
-    else:
+    elif not answered_too:
         connection.execute(_HANDLED, {"message_id": message_id, **handled})
     answer_id = None
     if sms is not None:
@@ -233,7 +280,13 @@ def _answer(
             "status": MessageStatus.ANSWERED,
             "created_at": at,
         }
-        answer_id = connection.execute(_INSERT, answer).scalar_one()
+        if answered_too:
+            statement = _ANSWERED_WITH_ANSWER
+            answer = {f"answer_{column}": value for column, value in answer.items()}
+            answer["answer_attempts"] = 0
+        else:
+            statement = _INSERT
+        answer_id = connection.execute(statement, answer).scalar_one()
     session.commit()
     return Exchange(outcome, sms, reply, answer_id)
 

@@ -120,6 +120,26 @@ def test_a_message_stored_but_not_answered_is_answered_on_twilios_retry(
     assert [(a.in_reply_to_id, a.body) for a in answers[1:]] == [(inbound[1].id, answer)]
 
 
+def test_a_message_on_a_connection_the_database_dropped_is_answered_once(
+    pg_app: Flask, pg_url: str
+) -> None:
+    assert _deliver(pg_app, twilio_form(NUMBER, "AIDE")).status_code == 200
+    with pg_app.app_context():  # the one connection the requests have used, back in the pool
+        pid = db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        db.session.rollback()
+    # The database drops it (a restart, a proxy's idle timeout): the next message finds out.
+    killer = create_engine(pg_url)
+    with killer.connect() as connection:
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    killer.dispose()
+    response = _deliver(pg_app, twilio_form(NUMBER, "manger"))
+    assert response.status_code == 200
+    assert read_twiml(response.get_data()).text
+    inbound, answers = _stored(pg_app)
+    assert [m.body for m in inbound] == ["AIDE", "manger"]
+    assert [a.in_reply_to_id for a in answers] == [m.id for m in inbound]
+
+
 @pytest.mark.parametrize("count", [2, 4])
 def test_different_messages_at_once_from_a_new_number_are_all_answered(
     pg_app: Flask, count: int
