@@ -127,7 +127,9 @@ def import_data_inclusion(path: Path) -> None:
         fail(str(exc))
         return
     db.session.commit()
-    click.echo(f"{path}: {_counts(report)}")
+    for line in report.held:
+        click.echo(f"held: {line}", err=True)
+    click.echo(f"{path}: {_counts(report)}" + (f", {len(report.held)} held" if report.held else ""))
 
 
 @click.group("export", help="Take directory data out.")

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.config import CONTENT_DIR
@@ -34,7 +36,7 @@ from gateway.directory.hsds import (
     export_services,
     import_services,
 )
-from gateway.models import CATEGORY_SLUGS
+from gateway.models import CATEGORY_SLUGS, AuditEntry
 
 DATA_INCLUSION_DIR = CONTENT_DIR / "data-inclusion"
 MAPPING_FILE = DATA_INCLUSION_DIR / "thematiques.tsv"
@@ -175,15 +177,64 @@ def _location(service: Mapping[str, Any]) -> dict[str, Any]:
     return location
 
 
-def import_directory(session: Session, path: Path) -> ImportReport:
+@dataclass
+class DataInclusionReport(ImportReport):
+    """An import's counts, and the services it held back: edited here since data·inclusion
+    last wrote them, so the incoming change was not applied (one line each)."""
+
+    held: list[str] = field(default_factory=list)
+
+
+def import_directory(session: Session, path: Path) -> DataInclusionReport:
     """Import ``path``'s structures.json and services.json, all or nothing; flush only.
 
     A bad file stops with one :class:`InterchangeError` line before anything is written.
+    A service someone edited in the back office since the last import is never overwritten:
+    if the file would change it, the change is left out and the service listed as held.
     """
     structures, services = read_directory(path)
     by_id = {structure["id"]: structure for structure in structures}
     records = [to_hsds(service, by_id[service["structure_id"]]) for service in services]
-    return import_services(session, records, source=str(path / SERVICES_FILE))
+    source = str(path / SERVICES_FILE)
+    edited = _edited_locally(session, [record["id"] for record in records])
+    report = DataInclusionReport()
+    report.add(import_services(session, [r for r in records if r["id"] not in edited], source))
+    for record in records:
+        if record["id"] not in edited:
+            continue
+        savepoint = session.begin_nested()
+        attempt = import_services(session, [record], source)
+        if attempt.created or attempt.updated:
+            savepoint.rollback()
+            report.held.append(
+                f"{source}: {record['id']}: edited locally since the last import; "
+                "the incoming change is not applied"
+            )
+        else:
+            savepoint.commit()
+            report.add(attempt)
+    return report
+
+
+def _edited_locally(session: Session, service_ids: list[str]) -> set[str]:
+    """The services among ``service_ids`` whose latest entry in the trail is a person's.
+
+    Imports write as the "import" actor (no user id); forms write as the signed-in user. So
+    a latest entry with a user is an edit made here after whatever data·inclusion sent.
+    """
+    latest = (
+        select(AuditEntry.entity_id, func.max(AuditEntry.id).label("last"))
+        .where(AuditEntry.entity_type == "service", AuditEntry.entity_id.in_(service_ids))
+        .group_by(AuditEntry.entity_id)
+        .subquery()
+    )
+    return set(
+        session.scalars(
+            select(AuditEntry.entity_id)
+            .join(latest, AuditEntry.id == latest.c.last)
+            .where(AuditEntry.actor_id.is_not(None))
+        )
+    )
 
 
 def export_directory(session: Session) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -3,6 +3,7 @@ schemas, re-imports change nothing, every thematique is reviewed, and bad files 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from gateway.admin import accounts
+from gateway.directory import operations
 from gateway.directory.datainclusion import (
     export_directory,
     import_directory,
@@ -17,7 +20,10 @@ from gateway.directory.datainclusion import (
     thematique_categories,
 )
 from gateway.directory.hsds import InterchangeError
-from gateway.models import AuditEntry, Service
+from gateway.directory.operations import ServiceData
+from gateway.models import AuditEntry, Service, UserRole
+
+PASSWORD = "correct horse battery staple 42"
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "data-inclusion"
 
@@ -86,3 +92,71 @@ def test_bad_file_is_one_line_and_writes_nothing(  # type: ignore[no-untyped-def
     assert line.startswith(f"{tmp_path / name}: record {index} (id ")
     assert f": {field}: " in line
     assert session.scalar(select(func.count(Service.id))) == 0
+
+
+def _edit_locally(session, service_id: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A social worker renames the service in the back office."""
+    user = accounts.create_user(
+        session, "test", accounts.AccountData("worker@example.org", UserRole.ADMIN), PASSWORD
+    )
+    service = session.get(Service, service_id)
+    data = ServiceData.of(service)
+    data.texts["fr"] = dataclasses.replace(data.texts["fr"], name=name)
+    operations.update_service(session, user, service, data)
+    session.flush()
+
+
+def _changed_sample(tmp_path: Path) -> Path:
+    """The sample as data·inclusion would send it later: both services described anew."""
+    services = json.loads((SAMPLE / "services.json").read_text())
+    for service in services:
+        service["description"] += " Nouveaux horaires en 2026."
+    shutil.copy(SAMPLE / "structures.json", tmp_path / "structures.json")
+    (tmp_path / "services.json").write_text(json.dumps(services, ensure_ascii=False))
+    return tmp_path
+
+
+def test_local_edit_is_held_not_overwritten(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import_directory(session, SAMPLE)
+    _edit_locally(session, "dora--svc1", "Colis et vestiaire des Tilleuls")
+    report = import_directory(session, _changed_sample(tmp_path))
+    assert report.updated == 1  # the service nobody touched here follows data·inclusion
+    assert len(report.held) == 1 and "dora--svc1" in report.held[0]
+    edited = session.get(Service, "dora--svc1").text_by_locale()["fr"]
+    assert edited.name == "Colis et vestiaire des Tilleuls"
+    assert "2026" not in edited.description
+    untouched = session.get(Service, "france-travail--svc2").text_by_locale()["fr"]
+    assert "2026" in untouched.description
+
+
+def test_same_file_again_does_not_undo_a_local_edit(  # type: ignore[no-untyped-def]
+    session,
+) -> None:
+    import_directory(session, SAMPLE)
+    _edit_locally(session, "dora--svc1", "Colis et vestiaire des Tilleuls")
+    # The same file again would undo the rename: it is held, the rename stays.
+    report = import_directory(session, SAMPLE)
+    assert len(report.held) == 1
+    assert session.get(Service, "dora--svc1").text_by_locale()["fr"].name == (
+        "Colis et vestiaire des Tilleuls"
+    )
+
+
+def test_cli_imports_then_exports_valid_files(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import", "data-inclusion", str(SAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output
+    result = runner.invoke(args=["export", "data-inclusion", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    for kind, name in (("structure", "structures.json"), ("service", "services.json")):
+        records = json.loads((tmp_path / "out" / name).read_text())
+        assert records and list(schema_errors(kind, records)) == []
+
+
+def test_cli_refuses_a_bad_file_in_one_line(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    shutil.copy(SAMPLE / "structures.json", tmp_path / "structures.json")
+    (tmp_path / "services.json").write_text('[{"id": "x"}]')
+    result = app.test_cli_runner().invoke(args=["import", "data-inclusion", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'services.json'}: record 1 (id x): " in result.output
