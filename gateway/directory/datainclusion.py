@@ -28,6 +28,8 @@ from jsonschema.exceptions import best_match
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import gateway.clock
+from gateway import audit
 from gateway.config import CONTENT_DIR
 from gateway.directory.hsds import (
     TAXONOMY,
@@ -36,7 +38,8 @@ from gateway.directory.hsds import (
     export_services,
     import_services,
 )
-from gateway.models import CATEGORY_SLUGS, AuditEntry
+from gateway.directory.operations import OperationError
+from gateway.models import CATEGORY_SLUGS, AuditEntry, IncomingChange, IncomingStatus, User
 
 DATA_INCLUSION_DIR = CONTENT_DIR / "data-inclusion"
 MAPPING_FILE = DATA_INCLUSION_DIR / "thematiques.tsv"
@@ -206,9 +209,10 @@ def import_directory(session: Session, path: Path) -> DataInclusionReport:
         attempt = import_services(session, [record], source)
         if attempt.created or attempt.updated:
             savepoint.rollback()
+            _queue(session, record, source)
             report.held.append(
                 f"{source}: {record['id']}: edited locally since the last import; "
-                "the incoming change is not applied"
+                "the incoming change waits for review"
             )
         else:
             savepoint.commit()
@@ -216,15 +220,74 @@ def import_directory(session: Session, path: Path) -> DataInclusionReport:
     return report
 
 
+def _queue(session: Session, record: dict[str, Any], source: str) -> None:
+    """Put ``record`` in the review queue, in place of what was pending for its service;
+    a record already decided on (rejected: the same file sent again) is not asked twice."""
+    earlier = session.scalars(
+        select(IncomingChange).where(IncomingChange.service_id == record["id"])
+    ).all()
+    if any(change.record == record for change in earlier):
+        return
+    for change in earlier:
+        if change.status == IncomingStatus.PENDING:
+            session.delete(change)
+    session.add(
+        IncomingChange(
+            service_id=record["id"],
+            source=source,
+            record=record,
+            received_at=gateway.clock.now(),
+            status=IncomingStatus.PENDING,
+        )
+    )
+    session.flush()
+
+
+def pending_changes(session: Session) -> list[IncomingChange]:
+    """The incoming changes waiting for a decision, oldest first."""
+    return list(
+        session.scalars(
+            select(IncomingChange)
+            .where(IncomingChange.status == IncomingStatus.PENDING)
+            .order_by(IncomingChange.received_at, IncomingChange.id)
+        )
+    )
+
+
+def decide(session: Session, user: User, change: IncomingChange, accept: bool) -> None:
+    """Apply the incoming record (accept) or keep the local version (reject); flush only.
+
+    An accepted record is written by the "import" actor, through the same import, so that
+    the service follows data·inclusion again; who decided is its own entry in the trail.
+    """
+    if change.status != IncomingStatus.PENDING:
+        raise OperationError("status", "this incoming change is already decided")
+    if accept:
+        import_services(session, [change.record], source=change.source)
+    change.status = IncomingStatus.ACCEPTED if accept else IncomingStatus.REJECTED
+    change.decided_at = gateway.clock.now()
+    audit.record(
+        session, user, f"incoming.{change.status}", "service", change.service_id,
+        details={"source": change.source, "incoming_change": change.id},
+    )  # fmt: skip
+    session.flush()
+
+
 def _edited_locally(session: Session, service_ids: list[str]) -> set[str]:
-    """The services among ``service_ids`` whose latest entry in the trail is a person's.
+    """The services among ``service_ids`` whose latest change in the trail is a person's.
 
     Imports write as the "import" actor (no user id); forms write as the signed-in user. So
-    a latest entry with a user is an edit made here after whatever data·inclusion sent.
+    a latest ``service.*`` entry with a user is an edit made here after whatever
+    data·inclusion sent. Decisions on the queue ("incoming.*") are not changes: after an
+    accepted one the latest change is the import's, and the service follows again.
     """
     latest = (
         select(AuditEntry.entity_id, func.max(AuditEntry.id).label("last"))
-        .where(AuditEntry.entity_type == "service", AuditEntry.entity_id.in_(service_ids))
+        .where(
+            AuditEntry.entity_type == "service",
+            AuditEntry.entity_id.in_(service_ids),
+            AuditEntry.action.like("service.%"),
+        )
         .group_by(AuditEntry.entity_id)
         .subquery()
     )

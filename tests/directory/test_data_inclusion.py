@@ -12,16 +12,19 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway.admin import accounts
+from gateway.audit import history
 from gateway.directory import operations
 from gateway.directory.datainclusion import (
+    decide,
     export_directory,
     import_directory,
+    pending_changes,
     schema_errors,
     thematique_categories,
 )
 from gateway.directory.hsds import InterchangeError
 from gateway.directory.operations import ServiceData
-from gateway.models import AuditEntry, Service, UserRole
+from gateway.models import AuditEntry, IncomingStatus, Service, User, UserRole
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -94,7 +97,7 @@ def test_bad_file_is_one_line_and_writes_nothing(  # type: ignore[no-untyped-def
     assert session.scalar(select(func.count(Service.id))) == 0
 
 
-def _edit_locally(session, service_id: str, name: str) -> None:  # type: ignore[no-untyped-def]
+def _edit_locally(session, service_id: str, name: str) -> User:  # type: ignore[no-untyped-def]
     """A social worker renames the service in the back office."""
     user = accounts.create_user(
         session, "test", accounts.AccountData("worker@example.org", UserRole.ADMIN), PASSWORD
@@ -104,6 +107,7 @@ def _edit_locally(session, service_id: str, name: str) -> None:  # type: ignore[
     data.texts["fr"] = dataclasses.replace(data.texts["fr"], name=name)
     operations.update_service(session, user, service, data)
     session.flush()
+    return user
 
 
 def _changed_sample(tmp_path: Path) -> Path:
@@ -160,3 +164,41 @@ def test_cli_refuses_a_bad_file_in_one_line(app, tmp_path) -> None:  # type: ign
     result = app.test_cli_runner().invoke(args=["import", "data-inclusion", str(tmp_path)])
     assert result.exit_code == 1
     assert f"{tmp_path / 'services.json'}: record 1 (id x): " in result.output
+
+
+def test_accepting_the_held_change_applies_it_and_follows_again(  # type: ignore[no-untyped-def]
+    session, tmp_path
+) -> None:
+    import_directory(session, SAMPLE)
+    worker = _edit_locally(session, "dora--svc1", "Colis et vestiaire des Tilleuls")
+    changed = _changed_sample(tmp_path)
+    import_directory(session, changed)
+    [change] = pending_changes(session)
+    assert change.service_id == "dora--svc1"
+    decide(session, worker, change, accept=True)
+    text = session.get(Service, "dora--svc1").text_by_locale()["fr"]
+    assert (text.name, "2026" in text.description) == ("Aide alimentaire et vestiaire", True)
+    assert pending_changes(session) == []
+    actions = [e.action for e in history(session, "service", "dora--svc1")]
+    assert actions[:2] == ["incoming.accepted", "service.update"]
+    # Followed again: the next file goes straight in.
+    assert import_directory(session, SAMPLE).held == []
+
+
+def test_rejecting_keeps_the_local_version_and_is_not_asked_again(  # type: ignore[no-untyped-def]
+    session, tmp_path
+) -> None:
+    import_directory(session, SAMPLE)
+    worker = _edit_locally(session, "dora--svc1", "Colis et vestiaire des Tilleuls")
+    changed = _changed_sample(tmp_path)
+    import_directory(session, changed)
+    [change] = pending_changes(session)
+    decide(session, worker, change, accept=False)
+    assert change.status == IncomingStatus.REJECTED
+    assert session.get(Service, "dora--svc1").text_by_locale()["fr"].name == (
+        "Colis et vestiaire des Tilleuls"
+    )
+    import_directory(session, changed)  # the same file again
+    assert pending_changes(session) == []
+    import_directory(session, SAMPLE)  # something else: asked
+    assert len(pending_changes(session)) == 1
