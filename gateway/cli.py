@@ -127,6 +127,8 @@ def import_data_inclusion(path: Path) -> None:
         fail(str(exc))
         return
     db.session.commit()
+    for line in report.warnings:
+        click.echo(f"warning: {line}", err=True)
     for line in report.held:
         click.echo(f"held: {line}", err=True)
     click.echo(f"{path}: {_counts(report)}" + (f", {len(report.held)} held" if report.held else ""))

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 import gateway.clock
 from gateway import audit
 from gateway.config import CONTENT_DIR
+from gateway.directory.hours import WEEKDAY_CODES
 from gateway.directory.hsds import (
     TAXONOMY,
     ImportReport,
@@ -39,6 +40,7 @@ from gateway.directory.hsds import (
     import_services,
 )
 from gateway.directory.operations import OperationError
+from gateway.directory.osm_hours import weekly_hours
 from gateway.models import CATEGORY_SLUGS, AuditEntry, IncomingChange, IncomingStatus, User
 
 DATA_INCLUSION_DIR = CONTENT_DIR / "data-inclusion"
@@ -119,14 +121,21 @@ def read_directory(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any
     return structures, services
 
 
-def to_hsds(service: Mapping[str, Any], structure: Mapping[str, Any]) -> dict[str, Any]:
+def to_hsds(
+    service: Mapping[str, Any], structure: Mapping[str, Any]
+) -> tuple[dict[str, Any], str | None]:
     """One data·inclusion service as an HSDS 3.0 service embedding its organization.
 
     Ids keep data·inclusion's ``source--id`` form, so a re-import updates in place. Fields
     Guichet has no column for stay in ``x_data_inclusion`` (the service and structure
     verbatim), including ``horaires_accueil``: OSM opening_hours is richer than the weekly
-    model (public holidays, week numbers, dated ranges), so it is kept as written.
+    model (public holidays, week numbers, dated ranges), so it is kept as written and turned
+    into weekly hours as far as they go. The second value says what the hours could not carry.
     """
+    # A service without its own hours is open when its structure is (data·inclusion's rule).
+    hours_text = service.get("horaires_accueil") or structure.get("horaires_accueil")
+    ranges, lost = weekly_hours(hours_text) if hours_text else ([], None)
+    note = f"horaires_accueil {hours_text!r}: {lost}, kept as written only" if lost else None
     categories = thematique_categories()
     slugs: list[str] = []
     for thematique in service.get("thematiques") or []:
@@ -155,12 +164,21 @@ def to_hsds(service: Mapping[str, Any], structure: Mapping[str, Any]) -> dict[st
         "eligibility_description": eligibility or None,
         "application_process": service.get("mobilisation_precisions"),
         "phones": [{"number": service["telephone"]}] if service.get("telephone") else [],
+        "schedules": [
+            {
+                "freq": "WEEKLY",
+                "byday": WEEKDAY_CODES[weekly.weekday],
+                "opens_at": weekly.opens_at.isoformat("minutes"),
+                "closes_at": weekly.closes_at.isoformat("minutes"),
+            }
+            for weekly in ranges
+        ],
         "attributes": [{"taxonomy_term": {"taxonomy": TAXONOMY, "code": slug}} for slug in slugs],
         EXTENSION: {"service": dict(service), "structure": dict(structure)},
     }
     if service.get("adresse") or service.get("latitude") is not None:
         record["service_at_locations"] = [{"location": _location(service)}]
-    return {key: value for key, value in record.items() if value is not None}
+    return {key: value for key, value in record.items() if value is not None}, note
 
 
 def _location(service: Mapping[str, Any]) -> dict[str, Any]:
@@ -197,10 +215,16 @@ def import_directory(session: Session, path: Path) -> DataInclusionReport:
     """
     structures, services = read_directory(path)
     by_id = {structure["id"]: structure for structure in structures}
-    records = [to_hsds(service, by_id[service["structure_id"]]) for service in services]
     source = str(path / SERVICES_FILE)
+    records = []
+    notes = []
+    for index, service in enumerate(services, 1):
+        record, note = to_hsds(service, by_id[service["structure_id"]])
+        records.append(record)
+        if note:
+            notes.append(f"{source}: record {index} ({service['id']}): {note}")
     edited = _edited_locally(session, [record["id"] for record in records])
-    report = DataInclusionReport()
+    report = DataInclusionReport(warnings=notes)
     report.add(import_services(session, [r for r in records if r["id"] not in edited], source))
     for record in records:
         if record["id"] not in edited:

@@ -202,3 +202,26 @@ def test_rejecting_keeps_the_local_version_and_is_not_asked_again(  # type: igno
     assert pending_changes(session) == []
     import_directory(session, SAMPLE)  # something else: asked
     assert len(pending_changes(session)) == 1
+
+
+def test_hours_come_from_horaires_accueil_and_what_does_not_fit_is_said(  # type: ignore[no-untyped-def]
+    session, tmp_path
+) -> None:
+    report = import_directory(session, SAMPLE)
+    # Every other Saturday cannot be weekly hours: none, and a warning naming the record.
+    assert session.get(Service, "dora--svc1").schedules == []
+    [warning] = report.warnings
+    assert warning.startswith(f"{SAMPLE / 'services.json'}: record 1 (dora--svc1): ")
+    assert "kept as written only" in warning
+    # Without hours of its own, the service has its structure's.
+    services = json.loads((SAMPLE / "services.json").read_text())
+    del services[0]["horaires_accueil"]
+    shutil.copy(SAMPLE / "structures.json", tmp_path / "structures.json")
+    (tmp_path / "services.json").write_text(json.dumps(services, ensure_ascii=False))
+    report = import_directory(session, tmp_path)
+    hours = sorted(
+        (s.weekday, s.opens_at.isoformat("minutes"))
+        for s in session.get(Service, "dora--svc1").schedules
+    )
+    assert hours[:2] == [(0, "09:00"), (0, "14:00")] and len(hours) == 10
+    assert "public or school holidays" in report.warnings[0]
