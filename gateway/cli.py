@@ -1,9 +1,10 @@
 """The ``guichet`` command: the Flask CLI of the app, with the project's own commands.
 
 Every command that writes does it in one transaction and, on bad input, prints one line that
-names the file, the record and the field, then exits non-zero with nothing written; but
-``import hsds``, which commits batch by batch so that a file of any size goes in, refuses bad
-records alone (one such line each) and imports the rest.
+names the file, the record and the field, then exits non-zero with nothing written. ``import
+hsds`` commits batch by batch so that a file of any size goes in: it first reads the whole file
+and, if any record is bad, lists every problem and writes nothing; with ``--partial`` it refuses
+bad records alone (one such line each) and imports the rest.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import run_simple
 
 from gateway import migrations
-from gateway.config import CONTENT_DIR, settings
+from gateway.config import CONTENT_DIR, ORIGINAL_LOCALE, SUPPORTED_LOCALES, settings
 from gateway.db import db
 
 if TYPE_CHECKING:
@@ -53,15 +54,38 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
-def import_hsds_path(path: Path) -> str:
+def import_hsds_path(path: Path, *, locale: str | None = None, partial: bool = False) -> str:
     """Import one HSDS file batch by batch, as "import" (see ``import_stream``): the report's
-    lines. Records it had to refuse are printed on stderr, one line each, and the command
-    then fails, the rest imported; so does a file that breaks off, after what came before.
+    lines. ``locale`` is the language of the file's texts (French unless told).
 
-    A progress bar on stderr follows the bytes read when stderr is a terminal.
+    All or nothing unless ``partial``: the file is checked whole first (``check_stream``),
+    and any problem fails the command, every one printed on stderr, with nothing written. A
+    partial import refuses bad records alone, prints them, imports the rest, then fails; a
+    file that breaks off fails it too, after what came before. A progress bar on stderr
+    follows the bytes read when stderr is a terminal.
     """
-    from gateway.directory.hsds import HsdsFile, ImportStopped, import_stream
+    from gateway.directory.hsds import (
+        HsdsFile,
+        ImportStopped,
+        InterchangeError,
+        check_stream,
+        import_stream,
+    )
 
+    locale = locale or ORIGINAL_LOCALE
+    if not partial:
+        try:
+            problems = check_stream(db.session, HsdsFile(path), str(path), locale=locale)
+        except InterchangeError as exc:
+            fail(f"{exc} (nothing imported)")
+        db.session.rollback()
+        for line in problems:
+            click.echo(f"rejected: {line}", err=True)
+        if problems:
+            fail(
+                f"{path}: {len(problems)} records rejected, nothing imported "
+                "(--partial imports the others)"
+            )
     stream = HsdsFile(path)
     with click.progressbar(
         length=max(stream.size, 1), label=f"importing {path}", file=sys.stderr,
@@ -72,7 +96,9 @@ def import_hsds_path(path: Path) -> str:
             bar.update(stream.position - bar.pos)
 
         try:
-            report = import_stream(db.session, stream, source=str(path), progress=advance)
+            report = import_stream(
+                db.session, stream, source=str(path), progress=advance, locale=locale
+            )
         except ImportStopped as exc:
             _print_rejected(exc.report)
             fail(f"{exc.error} ({_counts(exc.report)} before it)")
@@ -103,11 +129,22 @@ def import_group() -> None:
 @import_group.command(
     "hsds",
     help="Import a JSON list of HSDS 3.0 services (creates or updates), batch by batch, "
-    "with a progress bar on a terminal; bad records are refused and listed, the rest imported.",
+    "with a progress bar on a terminal. A file with bad records is refused whole, every "
+    "problem listed; with --partial the bad records are refused and listed, the rest imported.",
 )
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
-def import_hsds(path: Path) -> None:
-    click.echo(import_hsds_path(path))
+@click.option(
+    "--locale",
+    type=click.Choice(SUPPORTED_LOCALES),
+    default=ORIGINAL_LOCALE,
+    show_default=True,
+    help="The language the file's texts (name, description…) are written in.",
+)
+@click.option(
+    "--partial", is_flag=True, help="Import every valid record and list the others, refused."
+)
+def import_hsds(path: Path, locale: str, partial: bool) -> None:
+    click.echo(import_hsds_path(path, locale=locale, partial=partial))
 
 
 @import_group.command(

@@ -14,7 +14,11 @@ translations left as they were as needing review, and a service the file leaves 
 not touched. Two ways: :func:`import_services` takes a list, validates all of it before it
 writes anything, stops on the first problem and never commits (the caller owns the
 transaction); :func:`import_stream` takes records as :class:`HsdsFile` reads them, refuses bad
-ones alone and commits batch by batch, for files of any size in bounded memory.
+ones alone and commits batch by batch, for files of any size in bounded memory, and
+:func:`check_stream` lists every problem of such a file first, for an all-or-nothing import.
+Feeds from elsewhere are met where they are: their texts' language (``locale``), ids up to 255
+characters, a place's country, services with no organisation (a placeholder per source),
+phones with no number (left out), foreign taxonomies (``content/taxonomies/``).
 See ``docs/hsds.md`` for the mapping and the extension.
 """
 
@@ -38,13 +42,14 @@ import ijson
 from babel import Locale, UnknownLocaleError
 from flask import has_app_context
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import gateway.clock
 from gateway.audit import Actor, as_utc, clock, plain
 from gateway.config import SUPPORTED_LOCALES, settings
-from gateway.directory.categories import category_name
+from gateway.directory.categories import category_name, foreign_categories
 from gateway.directory.hours import WEEKDAY_CODES, WeeklyRange
 from gateway.directory.operations import (
     ClosureData,
@@ -84,7 +89,9 @@ logger = logging.getLogger(__name__)
 
 EXTENSION = "x_guichet"
 TAXONOMY = "guichet"
-COUNTRY = "FR"
+COUNTRY = "FR"  # the city's own places', when the settings cannot say (no app)
+_COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
+PLACEHOLDER_ORGANIZATION = _l("Organisation not given by %(source)s")
 DEFAULT_TIMEZONE = "Europe/Paris"
 
 STATUS_TO_HSDS = {
@@ -311,13 +318,16 @@ def import_services(
     source: str,
     timezone: str | None = None,
     actor: Actor = "import",
+    *,
+    locale: str = ORIGINAL_LOCALE,
 ) -> ImportReport:
     """Create or update the services in ``records`` as ``actor``, all or nothing; flush, never
     commit.
 
     ``source`` names the input in error messages and in the trail. ``timezone`` (default: the
-    app's ``TIMEZONE``) places a bare ``assured_date`` at midnight in the city. Every record is
-    validated, and ids checked against the database, before the first write: on
+    app's ``TIMEZONE``) places a bare ``assured_date`` at midnight in the city. ``locale`` is
+    the language of the records' HSDS texts (``name``, ``description``…), French unless told.
+    Every record is validated, and ids checked against the database, before the first write: on
     :class:`InterchangeError` the session holds no change from this call. Organisations come
     first, so a record may name one that a later record describes. When anything changed, the
     import is one more entry in the trail, with its counts; the directory version moves once.
@@ -327,7 +337,7 @@ def import_services(
     tz = ZoneInfo(timezone or _city_timezone())
     seen: _Claims = {}
     parsed = [
-        _parse_service(_Reader(source, index, record), tz, seen)
+        _parse_service(_Reader(source, index, record), tz, seen, locale)
         for index, record in enumerate(records, 1)
     ]
     with session.begin_nested():  # a refusal half-way leaves nothing behind
@@ -351,6 +361,7 @@ def import_stream(
     timezone: str | None = None,
     actor: Actor = "import",
     progress: Callable[[ImportReport], None] | None = None,
+    locale: str = ORIGINAL_LOCALE,
 ) -> ImportReport:
     """Import ``records`` as they come, ``batch_size`` services per transaction: **commits**.
 
@@ -359,7 +370,9 @@ def import_stream(
     as :func:`import_services`), committed, and let go of (the session is emptied), then
     ``progress`` hears of it. Each batch moves the directory version once and logs its
     services' ids, which running processes follow (see :data:`BATCH_SIZE`). A bad record is
-    refused alone, with the line :func:`import_services` would stop on, and the rest goes in.
+    refused alone, with the line :func:`import_services` would stop on, and the rest goes in
+    (:func:`check_stream` first finds them all, for an import that writes nothing if any).
+    ``locale`` is the language of the HSDS texts, as for :func:`import_services`.
     A record naming an organisation that no record before it describes waits until the end
     of the file (a later record may describe it). Besides these waiting records, what is kept
     across batches is each service id seen (to refuse one listed twice): about 150 bytes a
@@ -378,7 +391,7 @@ def import_stream(
     numbered = enumerate(records, 1)
     try:
         while chunk := list(islice(numbered, batch_size)):
-            batch = _import_batch(session, chunk, source, tz, actor, earlier, waiting)
+            batch = _import_batch(session, chunk, source, tz, actor, earlier, waiting, locale)
             total.add(batch)
             if progress is not None:
                 progress(batch)
@@ -388,13 +401,63 @@ def import_stream(
         raise ImportStopped(exc, total) from None
     for start in range(0, len(waiting), batch_size):
         chunk = waiting[start : start + batch_size]
-        batch = _import_batch(session, chunk, source, tz, actor, earlier, None)
+        batch = _import_batch(session, chunk, source, tz, actor, earlier, None, locale)
         total.add(batch)
         if progress is not None:
             progress(batch)
     total.seconds = perf_counter() - started
     _log_report(source, total)
     return total
+
+
+def check_stream(
+    session: Session,
+    records: Iterable[Any],
+    source: str,
+    *,
+    timezone: str | None = None,
+    locale: str = ORIGINAL_LOCALE,
+) -> list[str]:
+    """Every problem :func:`import_stream` would refuse a record for, one line each, in the
+    file's order, without writing anything: the first pass of an all-or-nothing import.
+
+    Reads the records once, as they come, and keeps of each only the ids it claims (the
+    reader lets its record go), so a file of any size is checked in bounded memory. Besides
+    each record's own checks, it finds ids listed twice across the whole file and
+    organisations that neither the file nor the database describes. A file that breaks off
+    raises :class:`InterchangeError`. What only the writes can tell (a row id that another
+    service already holds) is still refused alone by the import that follows.
+    """
+    tz = ZoneInfo(timezone or _city_timezone())
+    seen: _Claims = {}
+    problems: list[InterchangeError] = []
+    defined: set[str] = set()
+    references: dict[str, list[_Reader]] = {}
+    for index, record in enumerate(records, 1):
+        reader = _Reader(source, index, record)
+        try:
+            item = _parse_service(reader, tz, seen, locale)
+        except InterchangeError as exc:
+            _release(seen, reader)
+            problems.append(exc)
+            continue
+        finally:
+            reader.record = None  # keep the ids it claimed, not the record
+        if item.organization is None:
+            references.setdefault(item.organization_id, []).append(reader)
+        else:
+            defined.add(item.organization_id)
+    unknown = sorted(references.keys() - defined)
+    for chunk in chunked(unknown):
+        known = set(session.scalars(select(Organization.id).where(Organization.id.in_(chunk))))
+        for organization_id in set(chunk) - known:
+            problems += [
+                reader.error(
+                    "organization_id", f"unknown organization {_short(repr(organization_id))}"
+                )
+                for reader in references[organization_id]
+            ]
+    return [str(error) for error in sorted(problems, key=lambda e: e.record or 0)]
 
 
 def _import_batch(
@@ -405,6 +468,7 @@ def _import_batch(
     actor: Actor,
     earlier: _Earlier,
     waiting: list[tuple[int, Any]] | None,
+    locale: str,
 ) -> ImportReport:
     """One batch of :func:`import_stream`, committed; ``waiting`` (None at the end) takes the
     records whose organisation may come later."""
@@ -414,7 +478,7 @@ def _import_batch(
     for index, record in chunk:
         reader = _Reader(source, index, record)
         try:
-            item = _parse_service(reader, tz, seen)
+            item = _parse_service(reader, tz, seen, locale)
             if item.id in earlier.records:
                 reader.fail("id", f"{_short(repr(item.id))} is already used by record "
                             f"{earlier.records[item.id]}")  # fmt: skip
@@ -496,6 +560,9 @@ class _Parsed:
     organization_id: str
     organization: OrganizationData | None  # None when the record only names it
     data: ServiceData
+    # The feed names no organisation: the service goes under the source's placeholder, which
+    # an import creates once and never renames back (the city may give it a better name).
+    placeholder: bool = False
 
 
 class _Reader:
@@ -631,7 +698,7 @@ class _Reader:
         owners[ident] = (self, path)
 
 
-def _parse_service(r: _Reader, tz: ZoneInfo, seen: _Claims) -> _Parsed:
+def _parse_service(r: _Reader, tz: ZoneInfo, seen: _Claims, locale: str) -> _Parsed:
     record = r.obj(r.record, "record", required=True)
     service_id = r.ident(record, "id")
     r.claim(seen, "service", service_id, "id")
@@ -666,12 +733,12 @@ def _parse_service(r: _Reader, tz: ZoneInfo, seen: _Claims) -> _Parsed:
         if item not in access:
             access.append(item)
 
-    organization_id, organization = _parse_organization(r, record)
+    organization_id, organization, placeholder = _parse_organization(r, record)
     # Read in the file's order of checks: the first problem met is the one reported.
     url = r.text(record, "url", "url", column=Service.url)
     email = r.text(record, "email", "email", column=Service.email)
     languages = _parse_languages(r, record)
-    texts = _parse_texts(r, record, extension)
+    texts = _parse_texts(r, record, extension, locale)
     categories = _parse_categories(r, record)
     phones = _parse_phones(r, record, service_id, seen)
     hours = _parse_schedules(r, record, service_id, seen)
@@ -682,6 +749,7 @@ def _parse_service(r: _Reader, tz: ZoneInfo, seen: _Claims) -> _Parsed:
         id=service_id,
         organization_id=organization_id,
         organization=organization,
+        placeholder=placeholder,
         data=ServiceData(
             organization_id=organization_id,
             texts=texts,
@@ -702,13 +770,15 @@ def _parse_service(r: _Reader, tz: ZoneInfo, seen: _Claims) -> _Parsed:
 
 def _parse_organization(
     r: _Reader, record: Mapping[str, Any]
-) -> tuple[str, OrganizationData | None]:
-    """The organization's id, and its values when the record embeds it (else a reference)."""
+) -> tuple[str, OrganizationData | None, bool]:
+    """The organization's id, its values when the record embeds it (else a reference), and
+    whether it is the source's placeholder (the record names no organisation: 211 Miami's
+    feed leaves out one service's in ten, and those services are still worth listing)."""
     if record.get("organization") is None:
         if record.get("organization_id") is None:
-            r.fail("organization", "missing: give an organization object or an organization_id")
+            return (*_placeholder_organization(r.source), True)
         reference = r.ident({"id": record["organization_id"]}, "organization_id")
-        return reference, None
+        return reference, None, False
     obj = r.obj(record["organization"], "organization")
     organization_id = r.ident(obj, "organization.id")
     given_id = record.get("organization_id")
@@ -716,26 +786,51 @@ def _parse_organization(
         r.fail("organization_id", f"{_short(repr(given_id))} is not organization.id")
     name = r.text(obj, "name", "organization.name", required=True, column=Organization.name)
     assert name is not None
-    return organization_id, OrganizationData(
-        name=name,
-        description=r.text(obj, "description", "organization.description") or "",
-        website=r.text(obj, "website", "organization.website", column=Organization.website),
-        email=r.text(obj, "email", "organization.email", column=Organization.email),
+    return (
+        organization_id,
+        OrganizationData(
+            name=name,
+            description=r.text(obj, "description", "organization.description") or "",
+            website=r.text(obj, "website", "organization.website", column=Organization.website),
+            email=r.text(obj, "email", "organization.email", column=Organization.email),
+        ),
+        False,
     )
 
 
+@functools.cache
+def _placeholder_organization(source: str) -> tuple[str, OrganizationData]:
+    """The organisation a source's services without one go under: one per source (its file
+    name, so that the same feed downloaded elsewhere lands on the same one), named for it."""
+    name = Path(source).name or source
+    ident = _derived(name, "placeholder_organization")
+    if has_app_context():
+        with force_locale(ORIGINAL_LOCALE):
+            title = str(PLACEHOLDER_ORGANIZATION % {"source": name})
+    else:
+        title = f"Organisation not given by {name}"
+    return ident, OrganizationData(name=_short(title, _length(Organization.name) or 200))
+
+
 def _parse_texts(
-    r: _Reader, record: Mapping[str, Any], extension: Mapping[str, Any]
+    r: _Reader, record: Mapping[str, Any], extension: Mapping[str, Any], locale: str
 ) -> dict[str, TextData]:
-    """Texts per locale: ``x_guichet.translations`` as given, else French from HSDS fields."""
+    """Texts per locale: ``x_guichet.translations`` as given, else the HSDS fields in the
+    feed's ``locale``.
+
+    Every service has a French row (the original, which translations are reviewed against):
+    a feed in another language gives it the service's name alone, so that a French reader
+    gets the details in the feed's language with the note saying so, and a reader of the
+    feed's language gets them without one.
+    """
     name = r.text(record, "name", "name", required=True, column=ServiceText.name)
     assert name is not None
     translations = r.obj(extension.get("translations"), f"{EXTENSION}.translations")
     texts: dict[str, TextData] = {}
-    for locale, value in translations.items():
-        if locale not in SUPPORTED_LOCALES:
+    for code, value in translations.items():
+        if code not in SUPPORTED_LOCALES:
             continue
-        base = f"{EXTENSION}.translations.{locale}"
+        base = f"{EXTENSION}.translations.{code}"
         obj = r.obj(value, base)
         row: dict[str, str] = {}
         for text_field in TEXT_FIELDS:
@@ -757,18 +852,20 @@ def _parse_texts(
                 f"unknown text status {_short(repr(status))}; "
                 f"expected one of {', '.join(TextStatus)}",
             )
-        if locale == ORIGINAL_LOCALE and not row["name"].strip():
+        if code == ORIGINAL_LOCALE and not row["name"].strip():
             row["name"] = name  # the original must be named; HSDS's required name is it
-        texts[locale] = TextData(**row, reviewed=False, status=status)
-    if ORIGINAL_LOCALE not in texts:
+        texts[code] = TextData(**row, reviewed=False, status=status)
+    if locale not in texts:
         description = r.text(record, "description", "description") or ""
-        texts[ORIGINAL_LOCALE] = TextData(
+        texts[locale] = TextData(
             name=name,
             summary=summarize(description),
             description=description,
             eligibility=r.text(record, "eligibility_description", "eligibility_description") or "",
             how_to_access=r.text(record, "application_process", "application_process") or "",
         )
+    if ORIGINAL_LOCALE not in texts:
+        texts[ORIGINAL_LOCALE] = TextData(name=name)
     return dict(sorted(texts.items()))
 
 
@@ -805,6 +902,9 @@ def _parse_categories(r: _Reader, record: Mapping[str, Any]) -> list[str]:
             continue  # a bare taxonomy_term_id points to a term we cannot see: not ours
         term = r.obj(attribute["taxonomy_term"], f"{path}.taxonomy_term")
         if term.get("taxonomy") != TAXONOMY:
+            for slug in _foreign_term(r, term, f"{path}.taxonomy_term"):
+                if slug not in slugs:
+                    slugs.append(slug)
             continue
         code = r.text(term, "code", f"{path}.taxonomy_term.code", required=True, strip=True)
         if code not in CATEGORY_SLUGS:
@@ -812,6 +912,19 @@ def _parse_categories(r: _Reader, record: Mapping[str, Any]) -> list[str]:
         if code not in slugs:
             slugs.append(code)
     return slugs
+
+
+def _foreign_term(r: _Reader, term: Mapping[str, Any], path: str) -> tuple[str, ...]:
+    """The categories a term of another taxonomy reads as, by the content directory's tables
+    (211's AIRS codes…); none when no table names its taxonomy or covers its code."""
+    detail = r.obj(term.get("taxonomy_detail"), f"{path}.taxonomy_detail")
+    taxonomy = r.text(term, "taxonomy", f"{path}.taxonomy") or r.text(
+        detail, "name", f"{path}.taxonomy_detail.name"
+    )
+    code = r.text(term, "code", f"{path}.code")
+    if not taxonomy or not code:
+        return ()
+    return foreign_categories(taxonomy, code) or ()
 
 
 # Our phone fields (PHONE_FIELDS), by their HSDS names.
@@ -825,6 +938,12 @@ def _parse_phones(
     phones = []
     for position, (path, item) in enumerate(r.items(record, "phones", "phones")):
         obj = r.obj(item, path)
+        number = obj.get("number")
+        if number is None or (isinstance(number, str) and not number.strip()):
+            # HSDS lets a feed list a phone with no number (211 Miami has 22): nothing to
+            # call, so the phone is left out rather than the service refused.
+            r.warn(f"{path}.number", "empty, phone left out")
+            continue
         phone_id = r.ident(obj, f"{path}.id", default=_derived(service_id, "phone", position))
         r.claim(seen, "phone", phone_id, f"{path}.id")
         values = {
@@ -958,10 +1077,18 @@ def _parse_places(
         address_id = r.ident(fields, f"{address_path}.id", default="")
         if address_id == _derived(location_id, "address"):
             address_id = ""  # the id our export made up: nothing worth storing
+        country = r.text(fields, "country", f"{address_path}.country", strip=True) or None
+        if country is not None and not _COUNTRY_CODE.fullmatch(country):
+            r.fail(
+                f"{address_path}.country",
+                f"not an ISO 3166-1 alpha-2 country code: {_short(repr(country))}",
+            )
         place = PlaceData(
             location_id,
             link_id=link_id,
             address_id=address_id or None,
+            # The city's own country is not stored: its places are in it unless told otherwise.
+            country=country.upper() if country and country.upper() != _city_country() else None,
             name=r.text(location, "name", f"{base}.name", column=Location.name) or "",
             address=street,
             postcode=r.text(
@@ -1056,7 +1183,7 @@ def _write(
         try:
             if organization is None:
                 batch.create_organization(item.organization, item.organization_id)
-            else:
+            elif not item.placeholder:
                 batch.update_organization(organization, item.organization)
         except OperationError as exc:
             item.reader.fail(f"organization.{exc.field}", exc.problem)
@@ -1114,22 +1241,23 @@ def _export_service(
     # Sorted here, not trusted to the loader: collections an import just replaced are still in
     # the file's order, and an export must not depend on what the session happens to hold.
     texts = dict(sorted(service.text_by_locale().items()))
-    original = texts.get(ORIGINAL_LOCALE)
+    # Each HSDS text in French, else in the language it is in (a feed imported --locale en
+    # has a French name only): HSDS has one language per record, x_guichet has them all.
     record: dict[str, Any] = {
         "id": service.id,
         "organization_id": service.organization_id,
         "name": pick_field(texts, "name", ORIGINAL_LOCALE).text,
-        "description": original.description if original else "",
+        "description": pick_field(texts, "description", ORIGINAL_LOCALE).text,
         "status": STATUS_TO_HSDS[service.status],
     }
     if service.url:
         record["url"] = service.url
     if service.email:
         record["email"] = service.email
-    if original and original.eligibility:
-        record["eligibility_description"] = original.eligibility
-    if original and original.how_to_access:
-        record["application_process"] = original.how_to_access
+    if eligibility := pick_field(texts, "eligibility", ORIGINAL_LOCALE).text:
+        record["eligibility_description"] = eligibility
+    if how_to_access := pick_field(texts, "how_to_access", ORIGINAL_LOCALE).text:
+        record["application_process"] = how_to_access
     if service.verified_at is not None:
         record["assured_date"] = service.verified_at.astimezone(tz).date().isoformat()
     if service.updated_at is not None:
@@ -1221,7 +1349,7 @@ def _export_place(link: ServiceLocation) -> dict[str, Any]:
                 "region": location.district,
                 "state_province": "",
                 "postal_code": location.postcode,
-                "country": COUNTRY,
+                "country": location.country or _city_country(),
                 "address_type": "physical",
             }
         ]
@@ -1265,6 +1393,13 @@ def _taxonomy_term(slug: str) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
+
+
+def _city_country() -> str:
+    """The city's country code: that of its phone numbers (``PHONE_REGION``)."""
+    if has_app_context():
+        return settings().phone_region.upper()
+    return COUNTRY
 
 
 def _city_timezone() -> str:

@@ -187,7 +187,8 @@ class PlaceData:
 
     ``location_id`` None is a new place; an id that is not this service's is that place (one
     shared with other services, or new under that id). ``link_id`` is the HSDS
-    service_at_location id, ``address_id`` the HSDS address id, both kept when not given.
+    service_at_location id, ``address_id`` the HSDS address id, ``country`` the ISO code a
+    feed gave (None: the city's own country), all kept when not given.
     """
 
     location_id: str | None
@@ -200,6 +201,7 @@ class PlaceData:
     longitude: float | None = None
     link_id: str | None = None
     address_id: str | None | Literal[Keep.KEEP] = KEEP
+    country: str | None | Literal[Keep.KEEP] = KEEP
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,7 @@ class ServiceData:
                     **field_values(link.location, PLACE_FIELDS),
                     link_id=link.id,
                     address_id=link.location.address_id,
+                    country=link.location.country,
                 )
                 for link in service.locations
             ],
@@ -717,6 +720,8 @@ def _apply_places(service: Service, places: Iterable[PlaceData], lookups: _Looku
         values = field_values(place, PLACE_FIELDS)
         if place.address_id is not KEEP:
             values["address_id"] = place.address_id
+        if place.country is not KEEP:
+            values["country"] = place.country
         if any(getattr(link.location, name) != value for name, value in values.items()):
             lookups.changing_location(link.location)
             assign_changed(link.location, **values)

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.db import Base, UtcDateTime
-from gateway.models.directory import Organization, _enum
+from gateway.models.directory import ID_LENGTH, Organization, _enum
 
 
 def new_session_token() -> str:
@@ -97,6 +97,6 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(64))
     entity_type: Mapped[str] = mapped_column(String(32))
-    entity_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    entity_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), index=True)
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -61,6 +61,9 @@ CLOSURE_FIELDS = ("starts_on", "ends_on", "reason", "message")
 PHONE_FIELDS = ("number", "kind", "description")
 PLACE_FIELDS = ("name", "address", "postcode", "city", "district", "latitude", "longitude")
 SUMMARY_MAX_CHARS = 140
+# Ids come from partners' feeds as they publish them: data·inclusion's are a source name and
+# the source's own id ("soliguide--12345", Mednum's far longer), so 255, as HSDS tools use.
+ID_LENGTH = 255
 
 
 def new_id() -> str:
@@ -115,7 +118,7 @@ class Timestamped:
 class Organization(Timestamped, Base):
     __tablename__ = "organizations"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str | None] = mapped_column(String(500))
@@ -147,15 +150,17 @@ class ServiceCategory(Base):
 class Location(Base):
     __tablename__ = "locations"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
-    address_id: Mapped[str | None] = mapped_column(String(64))
+    address_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     postcode: Mapped[str] = mapped_column(String(16), default="", index=True)
     city: Mapped[str] = mapped_column(String(120), default="")
     district: Mapped[str] = mapped_column(String(120), default="", index=True)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # ISO 3166-1 alpha-2, as the feed gave it; None for the city's own places (its country).
+    country: Mapped[str | None] = mapped_column(String(2))
 
     __table_args__ = (
         CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="lat"),
@@ -170,7 +175,7 @@ class ServiceLocation(Base):
 
     __tablename__ = "service_locations"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
     location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
@@ -183,7 +188,7 @@ class ServiceLocation(Base):
 class Service(Timestamped, Base):
     __tablename__ = "services"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     status: Mapped[ServiceStatus] = mapped_column(
         _enum(ServiceStatus, "service_status"), default=ServiceStatus.ACTIVE
@@ -245,7 +250,7 @@ class ServiceText(Base):
 class Phone(Base):
     __tablename__ = "phones"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     service_id: Mapped[str] = mapped_column(
         ForeignKey("services.id", ondelete="CASCADE"), index=True
     )
@@ -260,7 +265,7 @@ class Schedule(Base):
 
     __tablename__ = "schedules"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     service_id: Mapped[str] = mapped_column(
         ForeignKey("services.id", ondelete="CASCADE"), index=True
     )
@@ -280,7 +285,7 @@ class Closure(Base):
 
     __tablename__ = "closures"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     service_id: Mapped[str] = mapped_column(
         ForeignKey("services.id", ondelete="CASCADE"), index=True
     )
@@ -318,4 +323,4 @@ class DirectoryChange(Base):
     __tablename__ = "directory_change"
 
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)

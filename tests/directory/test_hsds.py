@@ -631,10 +631,9 @@ BAD_RECORDS = [
         "longer than 140 characters (141)",
     ),
     ("x_guichet.translations.en.status", "draft", "x_guichet.translations.en.status", "unknown"),
-    ("organization", DELETE, "organization", "missing"),
     ("organization.name", DELETE, "organization.name", "missing"),
     ("organization_id", uid("other org"), "organization_id", "is not organization.id"),
-    ("phones.0.number", DELETE, "phones[0].number", "missing"),
+    ("phones.0.number", 38, "phones[0].number", "not a string but a number"),
     ("phones", "0238000000", "phones", "not a list but a string"),
     ("phones.0.id", uid(1, "phone"), "phones[0].id", "is already used by record 1"),
 ]
@@ -891,6 +890,8 @@ def test_cli_imports_exports_and_refuses_bad_records(tmp_path) -> None:
     imported = run("import", "hsds", str(good))
     again = run("import", "hsds", str(good))
     refused = run("import", "hsds", str(bad))
+    names_after_refusal = names()
+    partial = run("import", "hsds", "--partial", str(bad))
     exported = run("export", "hsds", str(out))
 
     assert (imported.returncode, imported.stdout) == (
@@ -898,12 +899,22 @@ def test_cli_imports_exports_and_refuses_bad_records(tmp_path) -> None:
         f"{good}: 2 created, 0 updated, 0 unchanged\n",
     )
     assert (again.returncode, again.stdout) == (0, f"{good}: 0 created, 0 updated, 2 unchanged\n")
-    # The bad record is refused, in one line naming it; the good one goes in.
-    assert refused.returncode == 1
-    assert refused.stdout == f"{bad}: 0 created, 1 updated, 0 unchanged, 1 rejected\n"
-    assert [line for line in refused.stderr.splitlines() if not line.startswith("{")] == [
+    # A bad record refuses the whole file, in one line naming it: nothing is written.
+    rejected = (
         f"rejected: {bad}: record 2 (id {uid(2, 'service')}): schedules[0].opens_at: "
-        "not a time: '25:99'",
+        "not a time: '25:99'"
+    )
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert [line for line in refused.stderr.splitlines() if not line.startswith("{")] == [
+        rejected,
+        f"Error: {bad}: 1 records rejected, nothing imported (--partial imports the others)",
+    ]
+    assert names_after_refusal == ["Épicerie 1", "Épicerie 2"]
+    # With --partial the bad record is refused alone; the good one goes in.
+    assert partial.returncode == 1
+    assert partial.stdout == f"{bad}: 0 created, 1 updated, 0 unchanged, 1 rejected\n"
+    assert [line for line in partial.stderr.splitlines() if not line.startswith("{")] == [
+        rejected,
         f"Error: {bad}: 1 records rejected, the others imported",
     ]
     assert names() == ["Renamed", "Épicerie 2"]
