@@ -1,7 +1,7 @@
 """The review queue of incoming data·inclusion changes to locally edited services.
 
 Revision ID: 0011_incoming_changes
-Revises: 0009_directory_changes
+Revises: 0010_hsds_lossless
 Create Date: 2026-12-03 17:20:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_incoming_changes"
-down_revision = "0009_directory_changes"
+down_revision = "0010_hsds_lossless"
 branch_labels = None
 depends_on = None
 
@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "incoming_changes",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("service_id", sa.String(length=64), nullable=False),
+        sa.Column("service_id", sa.String(length=255), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("record", sa.JSON(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
