@@ -24,6 +24,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         i18n,
         limits,
         logs,
+        opendata,
         security,
     )
     from gateway.db import db
@@ -50,6 +51,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(health.blueprint)
     admin.init_app(app)
+    opendata.init_app(app)
     channels.init_app(app)
     cli.init_app(app)
     return app

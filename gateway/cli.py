@@ -147,6 +147,30 @@ def import_hsds(path: Path, locale: str, partial: bool) -> None:
     click.echo(import_hsds_path(path, locale=locale, partial=partial))
 
 
+@import_group.command(
+    "data-inclusion",
+    help="Import a data·inclusion v1 directory (structures.json and services.json), all or "
+    "nothing: a bad record stops it with one line naming file, record and field.",
+)
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def import_data_inclusion(path: Path) -> None:
+    from gateway.directory.datainclusion import import_directory
+    from gateway.directory.hsds import InterchangeError
+
+    try:
+        report = import_directory(db.session, path)
+    except InterchangeError as exc:
+        db.session.rollback()
+        fail(str(exc))
+        return
+    db.session.commit()
+    for line in report.warnings:
+        click.echo(f"warning: {line}", err=True)
+    for line in report.held:
+        click.echo(f"held: {line}", err=True)
+    click.echo(f"{path}: {_counts(report)}" + (f", {len(report.held)} held" if report.held else ""))
+
+
 @click.group("export", help="Take directory data out.")
 def export_group() -> None:
     pass
@@ -165,6 +189,18 @@ def export_hsds(path: Path) -> None:
     except OSError as exc:
         fail(f"{path}: cannot write: {exc.strerror}")
     click.echo(f"{path}: {len(records)} services exported")
+
+
+@export_group.command(
+    "data-inclusion",
+    help="Write structures.json and services.json in data·inclusion v1 into DIRECTORY.",
+)
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def export_data_inclusion(directory: Path) -> None:
+    from gateway.directory.datainclusion import write_directory
+
+    structures, services = write_directory(db.session, directory)
+    click.echo(f"{structures} structures, {services} services written to {directory}")
 
 
 @click.command("demo", help="Migrate, then load the demo city if the directory is empty.")

@@ -60,9 +60,10 @@ from gateway.admin.forms import (
 from gateway.admin.throttle import LoginLimits
 from gateway.config import settings
 from gateway.db import db
-from gateway.directory import operations
+from gateway.directory import datainclusion, operations
 from gateway.directory.categories import category_name
 from gateway.directory.describe import weekday_name
+from gateway.directory.hsds import InterchangeError
 from gateway.directory.operations import OperationError, OrganizationData, ServiceData
 from gateway.directory.queries import categories, get_service
 from gateway.errors import expired_form
@@ -74,6 +75,7 @@ from gateway.models import (
     ClosureReason,
     Feedback,
     FeedbackStatus,
+    IncomingChange,
     Organization,
     Service,
     User,
@@ -552,6 +554,42 @@ def changes() -> str:
     return render_template(
         "admin/changes.html", page=page, names=_entity_names(page.items), page_url=_page_url
     )
+
+
+@blueprint.get("/incoming")
+def incoming() -> str:
+    """The review queue of data·inclusion changes held back by local edits, for those who
+    may edit each service."""
+    user = _user()
+    changes = []
+    names: dict[str, str] = {}
+    for change in datainclusion.pending_changes(db.session):
+        service = db.session.get(Service, change.service_id)
+        if service is not None and can_edit_service(user, service):
+            changes.append(change)
+            names[service.id] = overview.service_name(service)
+    return render_template("admin/incoming.html", changes=changes, names=names)
+
+
+@blueprint.post("/incoming/<int:change_id>")
+def decide_incoming(change_id: int) -> Any:
+    change = db.session.get(IncomingChange, change_id) or abort(404)
+    service = db.session.get(Service, change.service_id) or abort(404)
+    if not can_edit_service(_user(), service):
+        abort(403)
+    decision = request.form.get("decision")
+    if decision not in ("accept", "reject"):
+        abort(400)
+    try:
+        datainclusion.decide(db.session, _user(), change, accept=decision == "accept")
+    except (OperationError, InterchangeError):
+        abort(400)
+    db.session.commit()
+    if decision == "accept":
+        flash(_("The incoming version is applied."), "success")
+    else:
+        flash(_("The incoming version is rejected: yours stays."), "info")
+    return redirect(url_for(".incoming"), 303)
 
 
 def _entity_names(entries: list) -> dict[tuple[str, str], str]:

@@ -31,7 +31,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Set
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from itertools import islice
@@ -1434,21 +1434,22 @@ def _write(
 # --------------------------------------------------------------------------------------------
 
 
-def export_services(session: Session, timezone: str | None = None) -> list[dict[str, Any]]:
-    """Every service not archived (inactive ones too, as HSDS "inactive"), ordered by id.
+def export_services(
+    session: Session, timezone: str | None = None, ids: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every service not archived (inactive ones too, as HSDS "inactive"), ordered by id;
+    with ``ids``, only those of them (a page of the HSDS API).
 
     Same shape as :func:`import_services` reads, so the output imports back unchanged.
     ``timezone`` (default: the app's ``TIMEZONE``) gives ``assured_date`` its local day.
     """
     tz = ZoneInfo(timezone or _city_timezone())
-    services = session.scalars(
-        select(Service)
-        .where(Service.archived_at.is_(None))
-        .options(*SERVICE_LOADING)
-        .order_by(Service.id)
-    )
+    query = select(Service).where(Service.archived_at.is_(None))
+    if ids is not None:
+        query = query.where(Service.id.in_(ids))
+    services = session.scalars(query.options(*SERVICE_LOADING).order_by(Service.id))
     with force_locale(ORIGINAL_LOCALE):
-        terms = {slug: _taxonomy_term(slug) for slug in CATEGORY_SLUGS}
+        terms = {slug: taxonomy_term(slug) for slug in CATEGORY_SLUGS}
     return [_export_service(service, tz, terms) for service in services]
 
 
@@ -1479,7 +1480,7 @@ def _export_service(
         record["assured_date"] = service.verified_at.astimezone(tz).date().isoformat()
     if service.updated_at is not None:
         record["last_modified"] = _iso(service.updated_at)
-    record["organization"] = _export_organization(service.organization)
+    record["organization"] = export_organization(service.organization)
     record["phones"] = [
         _export_phone(phone) for phone in sorted(service.phones, key=lambda p: (p.position, p.id))
     ]
@@ -1516,7 +1517,8 @@ def _export_service(
     return with_hsds_extra(record, service.hsds_extra, "service")
 
 
-def _export_organization(organization: Organization) -> dict[str, Any]:
+def export_organization(organization: Organization) -> dict[str, Any]:
+    """An organisation as HSDS writes it, inside a service or on its own (the API)."""
     values: dict[str, Any] = {
         "id": organization.id,
         "name": organization.name,
@@ -1597,7 +1599,8 @@ def _export_closure(closure: Closure) -> dict[str, Any]:
     return {"id": closure.id, **plain(field_values(closure, CLOSURE_FIELDS))}
 
 
-def _taxonomy_term(slug: str) -> dict[str, str]:
+def taxonomy_term(slug: str) -> dict[str, str]:
+    """A Guichet category as an HSDS taxonomy term, its name in the current locale."""
     return {
         "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{TAXONOMY}:taxonomy_term:{slug}")),
         "code": slug,

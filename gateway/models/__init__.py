@@ -31,6 +31,7 @@ from gateway.models.directory import (
     ServiceText,
     TextStatus,
 )
+from gateway.models.incoming import IncomingChange, IncomingStatus
 from gateway.models.messages import (
     DailySegments,
     Direction,
@@ -40,6 +41,8 @@ from gateway.models.messages import (
 )
 
 __all__ = [
+    "IncomingChange",
+    "IncomingStatus",
     "AuditEntry",
     "LoginAttempt",
     "User",

@@ -5,7 +5,7 @@ that object which Guichet does not map (fees, contacts, accessibility, extension
 ``x_data_inclusion``…); every existing row starts with none (``{}``).
 
 Revision ID: 0011_hsds_extra
-Revises: 0010_hsds_lossless
+Revises: 0011_incoming_changes
 Create Date: 2026-12-03 17:40:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_hsds_extra"
-down_revision = "0010_hsds_lossless"
+down_revision = "0011_incoming_changes"
 branch_labels = None
 depends_on = None
 
