@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -172,11 +173,39 @@ class ChangeLine:
 
 
 def change_lines(entry: AuditEntry) -> list[ChangeLine]:
+    lines = []
+    for key, change in sorted(entry.changes.items()):
+        if key == "hsds_extra":
+            lines += _feed_lines(change.get("old") or {}, change.get("new") or {})
+        else:
+            lines.append(ChangeLine(field_label(key), display_value(key, change.get("old")),
+                                    display_value(key, change.get("new"))))  # fmt: skip
+    return lines
+
+
+# A feed's own field is shown up to this many characters (a list of contacts can be long).
+FEED_VALUE_MAX_CHARS = 200
+
+
+def _feed_lines(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[ChangeLine]:
+    """What a feed said beyond Guichet's fields (``hsds_extra``), one line per HSDS field
+    that changed, under the feed's own name for it: these fields have no label of ours."""
     return [
-        ChangeLine(field_label(key), display_value(key, change.get("old")),
-                   display_value(key, change.get("new")))
-        for key, change in sorted(entry.changes.items())
-    ]  # fmt: skip
+        ChangeLine(
+            _("%(field)s (from the feed)", field=name),
+            _feed_value(old.get(name)),
+            _feed_value(new.get(name)),
+        )
+        for name in sorted(old.keys() | new.keys())
+        if old.get(name) != new.get(name)
+    ]
+
+
+def _feed_value(value: Any) -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= FEED_VALUE_MAX_CHARS else text[: FEED_VALUE_MAX_CHARS - 1] + "…"
 
 
 def action_label(entry: AuditEntry) -> str:

@@ -3,7 +3,9 @@
 Partners keep their directories in tools that speak HSDS, so this is how a city's directory
 comes in and goes out. What HSDS has no field for (texts in every locale, access conditions,
 dated closures, the exact verification time) travels in the ``x_guichet`` extension, so that
-import → export → import loses nothing we model; fields we do not model are ignored.
+import → export → import loses nothing we model; the fields we do not model are kept as the
+feed gave them, each object's in its ``hsds_extra`` column (:func:`hsds_extra`), and exported
+back in place (:func:`with_hsds_extra`).
 
 Problems are an :class:`InterchangeError` whose one line names the file, the record and the
 field. An import upserts by id through :mod:`gateway.directory.operations`, like any other
@@ -102,6 +104,156 @@ STATUS_TO_HSDS = {
 STATUS_FROM_HSDS = {hsds: status for status, hsds in STATUS_TO_HSDS.items()} | {
     "defunct": ServiceStatus.INACTIVE
 }
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which keys of one kind of HSDS object Guichet maps to its own columns, and how its
+    lists of objects Guichet maps too are matched on export (list key -> (their kind, the key
+    an item is matched by, whether an item Guichet did not take is given back whole))."""
+
+    mapped: frozenset[str]
+    lists: Mapping[str, tuple[str, str, bool]] = field(default_factory=dict)
+    # Values the export writes itself because HSDS asks for them: a feed giving the same says
+    # nothing worth keeping (an export imported back stores nothing).
+    written: Mapping[str, Any] = field(default_factory=dict)
+
+
+# Every key of these objects that is not mapped here is kept as the feed gave it (the
+# object's ``hsds_extra``) and exported back in place: fees, contacts, a phone's extension…
+# A language is matched by its code, the one thing of it Guichet keeps; an address or a
+# foreign taxonomy's attribute Guichet did not take comes back whole.
+_SHAPES: dict[str, _Shape] = {
+    "service": _Shape(
+        frozenset(
+            {
+                "id",
+                "organization_id",
+                "organization",
+                "name",
+                "description",
+                "status",
+                "url",
+                "email",
+                "eligibility_description",
+                "application_process",
+                "assured_date",
+                "last_modified",
+                "phones",
+                "schedules",
+                "service_at_locations",
+                "languages",
+                "attributes",
+                EXTENSION,
+            }
+        ),
+        {
+            "phones": ("phone", "id", False),
+            "schedules": ("schedule", "id", False),
+            "languages": ("language", "code", False),
+            "service_at_locations": ("service_at_location", "id", False),
+            "attributes": ("attribute", "id", True),
+        },
+    ),
+    "organization": _Shape(frozenset({"id", "name", "description", "website", "email"})),
+    "location": _Shape(
+        frozenset({"id", "name", "latitude", "longitude", "addresses"}),
+        {"addresses": ("address", "id", True)},
+        {"location_type": "physical"},
+    ),
+    "address": _Shape(
+        frozenset({"id", "address_1", "address_2", "postal_code", "city", "region", "country"}),
+        written={"state_province": "", "address_type": "physical"},
+    ),
+    "phone": _Shape(frozenset({"id", "number", "type", "description"})),
+    "schedule": _Shape(
+        frozenset({"id", "freq", "byday", "opens_at", "closes_at"}),
+        written={"wkst": WEEKDAY_CODES[0]},
+    ),
+    "language": _Shape(frozenset({"code"})),
+    "service_at_location": _Shape(frozenset({"id", "location"})),
+    # Guichet's own terms are its categories; another taxonomy's attribute is kept whole.
+    "attribute": _Shape(frozenset({"id", "taxonomy_term_id", "taxonomy_term"})),
+}
+
+
+def hsds_extra(
+    obj: Mapping[str, Any],
+    kind: str,
+    taken: Set[str] = frozenset(),
+    ids: Mapping[str, Callable[[int, Mapping[str, Any]], str]] | None = None,
+) -> dict[str, Any]:
+    """The keys of the HSDS object ``obj`` (a ``kind`` of :data:`_SHAPES`) that Guichet does
+    not map, as the feed gave them: what its ``hsds_extra`` column keeps for the export.
+
+    Items of the lists Guichet maps keep their own such keys, with the key they are matched
+    by: their id, or for an item without one (feeds often leave phones' out) the id the
+    import gives it, ``ids[list key](position, item)``. An item of a list whose items come
+    back whole, and that Guichet did not take (its id not in ``taken``: a second address, a
+    foreign taxonomy's attribute), is kept whole.
+    """
+    shape = _SHAPES[kind]
+    extra = {
+        key: value
+        for key, value in obj.items()
+        if key not in shape.mapped and (key not in shape.written or shape.written[key] != value)
+    }
+    for key, (child, match, whole) in shape.lists.items():
+        items = obj.get(key)
+        if not isinstance(items, list):
+            continue
+        kept = []
+        for position, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            value = item.get(match)
+            if isinstance(value, str):
+                value = value.strip()  # as the import reads ids
+            elif value is None and ids is not None and key in ids:
+                value = ids[key](position, item)
+            if value is None:
+                continue
+            if whole and value not in taken:
+                kept.append(item)
+            elif rest := hsds_extra(item, child):
+                kept.append({match: value, **rest})
+        if kept:
+            extra[key] = kept
+    return extra
+
+
+def with_hsds_extra(ours: dict[str, Any], extra: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """``ours`` (an exported object) with what its feed said beyond it put back in place;
+    a key Guichet maps stays Guichet's (the one it writes as HSDS asks, where the feed had
+    its own, such as a schedule's ``wkst``, is the feed's).
+
+    An item of a mapped list takes the keys kept for the item of the same key; one kept
+    whole (:func:`hsds_extra`) is added after Guichet's own; kept keys of an item Guichet no
+    longer has (a phone deleted since) go with it.
+    """
+    shape = _SHAPES[kind]
+    merged = dict(ours)
+    for key, value in extra.items():
+        if key in shape.lists:
+            continue
+        if key not in shape.mapped:
+            merged[key] = value
+    for key, (child, match, whole) in shape.lists.items():
+        kept = extra.get(key)
+        if not isinstance(kept, list):
+            continue
+        items = list(merged.get(key) or [])
+        by_key = {item.get(match): n for n, item in enumerate(items)}
+        for item in kept:
+            n = by_key.get(item.get(match))
+            if n is not None:
+                items[n] = with_hsds_extra(items[n], item, child)
+            elif whole:
+                items.append(item)
+        if items:
+            merged[key] = items
+    return merged
+
 
 _TIME = re.compile(r"\d\d:\d\d(:\d\d)?")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
@@ -764,8 +916,58 @@ def _parse_service(r: _Reader, tz: ZoneInfo, seen: _Claims, locale: str) -> _Par
             phones=phones,
             places=places,
             verified_at=verified_at,
+            hsds_extra=_service_extra(record, service_id),
         ),
     )
+
+
+def _service_extra(record: Mapping[str, Any], service_id: str) -> dict[str, Any]:
+    """The record's :func:`hsds_extra`, less the id and name of a language that are those the
+    export gives it (a name in French, an id of ours): an export imported back keeps nothing."""
+
+    def place_link(position: int, link: Mapping[str, Any]) -> str:
+        location = link.get("location")
+        location_id = location.get("id") if isinstance(location, dict) else None
+        if not isinstance(location_id, str):
+            location_id = _derived(service_id, "location", position)
+        return _derived(service_id, "service_at_location", location_id.strip())
+
+    extra = hsds_extra(
+        record,
+        "service",
+        _own_attributes(record),
+        # The ids the import gives rows a feed gave none (_parse_phones, _parse_schedules,
+        # _parse_places), so that what it said of them finds them on export.
+        {
+            "phones": lambda position, _: _derived(service_id, "phone", position),
+            "schedules": lambda position, _: _derived(service_id, "schedule", position),
+            "service_at_locations": place_link,
+        },
+    )
+    languages = []
+    for kept in extra.get("languages", []):
+        ours = _export_language(service_id, kept["code"])
+        rest = {key: value for key, value in kept.items() if ours.get(key) != value}
+        if rest:
+            languages.append({"code": kept["code"], **rest})
+    if languages:
+        extra["languages"] = languages
+    else:
+        extra.pop("languages", None)
+    return extra
+
+
+def _own_attributes(record: Mapping[str, Any]) -> set[str]:
+    """The ids of the record's attributes in Guichet's taxonomy: its categories, which the
+    export writes itself (another taxonomy's are kept whole)."""
+    attributes = record.get("attributes")
+    return {
+        attribute["id"]
+        for attribute in attributes if isinstance(attribute, dict)
+        and isinstance(attribute.get("taxonomy_term"), dict)
+        and attribute["taxonomy_term"].get("taxonomy") == TAXONOMY
+        and isinstance(attribute.get("id"), str)
+    } if isinstance(attributes, list) else set()  # fmt: skip
 
 
 def _parse_organization(
@@ -793,6 +995,7 @@ def _parse_organization(
             description=r.text(obj, "description", "organization.description") or "",
             website=r.text(obj, "website", "organization.website", column=Organization.website),
             email=r.text(obj, "email", "organization.email", column=Organization.email),
+            hsds_extra=hsds_extra(obj, "organization"),
         ),
         False,
     )
@@ -1083,6 +1286,7 @@ def _parse_places(
                 f"{address_path}.country",
                 f"not an ISO 3166-1 alpha-2 country code: {_short(repr(country))}",
             )
+        own_address = address_id or _derived(location_id, "address")
         place = PlaceData(
             location_id,
             link_id=link_id,
@@ -1108,9 +1312,22 @@ def _parse_places(
             )
             or "",
             **_coordinates(r, location, base),
+            hsds_extra=hsds_extra(
+                location,
+                "location",
+                {own_address},
+                # Only the address read has an id of ours; another without one is kept whole.
+                {"addresses": _address_ids(fields, own_address)},
+            ),
         )
         places.append(place)
     return places
+
+
+def _address_ids(read: Mapping[str, Any], ident: str) -> Callable[[int, Mapping[str, Any]], str]:
+    """The ids :func:`hsds_extra` matches a location's addresses by: the one Guichet reads
+    has the id the export gives it; any other without an id matches nothing (kept whole)."""
+    return lambda _, address: ident if address is read else ""
 
 
 def _coordinates(r: _Reader, location: Mapping[str, Any], base: str) -> dict[str, float | None]:
@@ -1297,7 +1514,7 @@ def _export_service(
     if service.verified_at is not None:
         extension["verified_at"] = _iso(service.verified_at)
     record[EXTENSION] = extension
-    return record
+    return with_hsds_extra(record, service.hsds_extra, "service")
 
 
 def export_organization(organization: Organization) -> dict[str, Any]:
@@ -1311,7 +1528,7 @@ def export_organization(organization: Organization) -> dict[str, Any]:
         values["website"] = organization.website
     if organization.email:
         values["email"] = organization.email
-    return values
+    return with_hsds_extra(values, organization.hsds_extra, "organization")
 
 
 def _export_phone(phone: Phone) -> dict[str, Any]:
@@ -1355,7 +1572,7 @@ def _export_place(link: ServiceLocation) -> dict[str, Any]:
                 "address_type": "physical",
             }
         ]
-    return {"id": link.id, "location": values}
+    return {"id": link.id, "location": with_hsds_extra(values, location.hsds_extra, "location")}
 
 
 def _export_language(service_id: str, code: str) -> dict[str, str]:

@@ -202,6 +202,8 @@ class PlaceData:
     link_id: str | None = None
     address_id: str | None | Literal[Keep.KEEP] = KEEP
     country: str | None | Literal[Keep.KEEP] = KEEP
+    # The HSDS keys of the location that Guichet has no column for, as a feed gave them.
+    hsds_extra: Mapping[str, Any] | Literal[Keep.KEEP] = KEEP
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,9 @@ class ServiceData:
     phones: list[PhoneData] = field(default_factory=list)
     places: list[PlaceData] = field(default_factory=list)
     verified_at: datetime | None | Literal[Keep.KEEP] = KEEP
+    # The HSDS keys Guichet has no column for (fees, contacts…), as a feed gave them; the form
+    # leaves them as they are.
+    hsds_extra: Mapping[str, Any] | Literal[Keep.KEEP] = KEEP
 
     @classmethod
     def of(cls, service: Service) -> ServiceData:
@@ -262,10 +267,12 @@ class ServiceData:
                     link_id=link.id,
                     address_id=link.location.address_id,
                     country=link.location.country,
+                    hsds_extra=_copy(link.location.hsds_extra),
                 )
                 for link in service.locations
             ],
             verified_at=service.verified_at,
+            hsds_extra=_copy(service.hsds_extra),
         )
 
 
@@ -294,13 +301,24 @@ def service_snapshot(service: Service) -> dict[str, Any]:
             key=lambda c: (c["starts_on"], c["ends_on"], c["reason"]),
         ),
         "phones": [plain(field_values(p, PHONE_FIELDS)) for p in service.phones],
-        "places": [field_values(link.location, PLACE_FIELDS) for link in service.locations],
+        "places": [_place_snapshot(link.location) for link in service.locations],
     }
+    if service.hsds_extra:
+        snapshot["hsds_extra"] = service.hsds_extra
     for text in service.texts:
         for name, value in _text_values(text).items():
             snapshot[f"texts.{text.locale}.{name}"] = value
         snapshot[f"texts.{text.locale}.status"] = TextStatus(text.status).value
     return snapshot
+
+
+def _place_snapshot(location: Location) -> dict[str, Any]:
+    """A place as the trail compares it; what a feed said beyond our fields only when it said
+    anything, so that the trail of places without any reads as before."""
+    values = field_values(location, PLACE_FIELDS)
+    if location.hsds_extra:
+        values["hsds_extra"] = location.hsds_extra
+    return values
 
 
 def _created(snapshot: Mapping[str, Any]) -> Changes:
@@ -594,6 +612,8 @@ def _apply(session: Session, service: Service, data: ServiceData, lookups: _Look
     )
     if data.verified_at is not KEEP:
         assign_changed(service, verified_at=data.verified_at)
+    if data.hsds_extra is not KEEP:
+        assign_changed(service, hsds_extra=_copy(data.hsds_extra))
     categories = lookups.categories(data.categories)
     if service.categories != categories:
         service.categories = categories
@@ -722,6 +742,8 @@ def _apply_places(service: Service, places: Iterable[PlaceData], lookups: _Looku
             values["address_id"] = place.address_id
         if place.country is not KEEP:
             values["country"] = place.country
+        if place.hsds_extra is not KEEP:
+            values["hsds_extra"] = _copy(place.hsds_extra)
         if any(getattr(link.location, name) != value for name, value in values.items()):
             lookups.changing_location(link.location)
             assign_changed(link.location, **values)
@@ -745,12 +767,14 @@ class OrganizationData:
     description: str = ""
     website: str | None = None
     email: str | None = None
+    # The HSDS keys Guichet has no column for (funding, programs…), as a feed gave them.
+    hsds_extra: Mapping[str, Any] | Literal[Keep.KEEP] = KEEP
 
     @classmethod
     def of(cls, organization: Organization) -> OrganizationData:
         return cls(
             organization.name, organization.description or "", organization.website,
-            organization.email,
+            organization.email, _copy(organization.hsds_extra),
         )  # fmt: skip
 
 
@@ -761,6 +785,7 @@ def organization_snapshot(organization: Organization) -> dict[str, Any]:
         "website": organization.website,
         "email": organization.email,
         "archived_at": iso(organization.archived_at),
+        **({"hsds_extra": organization.hsds_extra} if organization.hsds_extra else {}),
     }
 
 
@@ -774,6 +799,8 @@ def _assign_organization(organization: Organization, data: OrganizationData) -> 
         website=data.website or None,
         email=data.email or None,
     )
+    if data.hsds_extra is not KEEP:
+        assign_changed(organization, hsds_extra=_copy(data.hsds_extra))
 
 
 def create_organization(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -61,6 +62,10 @@ CLOSURE_FIELDS = ("starts_on", "ends_on", "reason", "message")
 PHONE_FIELDS = ("number", "kind", "description")
 PLACE_FIELDS = ("name", "address", "postcode", "city", "district", "latitude", "longitude")
 SUMMARY_MAX_CHARS = 140
+# What an HSDS feed said about a service, organisation or place that no column of ours holds
+# (fees, contacts, accessibility, extensions such as x_data_inclusion…), kept as it came so
+# that the export gives it back: JSON, as HSDS is (gateway.directory.hsds owns its shape).
+HSDS_EXTRA_DEFAULT = "{}"
 # Ids come from partners' feeds as they publish them: data·inclusion's are a source name and
 # the source's own id ("soliguide--12345", Mednum's far longer), so 255, as HSDS tools use.
 ID_LENGTH = 255
@@ -124,6 +129,9 @@ class Organization(Timestamped, Base):
     website: Mapped[str | None] = mapped_column(String(500))
     email: Mapped[str | None] = mapped_column(String(254))
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    hsds_extra: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default=HSDS_EXTRA_DEFAULT
+    )
 
     services: Mapped[list[Service]] = relationship(back_populates="organization")
 
@@ -161,6 +169,9 @@ class Location(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     # ISO 3166-1 alpha-2, as the feed gave it; None for the city's own places (its country).
     country: Mapped[str | None] = mapped_column(String(2))
+    hsds_extra: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default=HSDS_EXTRA_DEFAULT
+    )
 
     __table_args__ = (
         CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="lat"),
@@ -199,6 +210,9 @@ class Service(Timestamped, Base):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    hsds_extra: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default=HSDS_EXTRA_DEFAULT
+    )
 
     organization: Mapped[Organization] = relationship(back_populates="services")
     texts: Mapped[list[ServiceText]] = relationship(

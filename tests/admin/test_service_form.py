@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from gateway.audit import history
 from gateway.db import db
+from gateway.directory.hsds import import_services
 from gateway.directory.queries import directory_version, get_service, service_card
 from gateway.models import (
     AuditEntry,
@@ -473,3 +474,38 @@ def test_an_empty_status_is_open_and_an_unknown_one_an_error(admin, make_service
     response = save(admin, service, status="sometimes")
     assert response.status_code == 422
     assert "Choose whether the service is open." in response.get_data(as_text=True)
+
+
+def test_a_form_save_keeps_what_the_feed_said_beyond_the_form(admin, make_service) -> None:
+    service = make_service("Repas")
+    service.hsds_extra = {"fees_description": "Gratuit", "x_data_inclusion": {"id": "di-1"}}
+    db.session.flush()
+
+    save(admin, service, url="https://repas.example")
+
+    db.session.expire_all()
+    assert service.url == "https://repas.example"
+    assert service.hsds_extra == {
+        "fees_description": "Gratuit",
+        "x_data_inclusion": {"id": "di-1"},
+    }
+
+
+def test_the_history_shows_each_feed_field_that_an_import_changed(admin) -> None:
+    record = {
+        "id": "feed-service-1",
+        "name": "Consultations",
+        "description": "",
+        "organization": {"id": "feed-org-1", "name": "Centre de santé"},
+        "fees_description": "5 € la consultation",
+        "alternate_name": "CMS",
+    }
+    import_services(db.session, [dict(record)], source="feed.json")
+    import_services(db.session, [{**record, "fees_description": "Gratuit"}], source="feed.json")
+
+    page = admin.text("/admin/services/feed-service-1/history")
+
+    # Created with both, then changed in one: each entry names what it changed, old and new.
+    assert page.count("fees_description (from the feed)") == 2
+    assert page.count("alternate_name (from the feed)") == 1
+    assert "<td>5 € la consultation</td><td>Gratuit</td>" in page

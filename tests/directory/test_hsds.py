@@ -397,7 +397,7 @@ def test_organization_can_be_referenced_by_id(session) -> None:
     assert session.get(Service, second["id"]).organization_id == first["organization"]["id"]
 
 
-def test_fields_and_taxonomies_we_do_not_model_are_ignored(session) -> None:
+def test_fields_and_taxonomies_we_do_not_model_give_no_category_or_hours(session) -> None:
     record = valid_record(1)
     record["fees_description"] = "Gratuit"
     record["attributes"] += [
