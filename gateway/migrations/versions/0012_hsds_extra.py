@@ -4,7 +4,7 @@ One JSON column on ``services``, ``organizations`` and ``locations`` holds the H
 that object which Guichet does not map (fees, contacts, accessibility, extensions such as
 ``x_data_inclusion``…); every existing row starts with none (``{}``).
 
-Revision ID: 0011_hsds_extra
+Revision ID: 0012_hsds_extra
 Revises: 0011_incoming_changes
 Create Date: 2026-12-03 17:40:00.000000
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_hsds_extra"
+revision = "0012_hsds_extra"
 down_revision = "0011_incoming_changes"
 branch_labels = None
 depends_on = None
