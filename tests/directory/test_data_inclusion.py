@@ -225,3 +225,20 @@ def test_hours_come_from_horaires_accueil_and_what_does_not_fit_is_said(  # type
     )
     assert hours[:2] == [(0, "09:00"), (0, "14:00")] and len(hours) == 10
     assert "public or school holidays" in report.warnings[0]
+
+
+def test_every_field_sent_comes_back_in_the_export(session) -> None:  # type: ignore[no-untyped-def]
+    """What data·inclusion sent (frais, publics, modes d'accueil, zones, hours as written…)
+    is given back as it came, but for ``date_maj``: the day of the city's last change."""
+    import_directory(session, SAMPLE)
+    structures, services = export_directory(session)
+    for kind, exported in (("structures", structures), ("services", services)):
+        sent = {r["id"]: r for r in json.loads((SAMPLE / f"{kind}.json").read_text())}
+        assert {r["id"] for r in exported} == sent.keys()
+        for record in exported:
+            original = sent[record["id"]]
+            differing = {
+                key for key in original.keys() | record.keys()
+                if key != "date_maj" and original.get(key) != record.get(key)
+            }  # fmt: skip
+            assert differing == set(), (kind, record["id"], differing)
