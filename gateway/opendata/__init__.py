@@ -7,8 +7,9 @@ disagree and archived services are absent from both. A page is a few statements 
 directory's size: its ids are counted and picked in SQL (filters included), then only its
 records are read, with the export's eager loading.
 
-No Flask extension is used for CORS or ETags: the API needs ``Access-Control-Allow-Origin: *``
-on GET only, and Werkzeug's ``add_etag``/``make_conditional`` already do 304s.
+No Flask extension is used for CORS, ETags or compression: the API needs
+``Access-Control-Allow-Origin: *`` on GET only, Werkzeug's ``add_etag``/``make_conditional``
+already do 304s, and :mod:`gateway.compression` is the lite site's own.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from flask_babel import force_locale
 from sqlalchemy import ColumnElement, Select, false, func, select
 
 from gateway import clock
+from gateway.compression import compress, negotiated_encoding
 from gateway.config import ORIGINAL_LOCALE, SUPPORTED_LOCALES, settings
 from gateway.db import db
 from gateway.directory.hsds import TAXONOMY, export_organization, export_services, taxonomy_term
@@ -69,11 +71,16 @@ def _flag(name: str) -> bool:
 
 @blueprint.after_request
 def _cacheable_and_shared(response: Response) -> Response:
-    """Any site may read the open data; a client that has a page already gets a 304."""
+    """Any site may read the open data; a client that has a page already gets a 304, and
+    one that takes gzip or brotli a compressed page (the ETag is the plain body's)."""
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.vary.update(("Accept-Encoding", "Accept-Language"))
     if response.status_code == 200:
         response.add_etag()
         response.make_conditional(request)
+    if response.status_code == 200 and (encoding := negotiated_encoding()):
+        response.set_data(compress(response.get_data(), encoding))
+        response.headers["Content-Encoding"] = encoding
     return response
 
 

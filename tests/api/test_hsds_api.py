@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+
 import pytest
 
 pytestmark = pytest.mark.backends("sqlite")
@@ -43,6 +46,17 @@ def test_cors_and_etag(demo_app) -> None:
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     again = client.get("/api/hsds/services", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_client_that_takes_gzip_gets_the_same_page_compressed(demo_app) -> None:
+    client = demo_app.test_client()
+    plain = client.get("/api/hsds/services?full=true")
+    zipped = client.get("/api/hsds/services?full=true", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert len(zipped.get_data()) < len(plain.get_data()) / 3
+    assert json.loads(gzip.decompress(zipped.get_data())) == plain.json
+    assert zipped.headers["ETag"] == plain.headers["ETag"]
 
 
 def test_language_requested_else_french(demo_app) -> None:

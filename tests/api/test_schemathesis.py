@@ -57,4 +57,6 @@ schema = schemathesis.openapi.from_dict(_local(_openapi()))
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_every_endpoint_conforms(case, demo_app) -> None:
-    case.call_and_validate(app=demo_app)
+    # Schemathesis's WSGI calls do not decompress what they asked gzip for, as an HTTP
+    # client does; compression is tested on its own (test_hsds_api).
+    case.call_and_validate(app=demo_app, headers={"Accept-Encoding": "identity"})
