@@ -311,6 +311,8 @@ class Settings:
     # Messages one number is sent per hour, SMS answers and queued messages (a "#" hand-off)
     # together; then one notice by SMS and silence for an hour. 0: no limit.
     sms_rate_limit_per_hour: int = setting(30, _integer)
+    # Requests one client address may make of the HSDS API a minute (never the webhooks').
+    api_requests_per_minute: int = setting(300, _integer)
     # Text messages one voice call may send with "#" (each service once). 0: no limit.
     handoff_limit_per_call: int = setting(3, _integer)
     # /dev/phone, a page playing a phone against the SMS channel (on anyway with DEBUG or TESTING).

@@ -25,6 +25,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, jsonify, request
 from flask_babel import force_locale
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from sqlalchemy import ColumnElement, Select, false, func, select
 
 from gateway import clock
@@ -51,6 +53,24 @@ blueprint = Blueprint("opendata", __name__, url_prefix=BASE)
 
 
 def init_app(app: Flask) -> None:
+    """The API, limited per client address (``API_REQUESTS_PER_MINUTE``).
+
+    Flask-Limiter counts in Redis when there is one, so every worker shares the count, else
+    in this process; one count for the whole API. Only this blueprint has a limit: the
+    webhooks and pages are never counted, and a Redis that fails lets the API answer rather
+    than fail with it.
+    """
+    per_minute = settings(app).api_requests_per_minute
+    if per_minute > 0:
+        limiter = Limiter(
+            get_remote_address,
+            app=app,
+            storage_uri=settings(app).redis_url or "memory://",
+            key_prefix="guichet-api",
+            headers_enabled=True,
+            swallow_errors=True,
+        )
+        limiter.shared_limit(f"{per_minute} per minute", scope="hsds-api")(blueprint)
     app.register_blueprint(blueprint)
 
 
@@ -229,6 +249,7 @@ def _openapi() -> dict[str, Any]:
             responses["404"] = {"description": "No such record (or an archived service)."}
         if operations["get"].get("parameters"):
             responses["400"] = {"description": "A number, flag or date that is not one."}
+        responses["429"] = {"description": "Too many requests from this address; see Retry-After."}
     return document
 
 
