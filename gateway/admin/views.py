@@ -339,9 +339,7 @@ def home() -> str:
 @blueprint.post("/feedback/<int:feedback_id>")
 def review_feedback(feedback_id: int) -> Any:
     feedback = db.session.get(Feedback, feedback_id) or abort(404)
-    service = db.session.get(Service, feedback.service_id) or abort(404)
-    if not can_edit_service(_user(), service):
-        abort(403)
+    _editable_service(feedback.service_id)
     try:
         status = FeedbackStatus(request.form.get("status", ""))
         operations.review_feedback(db.session, _user(), feedback, status)
@@ -574,9 +572,7 @@ def incoming() -> str:
 @blueprint.post("/incoming/<int:change_id>")
 def decide_incoming(change_id: int) -> Any:
     change = db.session.get(IncomingChange, change_id) or abort(404)
-    service = db.session.get(Service, change.service_id) or abort(404)
-    if not can_edit_service(_user(), service):
-        abort(403)
+    _editable_service(change.service_id)
     decision = request.form.get("decision")
     if decision not in ("accept", "reject"):
         abort(400)

@@ -166,15 +166,21 @@ def test_cli_refuses_a_bad_file_in_one_line(app, tmp_path) -> None:  # type: ign
     assert f"{tmp_path / 'services.json'}: record 1 (id x): " in result.output
 
 
+def _held_change(session, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A service edited locally, then described anew by data·inclusion: the social worker
+    and the one change held for them."""
+    import_directory(session, SAMPLE)
+    worker = _edit_locally(session, "dora--svc1", "Colis et vestiaire des Tilleuls")
+    import_directory(session, _changed_sample(tmp_path))
+    [change] = pending_changes(session)
+    assert change.service_id == "dora--svc1"
+    return worker, change
+
+
 def test_accepting_the_held_change_applies_it_and_follows_again(  # type: ignore[no-untyped-def]
     session, tmp_path
 ) -> None:
-    import_directory(session, SAMPLE)
-    worker = _edit_locally(session, "dora--svc1", "Colis et vestiaire des Tilleuls")
-    changed = _changed_sample(tmp_path)
-    import_directory(session, changed)
-    [change] = pending_changes(session)
-    assert change.service_id == "dora--svc1"
+    worker, change = _held_change(session, tmp_path)
     decide(session, worker, change, accept=True)
     text = session.get(Service, "dora--svc1").text_by_locale()["fr"]
     assert (text.name, "2026" in text.description) == ("Aide alimentaire et vestiaire", True)
@@ -188,17 +194,13 @@ def test_accepting_the_held_change_applies_it_and_follows_again(  # type: ignore
 def test_rejecting_keeps_the_local_version_and_is_not_asked_again(  # type: ignore[no-untyped-def]
     session, tmp_path
 ) -> None:
-    import_directory(session, SAMPLE)
-    worker = _edit_locally(session, "dora--svc1", "Colis et vestiaire des Tilleuls")
-    changed = _changed_sample(tmp_path)
-    import_directory(session, changed)
-    [change] = pending_changes(session)
+    worker, change = _held_change(session, tmp_path)
     decide(session, worker, change, accept=False)
     assert change.status == IncomingStatus.REJECTED
     assert session.get(Service, "dora--svc1").text_by_locale()["fr"].name == (
         "Colis et vestiaire des Tilleuls"
     )
-    import_directory(session, changed)  # the same file again
+    import_directory(session, tmp_path)  # the same file again
     assert pending_changes(session) == []
     import_directory(session, SAMPLE)  # something else: asked
     assert len(pending_changes(session)) == 1
