@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 DEMO_SERVICES = CONTENT_DIR / "demo" / "services.json"
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Stop the command with a one-line error and exit status 1."""
     raise click.ClickException(message)
 
@@ -162,7 +162,6 @@ def import_data_inclusion(path: Path) -> None:
     except InterchangeError as exc:
         db.session.rollback()
         fail(str(exc))
-        return
     db.session.commit()
     for line in report.warnings:
         click.echo(f"warning: {line}", err=True)

@@ -351,10 +351,9 @@ def taxonomy_term_by_id(term_id: str) -> Response:
     abort(404)
 
 
-def _links(query: Select[str]) -> list[dict[str, Any]]:
-    """The service-at-locations ``query`` selects (their ids), as the export writes them,
-    each with its ``service_id``, in the query's order."""
-    ids = list(db.session.scalars(query))
+def _links(ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The service-at-locations ``ids``, as the export writes them, each with its
+    ``service_id``, in that order."""
     pairs = db.session.execute(
         select(ServiceLocation.id, ServiceLocation.service_id).where(ServiceLocation.id.in_(ids))
     ).all()
@@ -377,19 +376,12 @@ def _listed_links() -> Select[str]:
 @blueprint.get("/service_at_locations")
 def service_at_locations() -> Response:
     total, ids = _paged(_listed_links())
-    return _page(
-        total,
-        _links(
-            select(ServiceLocation.id)
-            .where(ServiceLocation.id.in_(ids))
-            .order_by(ServiceLocation.id)
-        ),
-    )
+    return _page(total, _links(ids))
 
 
 @blueprint.get("/service_at_locations/<link_id>")
 def service_at_location(link_id: str) -> Response:
-    found = _links(_listed_links().where(ServiceLocation.id == link_id))
+    found = _links(list(db.session.scalars(_listed_links().where(ServiceLocation.id == link_id))))
     if not found:
         abort(404)
     return jsonify(found[0])
