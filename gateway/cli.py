@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, NoAppException, routes_command, shell_command
-from sqlalchemy import func, select
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo, routes_command, shell_command
+from sqlalchemy import func, make_url, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.serving import run_simple
 
 from gateway import migrations
@@ -250,11 +251,11 @@ def cron() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from gateway.admin.cli import user_group
+    from gateway.admin.cli import org_group, user_group
     from gateway.messaging.cli import outbox, purge
 
     commands = (db_group, import_group, export_group, demo, worker, cron, outbox, purge)
-    for command in (*commands, user_group):
+    for command in (*commands, user_group, org_group):
         app.cli.add_command(command)
 
 
@@ -268,7 +269,37 @@ def _create_cli_app() -> Flask:
         raise NoAppException(str(exc)) from exc
 
 
-cli = FlaskGroup(
+class GuichetGroup(FlaskGroup):
+    """Flask's command group, but a setting that stops the app is the only error shown.
+
+    Flask prints why the app did not load and then goes on to look for the command without
+    it, so ``guichet sms …`` without ``SECRET_KEY`` also said "No such command 'sms'", which
+    sent people looking for a missing install rather than the setting to give.
+    """
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if click.Group.get_command(self, ctx, name) is None:
+            try:
+                ctx.ensure_object(ScriptInfo).load_app()
+            except NoAppException as exc:
+                raise click.ClickException(exc.format_message()) from None
+        return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError):
+            url = settings(ctx.ensure_object(ScriptInfo).load_app()).database_url
+            if migrations.is_current(url):
+                raise
+            shown = make_url(url).render_as_string(hide_password=True)
+            raise click.ClickException(
+                f"the database ({shown}) is not set up or not up to date: "
+                "run `guichet db upgrade` (or `guichet demo` to load the demo city too)"
+            ) from None
+
+
+cli = GuichetGroup(
     name="guichet",
     create_app=_create_cli_app,
     add_default_commands=False,

@@ -23,6 +23,7 @@ from gateway.audit import Actor, Changes, diff, iso, record
 from gateway.directory.operations import OperationError
 from gateway.models import Organization, User, UserRole
 from gateway.models.admin import new_session_token
+from gateway.search.normalize import words
 
 HIDDEN = "********"
 
@@ -75,6 +76,41 @@ def _organizations(session: Session, ids: Iterable[str]) -> list[Organization]:
     if unknown:
         raise OperationError("organizations", f"unknown organisation(s) {', '.join(unknown)}")
     return [found[i] for i in wanted]
+
+
+def organization_ids(session: Session, references: Iterable[str]) -> list[str]:
+    """The ids of organisations given by id or by name, as a person types them.
+
+    Nobody remembers a UUID: a name matches without regard to case, accents or spacing, whole
+    or as the only name that contains it; a name that fits several organisations is refused
+    with their ids, so that the command can be typed again with the right one.
+    """
+    organizations = list(session.scalars(select(Organization).order_by(Organization.name)))
+    by_id = {o.id: o for o in organizations}
+    ids = []
+    for reference in references:
+        if reference in by_id:
+            ids.append(reference)
+            continue
+        typed = _folded(reference)
+        matches = [o for o in organizations if _folded(o.name) == typed] or [
+            o for o in organizations if typed and typed in _folded(o.name)
+        ]
+        if not matches:
+            raise OperationError(
+                "organizations", f"no organisation is named {reference!r} (guichet org list)"
+            )
+        if len(matches) > 1:
+            names = "; ".join(f"{o.name} ({o.id})" for o in matches)
+            raise OperationError(
+                "organizations", f"{reference!r} fits several organisations: {names}"
+            )
+        ids.append(matches[0].id)
+    return ids
+
+
+def _folded(name: str) -> str:
+    return " ".join(words(name))
 
 
 def _assign(session: Session, user: User, data: AccountData) -> None:

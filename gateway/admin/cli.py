@@ -1,4 +1,7 @@
-"""``guichet user …``: back-office accounts from the command line (the first admin, mostly).
+"""``guichet user …`` and ``guichet org list``: back-office accounts from the command line.
+
+The first admin is made here, mostly; organisations are listed so that an editor can be
+attached to one by its name (or id) without reading the database.
 
 Each command is one transaction, recorded in the audit trail as done by "cli".
 """
@@ -42,15 +45,17 @@ def user_group() -> None:
     "--org",
     "organizations",
     multiple=True,
-    metavar="ORG_ID",
-    help="An organisation whose services the editor edits (repeat for several).",
+    metavar="NAME_OR_ID",
+    help="An organisation whose services the editor edits, by name or id, as `guichet org "
+    "list` shows them (repeat for several).",
 )
 @click.option("--all-orgs", is_flag=True, help="The editor edits every organisation's services.")
 def create(
     email: str, password: str, role: str, organizations: tuple[str, ...], all_orgs: bool
 ) -> None:
-    data = accounts.AccountData(email, UserRole(role), list(organizations), all_orgs)
     try:
+        ids = accounts.organization_ids(db.session, organizations)
+        data = accounts.AccountData(email, UserRole(role), ids, all_orgs)
         with force_locale("en"):  # like every message of ``guichet``
             user = accounts.create_user(db.session, ACTOR, data, password)
         db.session.commit()
@@ -58,6 +63,13 @@ def create(
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     click.echo(f"{user.email}: {user.role.value} account created")
+    if user.edits_nothing:
+        click.echo(
+            f"Warning: {user.email} is attached to no organisation and can edit nothing; "
+            "give them one with the accounts page, or create the account with --org NAME "
+            "(see `guichet org list`) or --all-orgs.",
+            err=True,
+        )
 
 
 @user_group.command("list", help="Every account: email, role, organisations, state.")
@@ -70,7 +82,7 @@ def list_users() -> None:
         if user.is_admin or user.all_organizations:
             scope = "all organisations"
         else:
-            scope = ", ".join(o.id for o in user.organizations) or "no organisation"
+            scope = ", ".join(o.name for o in user.organizations) or "no organisation"
         state = "enabled" if user.active else "disabled"
         click.echo(f"{user.email}\t{user.role.value}\t{scope}\t{state}")
 
@@ -84,3 +96,40 @@ def disable(email: str) -> None:
     changes = accounts.disable_user(db.session, ACTOR, user)
     db.session.commit()
     click.echo(f"{user.email}: disabled" if changes else f"{user.email}: already disabled")
+
+
+@click.group("org", help="Organisations: list them, with the names and ids other commands take.")
+def org_group() -> None:
+    pass
+
+
+@org_group.command("list", help="Every organisation: id, name, services listed, editors.")
+@click.option("--archived", is_flag=True, help="Also the archived organisations.")
+def list_organizations(archived: bool) -> None:
+    from sqlalchemy import func, select
+
+    from gateway.admin.overview import service_counts
+    from gateway.models import Organization, UserOrganization
+
+    query = select(Organization).order_by(func.lower(Organization.name), Organization.id)
+    if not archived:
+        query = query.where(Organization.archived_at.is_(None))
+    services = service_counts(db.session)
+    editors = dict(
+        db.session.execute(
+            select(UserOrganization.organization_id, func.count()).group_by(
+                UserOrganization.organization_id
+            )
+        ).all()
+    )
+    for organization in db.session.scalars(query):
+        state = "\tarchived" if organization.archived_at else ""
+        click.echo(
+            f"{organization.id}\t{organization.name}\t"
+            f"{_count(services.get(organization.id, 0), 'service')}\t"
+            f"{_count(editors.get(organization.id, 0), 'editor')}{state}"
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

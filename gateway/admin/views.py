@@ -333,6 +333,7 @@ def home() -> str:
         gaps=gaps[:10],
         gap_count=len(gaps),
         today=_today(),
+        edits_nothing=user.edits_nothing,
     )
 
 

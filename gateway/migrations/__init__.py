@@ -15,11 +15,14 @@ and go down and up again.)
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
@@ -41,3 +44,18 @@ def upgrade(
 
 def downgrade(database_url: str, revision: str, connection: Connection | None = None) -> None:
     command.downgrade(alembic_config(database_url, connection), revision)
+
+
+def is_current(database_url: str) -> bool:
+    """Whether the database has every migration: a command's error can then say which to run."""
+    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    engine = create_engine(database_url)
+    quiet = logging.getLogger("alembic.runtime.migration")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # not "Context impl SQLiteImpl." above the answer
+    try:
+        with engine.connect() as connection:
+            return set(MigrationContext.configure(connection).get_current_heads()) == heads
+    finally:
+        quiet.setLevel(level)
+        engine.dispose()

@@ -50,6 +50,11 @@ class User(Base):
         return self.role is UserRole.ADMIN
 
     @property
+    def edits_nothing(self) -> bool:
+        """An editor attached to no organisation: nothing in the back office is theirs."""
+        return not (self.is_admin or self.all_organizations or self.organizations)
+
+    @property
     def active(self) -> bool:
         return self.disabled_at is None
 

@@ -38,7 +38,7 @@ def test_user_create_list_disable(app, make_organization, client) -> None:
     listing = runner.invoke(args=["user", "list"]).output.splitlines()
     assert listing == [
         "boss@example.org\tadmin\tall organisations\tenabled",
-        f"worker@example.org\teditor\t{organization.id}\tenabled",
+        "worker@example.org\teditor\tSecours\tenabled",
     ]
 
     browser = AdminClient(client)
@@ -67,7 +67,7 @@ def test_user_create_refuses_bad_input_in_one_line(app) -> None:
     runner = app.test_cli_runner()
     cases = [
         (["--email", "a@example.org", "--password", "short"], "at least 12 characters"),
-        (["--email", "a@example.org", "--password", PASSWORD, "--org", "nope"], "unknown"),
+        (["--email", "a@example.org", "--password", PASSWORD, "--org", "nope"], "no organisation"),
         (["--email", "not-an-email", "--password", PASSWORD], "not an email address"),
     ]
     for args, message in cases:
@@ -120,3 +120,62 @@ def test_an_import_is_one_entry_with_its_counts(app, tmp_path) -> None:
         "source": str(path), "created": 3, "updated": 0, "unchanged": 0,
     }  # fmt: skip
     assert entries[0].actor == "import"
+
+
+def test_org_list_gives_the_names_and_ids_that_user_create_takes(app, make_organization) -> None:
+    croix = make_organization("Croix-Rouge française")
+    populaire = make_organization("Secours populaire")
+    catholique = make_organization("Secours catholique")
+    runner = app.test_cli_runner()
+    listing = runner.invoke(args=["org", "list"])
+    assert listing.exit_code == 0, listing.output
+    assert listing.output.splitlines() == [
+        f"{croix.id}\tCroix-Rouge française\t0 services\t0 editors",
+        f"{catholique.id}\tSecours catholique\t0 services\t0 editors",
+        f"{populaire.id}\tSecours populaire\t0 services\t0 editors",
+    ]
+
+    # By name as typed: no accents, another case, a part of it when only one name holds it.
+    result = runner.invoke(
+        args=["user", "create", "--email", "w@example.org", "--password", PASSWORD,
+              "--org", "croix-rouge francaise", "--org", "populaire"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user = find_user(db.session, "w@example.org")
+    assert [o.name for o in user.organizations] == [  # type: ignore[union-attr]
+        "Croix-Rouge française",
+        "Secours populaire",
+    ]
+    assert runner.invoke(args=["org", "list"]).output.splitlines()[0].endswith("\t1 editor")
+
+    ambiguous = runner.invoke(
+        args=["user", "create", "--email", "x@example.org", "--password", PASSWORD,
+              "--org", "secours"],
+    )  # fmt: skip
+    assert ambiguous.exit_code == 1
+    assert "fits several organisations" in ambiguous.output
+    assert "Secours catholique (" in ambiguous.output and "Secours populaire (" in ambiguous.output
+    unknown = runner.invoke(
+        args=["user", "create", "--email", "x@example.org", "--password", PASSWORD,
+              "--org", "Emmaüs"],
+    )  # fmt: skip
+    assert unknown.exit_code == 1 and "guichet org list" in unknown.output
+    assert find_user(db.session, "x@example.org") is None
+
+
+def test_an_editor_with_no_organisation_is_warned_about(app, make_organization) -> None:
+    organization = make_organization("Secours")
+    runner = app.test_cli_runner()
+    alone = runner.invoke(
+        args=["user", "create", "--email", "a@example.org", "--password", PASSWORD]
+    )
+    assert alone.exit_code == 0, alone.output
+    assert alone.stdout == "a@example.org: editor account created\n"
+    assert "attached to no organisation and can edit nothing" in alone.stderr
+    assert "--org" in alone.stderr and "guichet org list" in alone.stderr
+    for args in (["--org", organization.id], ["--all-orgs"], ["--role", "admin"]):
+        email = f"{args[-1][:5]}@example.org"
+        result = runner.invoke(
+            args=["user", "create", "--email", email, "--password", PASSWORD, *args]
+        )
+        assert result.exit_code == 0 and result.stderr == "", result.output

@@ -177,3 +177,19 @@ def test_every_admin_page_has_one_h1_and_a_skip_link(admin, make_service) -> Non
         assert html.count("<h1") == 1, path
         assert 'href="#main"' in html, path
         assert 'id="main"' in html, path
+
+
+def test_an_editor_of_no_organisation_is_told_so_not_that_all_is_verified(
+    client, make_user, make_service
+) -> None:
+    from tests.admin.conftest import AdminClient
+
+    make_service("Jamais vérifié")
+    user = make_user("alone@example.org")
+    browser = AdminClient(client)
+    assert browser.login(user.email).status_code == 303
+    html = browser.text("/admin/")
+    assert "attached to no organisation" in html
+    assert "Ask an administrator to add your organisation" in html
+    assert "Every service was verified" not in html
+    assert "No report is waiting." not in html
